@@ -1,0 +1,72 @@
+// Environment configuration, parsed once into a typed, frozen object. A bad value stops start-up
+// with the list of every variable that is wrong. README.md's configuration table mirrors this file.
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { repoRoot } from './paths.js';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().min(1);
+const path = z
+  .string()
+  .min(1)
+  .transform((value) => resolve(repoRoot, value));
+
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LOG_PRETTY: bool.optional(),
+
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: port.default(8080),
+  TRAINER_HEALTH_PORT: port.default(8081),
+  ADMIN_TOKEN: z.string().min(16, 'use at least 16 characters').optional(),
+
+  REDIS_URL: z.url({ protocol: /^rediss?$/ }).default('redis://127.0.0.1:6379'),
+
+  S3_ENDPOINT: z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:9000'),
+  S3_ACCESS_KEY: z.string().min(1).default('S3RVER'),
+  S3_SECRET_KEY: z.string().min(1).default('S3RVER'),
+  S3_REGION: z.string().min(1).default('us-east-1'),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .default('visionops'),
+
+  ML_BACKEND: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+
+  DATA_DIR: path.default('.data'),
+  DATASET_DIR: path.default('.data/datasets/cifar10'),
+  BASELINE_MODEL_DIR: path.default('models/baseline'),
+});
+
+export type Config = Readonly<z.infer<typeof configSchema>>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((problem) => `  - ${problem}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses the environment (process.env by default). Empty strings count as unset. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const result = configSchema.safeParse(present);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = issue.path.join('.');
+        const value = typeof issue.path[0] === 'string' ? present[issue.path[0]] : undefined;
+        const shown = name.includes('TOKEN') || name.includes('SECRET') ? '(hidden)' : JSON.stringify(value);
+        return `${name}=${shown}: ${issue.message}`;
+      }),
+    );
+  }
+  return Object.freeze(result.data);
+}
