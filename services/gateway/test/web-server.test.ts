@@ -1,0 +1,58 @@
+// The gateway's HTTP surface, served by the real server in-process on a free port.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger, loadConfig } from '@visionops/core';
+import { startWebServer, stopWebServer } from '../src/web-server.js';
+
+let baseUrl: string;
+
+beforeAll(async () => {
+  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
+  ({ url: baseUrl } = await startWebServer(config, createLogger('test', { level: 'silent' })));
+});
+afterAll(async () => {
+  await stopWebServer();
+});
+
+describe('gateway HTTP server', () => {
+  test('when GET /health, then 200 with status ok and a request id header', async () => {
+    const response = await fetch(`${baseUrl}/health`);
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: 'ok' });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('when the caller sends x-request-id, then the response carries the same id', async () => {
+    const response = await fetch(`${baseUrl}/health`, { headers: { 'x-request-id': 'trace-42' } });
+    expect(response.headers.get('x-request-id')).toBe('trace-42');
+  });
+
+  test('when x-request-id is not a sane id, then a new one replaces it', async () => {
+    const response = await fetch(`${baseUrl}/health`, { headers: { 'x-request-id': 'a b <script>' } });
+    expect(response.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
+  test('when the route does not exist, then 404 with a JSON error naming the route', async () => {
+    const response = await fetch(`${baseUrl}/no/such/route`);
+    expect(response.status).toBe(404);
+    expect(response.headers.get('content-type')).toMatch(/application\/json/);
+    expect(await response.json()).toEqual({
+      error: { code: 'not_found', message: expect.stringContaining('GET /no/such/route') as string },
+    });
+  });
+
+  test('when the JSON body is malformed, then 400 invalid_json says what is wrong', async () => {
+    const response = await fetch(`${baseUrl}/health`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"epochs": ',
+    });
+    expect(response.status).toBe(400);
+    const body = (await response.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe('invalid_json');
+    expect(body.error.message).toMatch(/not valid JSON/);
+  });
+
+  test('when the server is started twice, then the second start fails', async () => {
+    await expect(startWebServer(loadConfig({ PORT: '0' }))).rejects.toThrow(/already running/);
+  });
+});
