@@ -4,3 +4,4 @@ export * from './labels.js';
 export * from './logger.js';
 export * from './names.js';
 export * from './paths.js';
+export * from './preprocess.js';

@@ -8,6 +8,8 @@ export const IMAGE_CHANNELS = 3;
 export const PIXELS_PER_IMAGE = IMAGE_SIZE * IMAGE_SIZE * IMAGE_CHANNELS;
 /** Default ceiling on width*height of an input, so a decompression bomb is refused before decoding. */
 export const DEFAULT_LIMIT_INPUT_PIXELS = 50_000_000;
+/** Bump whenever decodeImage's output changes for some input: decoded-dataset caches depend on it. */
+export const PREPROCESS_VERSION = 1;
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp' | 'gif';
 

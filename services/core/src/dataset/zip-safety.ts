@@ -1,0 +1,162 @@
+// Checks that keep a hostile ZIP harmless: entry names, counts and unpacked sizes. Shared by the
+// gateway (quick check of an upload's central directory) and the readers (enforced while streaming).
+import unzipper from 'unzipper';
+
+export interface ZipLimits {
+  /** Entries of any kind, folders included. */
+  maxEntries: number;
+  /** Sum of the unpacked sizes of all entries. */
+  maxTotalBytes: number;
+  /** Unpacked size of one entry. */
+  maxEntryBytes: number;
+}
+
+// Room for the 50,000-image CIFAR-10 training set (about 51 MB) with margin; uploads may pass less.
+export const DEFAULT_ZIP_LIMITS: Readonly<ZipLimits> = Object.freeze({
+  maxEntries: 60_000,
+  maxTotalBytes: 1024 * 1024 * 1024,
+  maxEntryBytes: 16 * 1024 * 1024,
+});
+
+export type UnsafeZipReason =
+  | 'path_traversal'
+  | 'absolute_path'
+  | 'backslash'
+  | 'bad_name'
+  | 'nested_archive'
+  | 'encrypted'
+  | 'too_many_entries'
+  | 'too_many_bytes'
+  | 'entry_too_large'
+  | 'not_a_zip';
+
+/** The archive as a whole is refused: the uploader's mistake or an attack (HTTP 400 / 413). */
+export class UnsafeZipError extends Error {
+  constructor(
+    readonly reason: UnsafeZipReason,
+    message: string,
+    readonly entry?: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'UnsafeZipError';
+  }
+}
+
+const ARCHIVE_EXTENSIONS = /\.(zip|jar|tar|tgz|gz|bz2|xz|zst|7z|rar|cab|iso)$/i;
+
+/** Why an entry name is unsafe, or undefined when it is fine. Checks the raw name, before any cleaning. */
+export function checkEntryName(name: string): UnsafeZipReason | undefined {
+  // eslint-disable-next-line no-control-regex -- control characters are exactly what is refused
+  if (name === '' || /[\u0000-\u001f]/.test(name)) return 'bad_name';
+  if (name.includes('\\')) return 'backslash';
+  if (name.startsWith('/') || /^[a-zA-Z]:/.test(name)) return 'absolute_path';
+  if (name.split('/').includes('..')) return 'path_traversal';
+  if (!name.endsWith('/') && ARCHIVE_EXTENSIONS.test(name)) return 'nested_archive';
+  return undefined;
+}
+
+/** Nested archives renamed to look like images are caught by their first bytes. */
+export function looksLikeArchive(head: Uint8Array): boolean {
+  const b = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 8));
+  return (
+    b.subarray(0, 4).equals(Buffer.from('504b0304', 'hex')) || // zip
+    b.subarray(0, 2).equals(Buffer.from('1f8b', 'hex')) || // gzip
+    b.subarray(0, 6).equals(Buffer.from('377abcaf271c', 'hex')) || // 7z
+    b.subarray(0, 4).toString('latin1') === 'Rar!'
+  );
+}
+
+const MESSAGES: Record<UnsafeZipReason, string> = {
+  path_traversal: 'an entry name contains ".."',
+  absolute_path: 'an entry name is an absolute path',
+  backslash: 'an entry name contains a backslash; use a ZIP tool that writes "/" separators',
+  bad_name: 'an entry name is empty or contains control characters',
+  nested_archive: 'the ZIP contains another archive; put the images in class folders directly',
+  encrypted: 'the ZIP contains encrypted entries',
+  too_many_entries: 'the ZIP has too many entries',
+  too_many_bytes: 'the ZIP unpacks to too many bytes',
+  entry_too_large: 'an entry unpacks to too many bytes',
+  not_a_zip: 'the file is not a readable ZIP archive',
+};
+
+export function unsafeZip(reason: UnsafeZipReason, entry?: string, detail?: string): UnsafeZipError {
+  const where = entry === undefined ? '' : ` (${JSON.stringify(entry)})`;
+  return new UnsafeZipError(reason, `${MESSAGES[reason]}${where}${detail ? `: ${detail}` : ''}`, entry);
+}
+
+/**
+ * Running totals for one archive. The readers call it with the bytes they actually unpack, because
+ * sizes declared in ZIP headers can lie.
+ */
+export class ZipBudget {
+  private entries = 0;
+  private totalBytes = 0;
+
+  constructor(private readonly limits: Readonly<ZipLimits> = DEFAULT_ZIP_LIMITS) {}
+
+  /** Counts one entry and checks its name; throws UnsafeZipError. */
+  admit(name: string, options: { encrypted?: boolean } = {}): void {
+    if (++this.entries > this.limits.maxEntries) {
+      throw unsafeZip('too_many_entries', undefined, `more than ${this.limits.maxEntries}`);
+    }
+    const problem = checkEntryName(name);
+    if (problem) throw unsafeZip(problem, name);
+    if (options.encrypted) throw unsafeZip('encrypted', name);
+  }
+
+  /** Counts unpacked bytes of an entry whose size so far is `entryBytes`; throws UnsafeZipError. */
+  addBytes(name: string, bytes: number, entryBytes: number): void {
+    this.totalBytes += bytes;
+    if (entryBytes > this.limits.maxEntryBytes) {
+      throw unsafeZip('entry_too_large', name, `more than ${this.limits.maxEntryBytes} bytes`);
+    }
+    if (this.totalBytes > this.limits.maxTotalBytes) {
+      throw unsafeZip('too_many_bytes', undefined, `more than ${this.limits.maxTotalBytes} bytes`);
+    }
+  }
+}
+
+export interface ZipEntryInfo {
+  path: string;
+  /** Declared unpacked size (from the central directory). */
+  uncompressedSize: number;
+  /** General purpose flags; bit 0 marks an encrypted entry. */
+  flags?: number;
+}
+
+/**
+ * Checks declared entries (for example a central directory) against the limits and naming rules;
+ * throws the first problem as UnsafeZipError. Returns the entry count and declared total bytes.
+ */
+export function inspectZipEntries(
+  entries: Iterable<ZipEntryInfo>,
+  limits: Readonly<ZipLimits> = DEFAULT_ZIP_LIMITS,
+): { entries: number; totalBytes: number } {
+  const budget = new ZipBudget(limits);
+  let count = 0;
+  let totalBytes = 0;
+  for (const entry of entries) {
+    budget.admit(entry.path, { encrypted: ((entry.flags ?? 0) & 1) === 1 });
+    budget.addBytes(entry.path, entry.uncompressedSize, entry.uncompressedSize);
+    count++;
+    totalBytes += entry.uncompressedSize;
+  }
+  return { entries: count, totalBytes };
+}
+
+/** inspectZipEntries over the central directory of a ZIP (a file path or its bytes), unpacking nothing. */
+export async function inspectZipFile(
+  source: string | Buffer,
+  limits: Readonly<ZipLimits> = DEFAULT_ZIP_LIMITS,
+): Promise<{ entries: number; totalBytes: number }> {
+  let directory: unzipper.CentralDirectory;
+  try {
+    directory = await (typeof source === 'string'
+      ? unzipper.Open.file(source)
+      : unzipper.Open.buffer(source));
+  } catch (error) {
+    throw new UnsafeZipError('not_a_zip', MESSAGES.not_a_zip, undefined, { cause: error });
+  }
+  return inspectZipEntries(directory.files, limits);
+}
