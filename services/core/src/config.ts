@@ -38,9 +38,10 @@ export const configSchema = z.object({
 
   ML_BACKEND: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
 
-  DATA_DIR: path.default('.data'),
-  DATASET_DIR: path.default('.data/datasets/cifar10'),
-  BASELINE_MODEL_DIR: path.default('models/baseline'),
+  // prefault, not default: a default skips the transform and would stay relative to the cwd.
+  DATA_DIR: path.prefault('.data'),
+  DATASET_DIR: path.prefault('.data/datasets/cifar10'),
+  BASELINE_MODEL_DIR: path.prefault('models/baseline'),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

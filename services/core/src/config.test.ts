@@ -1,0 +1,37 @@
+// loadConfig: defaults, path resolution and the list of problems a bad environment gets.
+import { isAbsolute, join } from 'node:path';
+import { describe, expect, test } from 'vitest';
+import { ConfigError, loadConfig } from './config.js';
+import { repoRoot } from './paths.js';
+
+describe('loadConfig', () => {
+  test('when nothing is set, then the defaults apply and paths are absolute under the repository', () => {
+    const config = loadConfig({});
+    expect(config.PORT).toBe(8080);
+    expect(config.REDIS_URL).toBe('redis://127.0.0.1:6379');
+    expect(config.DATA_DIR).toBe(join(repoRoot, '.data'));
+    expect(isAbsolute(config.DATASET_DIR)).toBe(true);
+    expect(config.BASELINE_MODEL_DIR).toBe(join(repoRoot, 'models', 'baseline'));
+    expect(Object.isFrozen(config)).toBe(true);
+  });
+
+  test('when a value is an empty string, then it counts as unset', () => {
+    expect(loadConfig({ PORT: '', S3_ENDPOINT: '' }).PORT).toBe(8080);
+  });
+
+  test('when several values are wrong, then one ConfigError lists each of them and hides secrets', () => {
+    const load = () =>
+      loadConfig({ PORT: 'eighty', REDIS_URL: 'http://x', ADMIN_TOKEN: 'short', LOG_PRETTY: 'maybe' });
+    expect(load).toThrow(ConfigError);
+    try {
+      load();
+    } catch (error) {
+      const problems = (error as ConfigError).problems.join('\n');
+      expect(problems).toMatch(/^PORT="eighty"/m);
+      expect(problems).toMatch(/^REDIS_URL=/m);
+      expect(problems).toMatch(/^ADMIN_TOKEN=\(hidden\): use at least 16 characters/m);
+      expect(problems).toMatch(/^LOG_PRETTY=/m);
+      expect(problems).not.toContain('short');
+    }
+  });
+});
