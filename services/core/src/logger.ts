@@ -19,6 +19,15 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
   };
   // pino-pretty as a synchronous stream (not a transport thread) so no line is lost on exit.
   return usePretty
-    ? pino(base, pretty({ colorize: true, translateTime: 'HH:MM:ss.l', ignore: 'pid,hostname', sync: true }))
+    ? pino(
+        base,
+        pretty({
+          colorize: true,
+          translateTime: 'HH:MM:ss.l',
+          ignore: 'pid,hostname',
+          singleLine: true,
+          sync: true,
+        }),
+      )
     : pino(base);
 }
