@@ -1,8 +1,8 @@
 // The local stack behind `npm start`: Redis, S3, the gateway and a trainer, started in that order
 // and stopped in reverse. `startStack()` is the same launcher for tests.
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig, loadConfigOrExit, type Logger } from '@visionops/core';
+import { createLogger, loadConfig, loadConfigOrExit, repoRoot, type Logger } from '@visionops/core';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 import { freePort, isPortFree, preferredOrFreePort } from './free-port.js';
 import { useOrStartRedis, type RedisServer } from './redis-server.js';
@@ -223,7 +223,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   }
 }
 
-function printSummary(stack: Stack, dataDir: string): void {
+function printSummary(stack: Stack, absoluteDataDir: string): void {
+  const inRepo = relative(repoRoot, absoluteDataDir);
+  const dataDir = inRepo && !inRepo.startsWith('..') && !isAbsolute(inRepo) ? inRepo : absoluteDataDir;
   const rows = [
     ['gateway', stack.gatewayUrl],
     ['trainer', stack.trainerHealthUrl],
