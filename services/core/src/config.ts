@@ -9,7 +9,6 @@ const bool = z
   .transform((value) => value === 'true' || value === '1' || value === 'yes');
 
 const port = z.coerce.number().int().min(0).max(65535);
-const positiveInt = z.coerce.number().int().min(1);
 const path = z
   .string()
   .min(1)
