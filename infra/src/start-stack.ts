@@ -103,13 +103,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     (stopping ??= (async () => {
       // Services first (they use Redis and S3), then what they used.
       await Promise.all(services.map((service) => service.stop(graceMs)));
-      const steps: [string, (() => Promise<void>) | undefined][] = [
-        ['redis-server', redisServer && (() => redisServer!.stop())],
-        ['embedded S3', embeddedS3 && (() => embeddedS3!.stop())],
+      const resources: [string, { stop(): Promise<void> } | undefined][] = [
+        ['redis-server', redisServer],
+        ['embedded S3', embeddedS3],
       ];
-      for (const [name, step] of steps) {
+      for (const [name, resource] of resources) {
         try {
-          await step?.();
+          await resource?.stop();
         } catch (error) {
           logger.error({ err: error }, `could not stop ${name} cleanly`);
         }
