@@ -5,3 +5,4 @@ export * from './logger.js';
 export * from './names.js';
 export * from './paths.js';
 export * from './preprocess.js';
+export * from './typescript-worker.js';

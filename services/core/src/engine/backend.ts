@@ -1,0 +1,89 @@
+// Chooses and initialises the TensorFlow.js backend: tfjs-node when it loads, else wasm with the
+// project's training kernels, else the plain JavaScript cpu backend (ML_BACKEND overrides).
+import * as tf from '@tensorflow/tfjs';
+import { createRequire } from 'node:module';
+import { createMaxPoolGradient } from './max-pool-gradient.js';
+import { wasmConvGradientKernels } from './wasm-conv-gradients.js';
+
+export type BackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface BackendChoice {
+  name: BackendName;
+  /** Why earlier candidates were passed over, for the start-up log and /ready. */
+  skipped: { backend: string; reason: string }[];
+}
+
+const require = createRequire(import.meta.url);
+let chosen: Promise<BackendChoice> | undefined;
+
+let gradientsRegistered = false;
+
+/** Replaces (or adds) the wasm kernels and gradients that training needs; idempotent. */
+export function registerWasmTrainingKernels(): void {
+  for (const config of wasmConvGradientKernels) {
+    if (tf.getKernel(config.kernelName, config.backendName)) {
+      tf.unregisterKernel(config.kernelName, config.backendName);
+    }
+    tf.registerKernel(config);
+  }
+  if (!gradientsRegistered) {
+    const stock = tf.getGradient(tf.MaxPool);
+    if (stock) tf.registerGradient(createMaxPoolGradient(stock));
+    gradientsRegistered = true;
+  }
+}
+
+async function tryNode(): Promise<void> {
+  // tfjs-node registers the "tensorflow" backend as a side effect of loading its native addon.
+  require('@tensorflow/tfjs-node');
+  if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but its backend did not start');
+}
+
+async function tryWasm(): Promise<void> {
+  await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+}
+
+async function tryCpu(): Promise<void> {
+  if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not initialise');
+}
+
+const candidates: Record<BackendPreference, [BackendName, () => Promise<void>][]> = {
+  auto: [
+    ['tensorflow', tryNode],
+    ['wasm', tryWasm],
+    ['cpu', tryCpu],
+  ],
+  node: [['tensorflow', tryNode]],
+  wasm: [['wasm', tryWasm]],
+  cpu: [['cpu', tryCpu]],
+};
+
+async function choose(preference: BackendPreference): Promise<BackendChoice> {
+  const skipped: BackendChoice['skipped'] = [];
+  for (const [name, start] of candidates[preference]) {
+    try {
+      await start();
+      await tf.ready();
+      return { name, skipped };
+    } catch (error) {
+      skipped.push({
+        backend: name,
+        reason: error instanceof Error ? error.message.split('\n')[0]! : String(error),
+      });
+    }
+  }
+  const reasons = skipped.map((entry) => `${entry.backend}: ${entry.reason}`).join('; ');
+  throw new Error(`no TensorFlow.js backend could start for ML_BACKEND=${preference} (${reasons})`);
+}
+
+/**
+ * Initialises the backend once per thread; later calls return the same choice. A thread's
+ * backend is global state of TensorFlow.js, so the first preference wins.
+ */
+export function initBackend(preference: BackendPreference = 'auto'): Promise<BackendChoice> {
+  chosen ??= choose(preference);
+  return chosen;
+}

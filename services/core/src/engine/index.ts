@@ -1,0 +1,3 @@
+// The ML engine: backend choice and the wasm training kernels.
+export * from './backend.js';
+export { wasmConvGradientKernels } from './wasm-conv-gradients.js';

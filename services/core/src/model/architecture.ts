@@ -1,0 +1,73 @@
+// The model architecture factory: a small ResNet for 32x32x3 inputs (the "ResNet-9" layout of
+// fast CIFAR-10 training, at a width that trains in about an hour on two CPU cores).
+import * as tf from '@tensorflow/tfjs';
+import { NUM_CLASSES } from '../labels.js';
+import { fusedBatchNormalization } from './fused-batch-norm.js';
+
+export interface ArchitectureSpec {
+  name: 'resnet9';
+  /** Channels of the first stage; later stages use 2x, 4x and 8x this. */
+  width: number;
+}
+
+export const DEFAULT_ARCHITECTURE: ArchitectureSpec = { name: 'resnet9', width: 16 };
+
+export const INPUT_SHAPE = [32, 32, 3] as const;
+
+// Weight decay is applied by the optimizer step (decoupled), not as a loss regulariser, so the
+// saved topology carries no training-only settings.
+function convBlock(
+  input: tf.SymbolicTensor,
+  filters: number,
+  name: string,
+  seeds: () => number,
+  pool: boolean,
+): tf.SymbolicTensor {
+  let x = tf.layers
+    .conv2d({
+      filters,
+      kernelSize: 3,
+      padding: 'same',
+      useBias: false,
+      kernelInitializer: tf.initializers.heNormal({ seed: seeds() }),
+      name: `${name}_conv`,
+    })
+    .apply(input) as tf.SymbolicTensor;
+  if (pool) x = tf.layers.maxPooling2d({ poolSize: 2, name: `${name}_pool` }).apply(x) as tf.SymbolicTensor;
+  x = fusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(
+    x,
+  ) as tf.SymbolicTensor;
+  return tf.layers.reLU({ name: `${name}_relu` }).apply(x) as tf.SymbolicTensor;
+}
+
+function residual(input: tf.SymbolicTensor, filters: number, name: string, seeds: () => number) {
+  const a = convBlock(input, filters, `${name}_a`, seeds, false);
+  const b = convBlock(a, filters, `${name}_b`, seeds, false);
+  return tf.layers.add({ name: `${name}_add` }).apply([input, b]) as tf.SymbolicTensor;
+}
+
+/**
+ * Builds an untrained model, initialised reproducibly from `seed`; its outputs are logits
+ * (softmax is applied by the caller).
+ */
+export function createModel(spec: ArchitectureSpec = DEFAULT_ARCHITECTURE, seed = 1): tf.LayersModel {
+  const w = spec.width;
+  let next = seed;
+  const seeds = () => (next = (next * 1103515245 + 12345) % 2147483648);
+  const input = tf.input({ shape: [...INPUT_SHAPE], name: 'image' });
+  let x = convBlock(input, w, 'prep', seeds, false);
+  x = convBlock(x, 2 * w, 'layer1', seeds, true);
+  x = residual(x, 2 * w, 'res1', seeds);
+  x = convBlock(x, 4 * w, 'layer2', seeds, true);
+  x = convBlock(x, 8 * w, 'layer3', seeds, true);
+  x = residual(x, 8 * w, 'res3', seeds);
+  x = tf.layers.globalMaxPooling2d({ name: 'pool' }).apply(x) as tf.SymbolicTensor;
+  const logits = tf.layers
+    .dense({
+      units: NUM_CLASSES,
+      kernelInitializer: tf.initializers.glorotUniform({ seed: seeds() }),
+      name: 'logits',
+    })
+    .apply(x) as tf.SymbolicTensor;
+  return tf.model({ inputs: input, outputs: logits, name: `${spec.name}_w${w}` });
+}

@@ -1,0 +1,66 @@
+// Accuracy, per-class accuracy and confusion matrix of a model on a decoded dataset, through the
+// same normalise() and model.predict() path that serving uses.
+import * as tf from '@tensorflow/tfjs';
+import { LABELS, NUM_CLASSES } from '../labels.js';
+import { normalise, PIXELS_PER_IMAGE, type Normalisation } from '../preprocess.js';
+import type { EvaluationMetrics } from './model-card.js';
+
+export interface EvaluationInput {
+  images: Uint8Array;
+  labels: Uint8Array;
+  n: number;
+}
+
+/** Class probabilities for a batch of normalised NHWC images: the serving computation. */
+export function predictProbabilities(
+  model: tf.LayersModel,
+  pixels: Float32Array,
+  count: number,
+): Float32Array {
+  return tf.tidy(() => {
+    const logits = model.predict(tf.tensor4d(pixels, [count, 32, 32, 3])) as tf.Tensor;
+    return tf.softmax(logits).dataSync() as Float32Array;
+  });
+}
+
+export function evaluateModel(
+  model: tf.LayersModel,
+  data: EvaluationInput,
+  normalisation: Normalisation,
+  datasetName: string,
+  batchSize = 250,
+): EvaluationMetrics {
+  const confusion = Array.from({ length: NUM_CLASSES }, () => new Array<number>(NUM_CLASSES).fill(0));
+  const pixels = new Float32Array(batchSize * PIXELS_PER_IMAGE);
+  for (let start = 0; start < data.n; start += batchSize) {
+    const count = Math.min(batchSize, data.n - start);
+    normalise(
+      data.images.subarray(start * PIXELS_PER_IMAGE, (start + count) * PIXELS_PER_IMAGE),
+      normalisation,
+      pixels,
+    );
+    const probabilities = predictProbabilities(model, pixels.subarray(0, count * PIXELS_PER_IMAGE), count);
+    for (let i = 0; i < count; i++) {
+      let best = 0;
+      for (let c = 1; c < NUM_CLASSES; c++) {
+        if (probabilities[i * NUM_CLASSES + c]! > probabilities[i * NUM_CLASSES + best]!) best = c;
+      }
+      confusion[data.labels[start + i]!]![best]!++;
+    }
+  }
+  const correct = confusion.reduce((sum, row, c) => sum + row[c]!, 0);
+  const perClass = Object.fromEntries(
+    LABELS.map((label, c) => {
+      const row = confusion[c]!;
+      const total = row.reduce((a, b) => a + b, 0);
+      return [label, total > 0 ? row[c]! / total : 0];
+    }),
+  );
+  return {
+    accuracy: data.n > 0 ? correct / data.n : 0,
+    perClass,
+    confusion,
+    n: data.n,
+    dataset: datasetName,
+  };
+}

@@ -1,0 +1,6 @@
+// Model architecture, its training-time layers, the on-disk format, the card and evaluation.
+export * from './architecture.js';
+export * from './evaluate-model.js';
+export * from './fused-batch-norm.js';
+export * from './model-card.js';
+export * from './model-files.js';
