@@ -1,0 +1,106 @@
+// Trains a tiny model on synthetic images with real worker threads and the wasm engine.
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CIFAR10_NORMALISATION, PIXELS_PER_IMAGE } from '@visionops/core';
+import { readCheckpoint } from './checkpoint.js';
+import { trainDataParallel, type TrainingData, type TrainOptions } from './data-parallel-trainer.js';
+import { NO_AUGMENTATION } from './augment.js';
+import { createRandom } from './random.js';
+
+/** Images whose class is their dominant colour channel plus noise: learnable in a few steps. */
+function colourData(n: number): TrainingData {
+  const random = createRandom(42);
+  const images = new Uint8Array(n * PIXELS_PER_IMAGE);
+  const labels = new Uint8Array(n);
+  for (let i = 0; i < n; i++) {
+    const label = i % 3;
+    labels[i] = label;
+    for (let p = 0; p < PIXELS_PER_IMAGE; p++) {
+      const base = p % 3 === label ? 180 : 60;
+      images[i * PIXELS_PER_IMAGE + p] = Math.max(0, Math.min(255, base + Math.floor((random() - 0.5) * 80)));
+    }
+  }
+  const order = Int32Array.from({ length: n }, (_, i) => i);
+  return {
+    images,
+    labels,
+    trainIndices: order.subarray(0, n - 30),
+    validationIndices: order.subarray(n - 30),
+  };
+}
+
+const base: Omit<TrainOptions, 'epochs'> = {
+  architecture: { name: 'resnet9', width: 4 },
+  backend: 'wasm',
+  threads: 2,
+  batchSize: 32,
+  schedule: { kind: 'constant', value: 0.05 },
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  labelSmoothing: 0,
+  augmentation: NO_AUGMENTATION,
+  normalisation: { ...CIFAR10_NORMALISATION },
+  seed: 5,
+};
+
+const dirs: string[] = [];
+afterAll(async () => {
+  await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+async function tempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'visionops-train-'));
+  dirs.push(dir);
+  return dir;
+}
+
+describe('data-parallel training', () => {
+  const data = colourData(190);
+
+  it('when trained on two threads, then the model learns the synthetic classes', async () => {
+    const result = await trainDataParallel({ ...base, epochs: 4 }, data);
+    expect(result.threads).toBe(2);
+    expect(result.backend).toBe('wasm');
+    expect(result.history).toHaveLength(4);
+    expect(result.history.at(-1)!.validationAccuracy).toBeGreaterThan(0.9);
+  });
+
+  it('when a run is interrupted after an epoch and resumed, then it ends where an uninterrupted run ends', async () => {
+    const full = await trainDataParallel({ ...base, epochs: 3, checkpointDir: await tempDir() }, data);
+
+    const checkpointDir = await tempDir();
+    const controller = new AbortController();
+    await expect(
+      trainDataParallel(
+        {
+          ...base,
+          epochs: 3,
+          checkpointDir,
+          signal: controller.signal,
+          onEpoch: (record) => record.epoch === 2 && controller.abort(new Error('stop for the test')),
+        },
+        data,
+      ),
+    ).rejects.toThrow('stop for the test');
+    expect((await readCheckpoint(checkpointDir))?.epoch).toBe(2);
+
+    const resumed = await trainDataParallel({ ...base, epochs: 3, checkpointDir }, data);
+    expect(resumed.resumedFromEpoch).toBe(2);
+    expect(resumed.history.map((r) => r.epoch)).toEqual([1, 2, 3]);
+    resumed.state.weights.forEach((weights, i) => {
+      const expected = full.state.weights[i]!;
+      let worst = 0;
+      weights.forEach((v, j) => (worst = Math.max(worst, Math.abs(v - expected[j]!))));
+      expect(worst).toBeLessThan(1e-5);
+    });
+  });
+
+  it('when the checkpoint belongs to other settings, then training starts over', async () => {
+    const checkpointDir = await tempDir();
+    await trainDataParallel({ ...base, epochs: 1, checkpointDir }, data);
+    const other = await trainDataParallel({ ...base, epochs: 1, seed: 6, checkpointDir }, data);
+    expect(other.resumedFromEpoch).toBe(0);
+  });
+});
