@@ -10,11 +10,38 @@ export type JobName = (typeof JobName)[keyof typeof JobName];
 /** Redis pub/sub channel on which model promotions are announced to every gateway. */
 export const CHANNEL_MODELS = 'visionops:models';
 
+export type ModelFileName = 'model.json' | 'weights.bin' | 'card.json';
+
 export const S3Keys = {
   modelPrefix: 'models/',
-  modelFile: (version: string, file: 'model.json' | 'weights.bin' | 'card.json') =>
-    `models/${version}/${file}`,
+  modelFile: (version: string, file: ModelFileName) => `models/${version}/${file}`,
   productionAlias: 'models/production.json',
   upload: (sha256: string) => `uploads/${sha256}.zip`,
   datasetPrefix: 'datasets/',
 } as const;
+
+export const RedisKeys = {
+  /** INCR counter behind model version ids; one per bucket, since each bucket is its own registry. */
+  modelVersionCounter: (bucket: string) => `visionops:model-version:${bucket}`,
+  /** Short-lived lock so that only one of several starting gateways seeds an empty registry. */
+  registrySeedLock: (bucket: string) => `visionops:registry-seed:${bucket}`,
+} as const;
+
+/** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */
+export const MODEL_VERSION_PATTERN = /^v[1-9][0-9]{0,8}$/;
+
+export function modelVersionId(n: number): string {
+  if (!Number.isSafeInteger(n) || n < 1) throw new RangeError(`not a model version number: ${n}`);
+  return `v${n}`;
+}
+
+/** The number of a version id (`v12` -> 12), or undefined when it is not one. */
+export function modelVersionNumber(version: string): number | undefined {
+  return MODEL_VERSION_PATTERN.test(version) ? Number(version.slice(1)) : undefined;
+}
+
+/** The version whose files a key under `models/` belongs to (`models/v3/card.json` -> `v3`). */
+export function modelVersionOfKey(key: string): { version: string; file: string } | undefined {
+  const match = /^models\/(v[1-9][0-9]{0,8})\/([^/]+)$/.exec(key);
+  return match ? { version: match[1]!, file: match[2]! } : undefined;
+}

@@ -1,0 +1,89 @@
+// Test helpers for anything that uses the model registry: an embedded S3 server with a fresh
+// bucket, a Redis connection, and small real models (ResNet-9 at width 4) with their cards.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { Redis } from 'ioredis';
+import { startEmbeddedS3 } from '../../../infra/src/embedded-s3.js';
+import { loadConfig, type Config } from '../src/config.js';
+import { LABELS } from '../src/labels.js';
+import { createModel, modelToFiles, type ModelCard, type ModelFiles } from '../src/model/index.js';
+import { CIFAR10_NORMALISATION, PREPROCESS_VERSION } from '../src/preprocess.js';
+import { createS3Client, ModelRegistry, ObjectStore } from '../src/registry/index.js';
+
+export interface TestStorage {
+  /** Configuration pointing at the embedded S3, a fresh bucket and the test Redis. */
+  config: Config;
+  store: ObjectStore;
+  redis: Redis;
+  /** A registry on the fresh bucket that announces on a channel of its own. */
+  registry: ModelRegistry;
+  channel: string;
+  stop(): Promise<void>;
+}
+
+/** Starts an embedded S3 server (free port) with a fresh bucket; one per test file is plenty. */
+export async function startTestStorage(env: NodeJS.ProcessEnv = {}): Promise<TestStorage> {
+  const directory = mkdtempSync(join(tmpdir(), 'visionops-registry-'));
+  const credentials = { accessKey: 'S3RVER', secretKey: 'S3RVER' };
+  const s3 = await startEmbeddedS3({ directory, port: 0, ...credentials });
+  const bucket = `test-${randomUUID().slice(0, 8)}`;
+  const config = loadConfig({
+    S3_ENDPOINT: s3.endpoint,
+    S3_BUCKET: bucket,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    LOG_LEVEL: 'silent',
+    ...env,
+  });
+  const store = new ObjectStore(createS3Client(config), bucket);
+  await store.ensureBucket(config.S3_REGION);
+  const redis = new Redis(config.REDIS_URL, { lazyConnect: false, maxRetriesPerRequest: 2 });
+  const channel = `test:models:${bucket}`;
+  const registry = new ModelRegistry({ store, redis, channel });
+  return {
+    config,
+    store,
+    redis,
+    registry,
+    channel,
+    async stop() {
+      await redis.quit();
+      await s3.stop();
+      rmSync(directory, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface TestModel {
+  files: ModelFiles;
+  card: ModelCard;
+}
+
+/** A tiny untrained model (different weights per seed) and a card that serving accepts. */
+export async function buildTestModel(seed = 1, width = 4): Promise<TestModel> {
+  const model = createModel({ name: 'resnet9', width }, seed);
+  try {
+    const files = await modelToFiles(model);
+    const card: ModelCard = {
+      parent: null,
+      createdAt: new Date().toISOString(),
+      labels: [...LABELS],
+      architecture: { name: 'resnet9', width, parameters: model.countParams(), inputShape: [32, 32, 3] },
+      normalisation: { mean: [...CIFAR10_NORMALISATION.mean], std: [...CIFAR10_NORMALISATION.std] },
+      preprocessVersion: PREPROCESS_VERSION,
+      training: { recipe: 'test fixture', seed },
+      metrics: null,
+    };
+    return { files, card };
+  } finally {
+    model.dispose();
+  }
+}
+
+/** Model building needs some backend in the test process; cpu is enough for width 4. */
+export async function useCpuBackend(): Promise<void> {
+  await tf.setBackend('cpu');
+  await tf.ready();
+}
