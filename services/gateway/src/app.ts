@@ -1,16 +1,46 @@
-// The gateway's Express application: request context, routes, then the 404 and error handlers.
+// The gateway's Express application: request context and metrics, the routes, then the 404 and
+// error handlers. Every route module declares its RouteDocs for the OpenAPI document.
 import express, { type Express } from 'express';
-import type { Logger } from '@visionops/core';
+import type { RouteDoc } from './api/route-docs.js';
+import { openApiRoutes } from './api/openapi-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import { healthRoutes } from './health-routes.js';
+import type { Gateway } from './gateway.js';
+import { healthRouteDocs, healthRoutes } from './health-routes.js';
+import { modelRouteDocs, modelRoutes } from './models/model-routes.js';
+import { httpMetrics } from './observability/http-metrics.js';
+import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.js';
+import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
 
-export function createApp(logger: Logger): Express {
+const API_VERSION = '0.1.0';
+
+export function createApp(gateway: Gateway): Express {
+  const { config, logger, pool, metrics, registry, reloader } = gateway;
   const app = express();
   app.disable('x-powered-by');
   app.use(requestContext(logger));
+  app.use(httpMetrics(metrics));
   app.use(express.json({ limit: '1mb' }));
-  app.use(healthRoutes());
+
+  const routeDocs: RouteDoc[] = [
+    ...healthRouteDocs,
+    ...predictRouteDocs,
+    ...modelRouteDocs,
+    ...metricsRouteDocs,
+  ];
+  app.use(
+    healthRoutes({
+      pool,
+      redis: gateway.redis,
+      store: gateway.store,
+      modelProblem: () => reloader.lastError,
+    }),
+  );
+  app.use(predictRoutes(config, pool, metrics));
+  app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
+  app.use(metricsRoutes(metrics));
+  app.use(openApiRoutes(routeDocs, API_VERSION));
+
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;

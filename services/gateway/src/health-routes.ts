@@ -1,10 +1,95 @@
-// Liveness: 200 for as long as the process serves HTTP.
+// Liveness (/health: 200 for as long as the process serves HTTP, never touching Redis, S3 or the
+// model) and readiness (/ready: a model is loaded and Redis, S3 and the ML backend answer).
 import { Router } from 'express';
+import type { Redis } from 'ioredis';
+import type { ObjectStore } from '@visionops/core/registry';
+import { healthSchema, readySchema } from './api/api-schemas.js';
+import type { RouteDoc } from './api/route-docs.js';
+import type { InferencePool } from './inference/inference-pool.js';
 
-export function healthRoutes(): Router {
+export const healthRouteDocs: RouteDoc[] = [
+  {
+    method: 'get',
+    path: '/health',
+    tag: 'operations',
+    summary: 'Liveness: 200 while the process runs',
+    responses: { 200: { description: 'alive', schema: healthSchema } },
+  },
+  {
+    method: 'get',
+    path: '/ready',
+    tag: 'operations',
+    summary: 'Readiness: a model is loaded and Redis, S3 and the ML backend answer',
+    responses: {
+      200: { description: 'ready', schema: readySchema },
+      503: { description: 'not ready; `reasons` says why', schema: readySchema },
+    },
+  },
+];
+
+export interface ReadinessSources {
+  pool: InferencePool;
+  redis: Redis;
+  store: ObjectStore;
+  /** Why the production model is not in service, when known. */
+  modelProblem: () => string | undefined;
+}
+
+const CHECK_TIMEOUT_MS = 1000;
+
+async function check(probe: () => Promise<unknown>): Promise<string | undefined> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      probe(),
+      new Promise((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
+          CHECK_TIMEOUT_MS,
+        );
+      }),
+    ]);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function healthRoutes(sources?: ReadinessSources): Router {
   const router = Router();
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
+  });
+  if (!sources) return router;
+
+  router.get('/ready', async (_req, res) => {
+    const { pool, redis, store } = sources;
+    const [redisProblem, s3Problem] = await Promise.all([
+      check(() => redis.ping()),
+      check(async () => {
+        if (!(await store.bucketExists())) throw new Error(`bucket ${store.bucket} does not exist`);
+      }),
+    ]);
+    const reasons: string[] = [];
+    if (!pool.modelVersion) reasons.push(`model: ${sources.modelProblem() ?? 'no model loaded yet'}`);
+    if (redisProblem) reasons.push(`redis: ${redisProblem}`);
+    if (s3Problem) reasons.push(`s3: ${s3Problem}`);
+    if (!pool.backend) reasons.push('backend: the inference threads are not running');
+    const ok = (fine: boolean) => (fine ? 'ok' : 'failed');
+    res.status(reasons.length === 0 ? 200 : 503).json({
+      status: reasons.length === 0 ? 'ready' : 'not_ready',
+      modelVersion: pool.modelVersion ?? null,
+      backend: pool.backend ?? null,
+      checks: {
+        model: ok(pool.modelVersion !== undefined),
+        redis: ok(!redisProblem),
+        s3: ok(!s3Problem),
+        backend: ok(pool.backend !== undefined),
+      },
+      reasons,
+    });
   });
   return router;
 }

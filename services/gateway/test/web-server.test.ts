@@ -1,16 +1,19 @@
-// The gateway's HTTP surface, served by the real server in-process on a free port.
+// The gateway's HTTP basics (request ids, JSON 404 and errors, one server at a time), served by the
+// real server in-process on a free port.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLogger, loadConfig } from '@visionops/core';
-import { startWebServer, stopWebServer } from '../src/web-server.js';
+import { loadConfig } from '@visionops/core';
+import { startWebServer } from '../src/web-server.js';
+import { startTestGateway, type TestGateway } from './test-gateway.js';
 
+let gateway: TestGateway;
 let baseUrl: string;
 
 beforeAll(async () => {
-  const config = loadConfig({ PORT: '0', HOST: '127.0.0.1' });
-  ({ url: baseUrl } = await startWebServer(config, createLogger('test', { level: 'silent' })));
+  gateway = await startTestGateway({ withModel: false });
+  baseUrl = gateway.url;
 });
 afterAll(async () => {
-  await stopWebServer();
+  await gateway.stop();
 });
 
 describe('gateway HTTP server', () => {

@@ -1,0 +1,89 @@
+// The gateway's parts, wired once: Redis connections, the model registry, the inference pool, the
+// model reloader and the metrics. start() brings up the inference threads and starts following
+// the production model in the background; stop() releases everything in reverse.
+import { Redis } from 'ioredis';
+import type { Config, Logger } from '@visionops/core';
+import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
+import { InferencePool } from './inference/inference-pool.js';
+import { ModelReloader } from './models/model-reloader.js';
+import { GatewayMetrics } from './observability/gateway-metrics.js';
+
+export interface GatewayOptions {
+  /** Channel for model events; CHANNEL_MODELS by default (tests use their own). */
+  modelsChannel?: string;
+}
+
+export class Gateway {
+  readonly metrics = new GatewayMetrics();
+  readonly redis: Redis;
+  readonly subscriber: Redis;
+  readonly store: ObjectStore;
+  readonly registry: ModelRegistry;
+  readonly pool: InferencePool;
+  readonly reloader: ModelReloader;
+
+  constructor(
+    readonly config: Config,
+    readonly logger: Logger,
+    options: GatewayOptions = {},
+  ) {
+    // Fail commands quickly while Redis is away instead of queueing them for ever; the client keeps
+    // reconnecting in the background, and the subscriber resubscribes on reconnect.
+    this.redis = this.connectRedis('commands');
+    this.subscriber = this.connectRedis('events');
+    this.store = new ObjectStore(createS3Client(config), config.S3_BUCKET);
+    this.registry = new ModelRegistry({
+      store: this.store,
+      redis: this.redis,
+      logger,
+      ...(options.modelsChannel && { channel: options.modelsChannel }),
+    });
+    this.pool = new InferencePool({
+      threads: config.INFERENCE_THREADS,
+      backend: config.ML_BACKEND,
+      batchMaxSize: config.BATCH_MAX_SIZE,
+      batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+      logger,
+      onBatch: (size) => this.metrics.batchSize.observe(size),
+    });
+    this.reloader = new ModelReloader({
+      registry: this.registry,
+      pool: this.pool,
+      subscriber: this.subscriber,
+      pollIntervalMs: config.MODEL_POLL_INTERVAL_MS,
+      baselineDir: config.BASELINE_MODEL_DIR,
+      s3Region: config.S3_REGION,
+      metrics: this.metrics,
+      logger,
+    });
+  }
+
+  async start(): Promise<void> {
+    const backend = await this.pool.start();
+    this.metrics.backendInfo.set({ backend }, 1);
+    this.logger.info({ backend, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
+    this.reloader.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.reloader.stop();
+    await this.pool.close();
+    this.subscriber.disconnect();
+    await this.redis.quit().catch(() => this.redis.disconnect());
+  }
+
+  private connectRedis(role: string): Redis {
+    const redis = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: 1 });
+    let reported = false;
+    redis.on('error', (error: Error) => {
+      // One line per outage, not one per reconnect attempt.
+      if (!reported) this.logger.warn({ err: error, role }, 'redis connection failed; retrying');
+      reported = true;
+    });
+    redis.on('ready', () => {
+      if (reported) this.logger.info({ role }, 'redis connection restored');
+      reported = false;
+    });
+    return redis;
+  }
+}

@@ -1,0 +1,103 @@
+// Inference worker thread: its own TensorFlow.js engine, the model in service and at most one
+// staged model. Messages are handled one at a time and a prediction runs synchronously, so a
+// commit always falls between two batches: a batch never sees a model change or a disposed model.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { normalise, PIXELS_PER_IMAGE, type Normalisation } from '@visionops/core';
+import { initBackend } from '@visionops/core/engine';
+import { modelFromFiles, predictProbabilities } from '@visionops/core/model';
+import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './inference-protocol.js';
+
+interface ServingModel {
+  version: string;
+  model: tf.LayersModel;
+  normalisation: Normalisation;
+}
+
+const port = parentPort!;
+const { backend } = workerData as InferenceWorkerData;
+let current: ServingModel | undefined;
+const staged = new Map<number, ServingModel>();
+
+function send(message: FromInferenceWorker): void {
+  port.postMessage(message);
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function predict(serving: ServingModel, pixels: Uint8Array, count: number): Float32Array {
+  const input = normalise(pixels.subarray(0, count * PIXELS_PER_IMAGE), serving.normalisation);
+  return predictProbabilities(serving.model, input, count);
+}
+
+async function prepare(message: Extract<ToInferenceWorker, { type: 'prepare' }>): Promise<void> {
+  let model: tf.LayersModel | undefined;
+  try {
+    model = await modelFromFiles({
+      modelJson: Buffer.from(message.modelJson),
+      weightsBin: Buffer.from(message.weightsBin),
+    });
+    const serving = { version: message.version, model, normalisation: message.normalisation };
+    // Warm-up: the first prediction compiles kernels and allocates; no request should pay for it.
+    predict(serving, new Uint8Array(PIXELS_PER_IMAGE), 1);
+    staged.set(message.loadId, serving);
+    send({ type: 'prepared', loadId: message.loadId });
+  } catch (error) {
+    model?.dispose();
+    send({ type: 'prepare-failed', loadId: message.loadId, message: messageOf(error) });
+  }
+}
+
+function handle(message: ToInferenceWorker): void {
+  switch (message.type) {
+    case 'prepare':
+      void prepare(message);
+      return;
+    case 'commit': {
+      const next = staged.get(message.loadId);
+      staged.delete(message.loadId);
+      if (next) {
+        const old = current;
+        current = next;
+        old?.model.dispose();
+      }
+      send({ type: 'committed', loadId: message.loadId });
+      return;
+    }
+    case 'abort':
+      staged.get(message.loadId)?.model.dispose();
+      staged.delete(message.loadId);
+      return;
+    case 'predict': {
+      if (!current) {
+        send({ type: 'predict-failed', batchId: message.batchId, message: 'no model loaded' });
+        return;
+      }
+      try {
+        const probabilities = predict(current, message.pixels, message.count);
+        // Copied, not transferred: the array may be a view on memory the backend still owns.
+        send({ type: 'result', batchId: message.batchId, version: current.version, probabilities });
+      } catch (error) {
+        send({ type: 'predict-failed', batchId: message.batchId, message: messageOf(error) });
+      }
+      return;
+    }
+    case 'stats':
+      send({
+        type: 'stats',
+        statsId: message.statsId,
+        numTensors: tf.memory().numTensors,
+        version: current?.version ?? null,
+      });
+  }
+}
+
+try {
+  const choice = await initBackend(backend);
+  port.on('message', handle);
+  send({ type: 'ready', backend: choice.name });
+} catch (error) {
+  send({ type: 'init-failed', message: messageOf(error) });
+}

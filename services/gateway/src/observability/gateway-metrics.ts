@@ -1,0 +1,71 @@
+// The gateway's Prometheus metrics, on a registry of its own (so tests can run several gateways in
+// one process). Other parts of the gateway add theirs through `registry`.
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+
+  readonly httpDuration = new Histogram({
+    name: 'visionops_http_request_duration_seconds',
+    help: 'HTTP request duration by route pattern, method and status',
+    labelNames: ['route', 'method', 'status'] as const,
+    buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly predictions = new Counter({
+    name: 'visionops_predictions_total',
+    help: 'Images classified, by predicted label and model version',
+    labelNames: ['label', 'model_version'] as const,
+    registers: [this.registry],
+  });
+
+  readonly batchSize = new Histogram({
+    name: 'visionops_inference_batch_size',
+    help: 'Images per batch sent to an inference thread',
+    buckets: [1, 2, 4, 8, 16, 32, 64, 128],
+    registers: [this.registry],
+  });
+
+  readonly modelSwaps = new Counter({
+    name: 'visionops_model_swaps_total',
+    help: 'Times a new model version was swapped into service',
+    registers: [this.registry],
+  });
+
+  readonly modelLoadSeconds = new Histogram({
+    name: 'visionops_model_load_seconds',
+    help: 'Time to fetch, load and warm up a model version on every inference thread',
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+    registers: [this.registry],
+  });
+
+  readonly modelLoadFailures = new Counter({
+    name: 'visionops_model_load_failures_total',
+    help: 'Model versions that failed to load (the previous one kept serving)',
+    registers: [this.registry],
+  });
+
+  readonly backendInfo = new Gauge({
+    name: 'visionops_ml_backend_info',
+    help: 'The TensorFlow.js backend the inference threads run on (value 1)',
+    labelNames: ['backend'] as const,
+    registers: [this.registry],
+  });
+
+  readonly modelInfo = new Gauge({
+    name: 'visionops_model_info',
+    help: 'The model version in service (value 1)',
+    labelNames: ['model_version'] as const,
+    registers: [this.registry],
+  });
+
+  constructor() {
+    collectDefaultMetrics({ register: this.registry });
+  }
+
+  setModelVersion(version: string): void {
+    this.modelInfo.reset();
+    this.modelInfo.set({ model_version: version }, 1);
+  }
+}

@@ -1,0 +1,54 @@
+// POST /predict: one image in `file` or several in `files`, classified synchronously.
+import { Router } from 'express';
+import type { Config } from '@visionops/core';
+import { batchPredictionSchema, predictFormSchema, predictionSchema } from '../api/api-schemas.js';
+import type { RouteDoc } from '../api/route-docs.js';
+import type { InferencePool } from '../inference/inference-pool.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { classifyImages } from './classify-images.js';
+import { predictUpload, uploadedImages } from './predict-upload.js';
+
+export const predictRouteDocs: RouteDoc[] = [
+  {
+    method: 'post',
+    path: '/predict',
+    tag: 'predictions',
+    summary:
+      'Classify one image (multipart field `file`) or several (field `files`, up to PREDICT_MAX_FILES). ' +
+      'JPEG, PNG, WebP or GIF of any size, each up to MAX_IMAGE_BYTES.',
+    body: { contentType: 'multipart/form-data', schema: predictFormSchema, required: true },
+    responses: {
+      200: {
+        description: '`file`: a Prediction; `files`: a BatchPrediction with results in upload order',
+        schema: predictionSchema.or(batchPredictionSchema),
+      },
+      400: { description: 'no file, a wrong field name, both fields, or too many files' },
+      413: { description: 'an image is larger than MAX_IMAGE_BYTES' },
+      415: { description: 'not an image, an unsupported format, a damaged image, or too many pixels' },
+      503: { description: 'no model loaded yet (model_not_ready)' },
+    },
+  },
+];
+
+export function predictRoutes(
+  config: Pick<Config, 'MAX_IMAGE_BYTES' | 'PREDICT_MAX_FILES'>,
+  pool: InferencePool,
+  metrics: GatewayMetrics,
+): Router {
+  const router = Router();
+  router.post(
+    '/predict',
+    predictUpload({ maxImageBytes: config.MAX_IMAGE_BYTES, maxFiles: config.PREDICT_MAX_FILES }),
+    async (req, res) => {
+      const { single, images } = uploadedImages(req);
+      const { modelVersion, results } = await classifyImages(images, pool, metrics);
+      if (single) {
+        const { filename: _filename, ...result } = results[0]!;
+        res.json({ ...result, modelVersion });
+      } else {
+        res.json({ results, modelVersion });
+      }
+    },
+  );
+  return router;
+}

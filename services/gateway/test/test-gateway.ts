@@ -1,0 +1,92 @@
+// Starts the real gateway in-process for a test file: embedded S3 with a fresh bucket, the real
+// Redis, a models channel of its own, an empty baseline directory (so nothing is seeded unless a
+// test asks), and helpers to publish small models and send images.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createLogger, RedisKeys, type Logger } from '@visionops/core';
+import type { PublishedCard } from '@visionops/core/registry';
+import {
+  buildTestModel,
+  startTestStorage,
+  useCpuBackend,
+  type TestModel,
+  type TestStorage,
+} from '../../core/test/registry-fixtures.js';
+import { startWebServer, stopWebServer } from '../src/web-server.js';
+import type { Gateway } from '../src/gateway.js';
+
+export interface TestGateway {
+  url: string;
+  gateway: Gateway;
+  storage: TestStorage;
+  /** Publishes a width-4 model (weights from `seed`) and returns its card. */
+  publish(seed?: number): Promise<PublishedCard>;
+  stop(): Promise<void>;
+}
+
+export interface TestGatewayOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Publish and promote a first model before the gateway starts (default true). */
+  withModel?: boolean;
+  logger?: Logger;
+}
+
+const models = new Map<number, TestModel>();
+
+export async function startTestGateway(options: TestGatewayOptions = {}): Promise<TestGateway> {
+  await useCpuBackend();
+  const baselineDir = mkdtempSync(join(tmpdir(), 'visionops-no-baseline-'));
+  const storage = await startTestStorage({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ML_BACKEND: 'wasm',
+    BASELINE_MODEL_DIR: baselineDir,
+    MODEL_POLL_INTERVAL_MS: '500',
+    ...options.env,
+  });
+  const publish = async (seed = 1) => {
+    let model = models.get(seed);
+    if (!model) models.set(seed, (model = await buildTestModel(seed)));
+    return storage.registry.publish(model.files, model.card);
+  };
+  if (options.withModel ?? true) {
+    const first = await publish(1);
+    await storage.registry.promote(first.version, 'test setup');
+  }
+  const { url, gateway } = await startWebServer(
+    storage.config,
+    options.logger ?? createLogger('gateway-test', { level: 'silent' }),
+    { modelsChannel: storage.channel },
+  );
+  return {
+    url,
+    gateway,
+    storage,
+    publish,
+    async stop() {
+      await stopWebServer(1000);
+      await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
+      await storage.stop();
+      rmSync(baselineDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Resolves once `check` passes (polling), or rejects after `timeoutMs`. */
+export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** A multipart body with the given files under `field`. */
+export function imageForm(field: string, files: { name: string; data: Buffer; type?: string }[]): FormData {
+  const form = new FormData();
+  for (const file of files) {
+    form.append(field, new Blob([new Uint8Array(file.data)], { type: file.type ?? 'image/png' }), file.name);
+  }
+  return form;
+}
