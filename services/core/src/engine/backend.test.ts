@@ -1,0 +1,42 @@
+// Tests of the backend choice on this machine, where tfjs-node's native addon is not installed:
+// ML_BACKEND=node fails clearly, auto falls through to wasm and says why tensorflow was skipped.
+import * as tf from '@tensorflow/tfjs';
+import { describe, expect, it, vi } from 'vitest';
+
+// initBackend memoises its first choice per thread: each case loads a fresh copy of the module.
+async function freshBackendModule() {
+  vi.resetModules();
+  return import('./backend.js');
+}
+
+describe('initBackend without the tfjs-node native addon', () => {
+  it('when ML_BACKEND is node, then it fails naming the preference and the missing addon', async () => {
+    const { initBackend } = await freshBackendModule();
+    const failure = await initBackend('node').then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    expect(failure).toBeInstanceOf(Error);
+    const message = (failure as Error).message;
+    expect(message).toMatch(/^no TensorFlow\.js backend could start for ML_BACKEND=node \(tensorflow: /);
+    expect(message).toMatch(/tfjs_binding\.node/);
+    // Only the first line of the addon's error: no multi-line stack of hints in the log.
+    expect(message).not.toContain('\n');
+    expect(tf.getBackend()).not.toBe('tensorflow');
+  });
+
+  it('when ML_BACKEND is auto, then it picks wasm with the training kernels and reports tensorflow skipped', async () => {
+    const { initBackend } = await freshBackendModule();
+    const choice = await initBackend('auto');
+    expect(choice.name).toBe('wasm');
+    expect(tf.getBackend()).toBe('wasm');
+    expect(choice.skipped).toHaveLength(1);
+    expect(choice.skipped[0]).toEqual({
+      backend: 'tensorflow',
+      reason: expect.stringMatching(/native addon/) as unknown,
+    });
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
+    // Later calls return the first choice, whatever they ask for.
+    expect(await initBackend('cpu')).toBe(choice);
+  });
+});
