@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, RedisKeys, type Logger } from '@visionops/core';
+import { createLogger, RedisKeys, type Config, type Logger } from '@visionops/core';
 import type { PublishedCard } from '@visionops/core/registry';
 import {
   buildTestModel,
@@ -30,6 +30,8 @@ export interface TestGatewayOptions {
   /** Publish and promote a first model before the gateway starts (default true). */
   withModel?: boolean;
   logger?: Logger;
+  /** Settings for the gateway only (the test's own storage keeps the real ones), e.g. a dead S3. */
+  gatewayOnly?: Partial<Config>;
 }
 
 const models = new Map<number, TestModel>();
@@ -55,7 +57,7 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     await storage.registry.promote(first.version, 'test setup');
   }
   const { url, gateway } = await startWebServer(
-    storage.config,
+    { ...storage.config, ...options.gatewayOnly },
     options.logger ?? createLogger('gateway-test', { level: 'silent' }),
     { modelsChannel: storage.channel },
   );
