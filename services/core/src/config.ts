@@ -53,6 +53,33 @@ export const configSchema = z.object({
   DATA_DIR: path.prefault('.data'),
   DATASET_DIR: path.prefault('.data/datasets/cifar10'),
   BASELINE_MODEL_DIR: path.prefault('models/baseline'),
+
+  // Retraining: upload limits (checked by the gateway, enforced again by the trainer), the queue,
+  // the fine-tuning data mix and the promotion gate.
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'letters, digits, "_", "." or "-"')
+    .default('visionops'),
+  RETRAIN_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(200 * 1024 * 1024),
+  RETRAIN_MAX_ZIP_ENTRIES: z.coerce.number().int().positive().default(60_000),
+  RETRAIN_MAX_UNPACKED_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(1024 * 1024 * 1024),
+  RETRAIN_BACKOFF_MS: z.coerce.number().int().min(0).default(10_000),
+  RETRAIN_LOCK_MS: z.coerce.number().int().min(1000).default(30_000),
+  RETRAIN_STALLED_INTERVAL_MS: z.coerce.number().int().min(500).default(30_000),
+  TRAIN_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  REPLAY_DATA_PATH: path.optional(),
+  REPLAY_SAMPLE_SIZE: z.coerce.number().int().min(0).default(5000),
+  REPLAY_RATIO: z.coerce.number().min(0).max(100).default(3),
+  EVAL_DATA_PATH: path.optional(),
+  PROMOTION_TOLERANCE: z.coerce.number().min(0).max(1).default(0.01),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -18,6 +18,9 @@ export const S3Keys = {
   productionAlias: 'models/production.json',
   upload: (sha256: string) => `uploads/${sha256}.zip`,
   datasetPrefix: 'datasets/',
+  /** A decoded dataset the trainer keeps (`eval`, `replay/<version>`) and its manifest, written last. */
+  dataset: (name: string) => `datasets/${name}.vods`,
+  datasetManifest: (name: string) => `datasets/${name}.json`,
 } as const;
 
 export const RedisKeys = {

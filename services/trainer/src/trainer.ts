@@ -1,20 +1,32 @@
-// The trainer process's resources: its Redis connection and its health endpoint, started and
-// stopped together so tests can run a trainer in-process.
+// The trainer process's resources: Redis, S3, the retrain worker and the health endpoint, started
+// and stopped together so tests can run a trainer in-process.
 import { Redis } from 'ioredis';
 import type { Config, Logger } from '@visionops/core';
+import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import { startHealthServer } from './health-server.js';
+import { seedDatasets } from './retrain/dataset-seeding.js';
+import { startRetrainWorker, type RetrainWorker } from './retrain/retrain-worker.js';
 
 export interface Trainer {
   healthUrl: string;
-  stop(): Promise<void>;
+  /** Resolves once the replay and evaluation sets are in S3 (or known to have no source). */
+  seeded: Promise<void>;
+  /** `force`: do not wait for the job in hand (it is retried elsewhere after its lock expires). */
+  stop(options?: { force?: boolean }): Promise<void>;
 }
 
-export async function startTrainer(
-  config: Pick<Config, 'HOST' | 'TRAINER_HEALTH_PORT' | 'REDIS_URL'>,
-  logger: Logger,
-): Promise<Trainer> {
+export interface TrainerOptions {
+  /** Announce promotions here instead of CHANNEL_MODELS (tests). */
+  modelsChannel?: string;
+  /** Start the retrain worker (default true); false serves only /health. */
+  worker?: boolean;
+}
+
+const SEED_RETRY_MS = 30_000;
+
+async function connectRedis(url: string, logger: Logger): Promise<Redis> {
   // maxRetriesPerRequest null: the setting BullMQ workers require, so this connection can serve one.
-  const redis = new Redis(config.REDIS_URL, { maxRetriesPerRequest: null, lazyConnect: true });
+  const redis = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: true });
   let lastRedisError: string | undefined;
   redis.on('error', (error: Error) => {
     if (error.message !== lastRedisError) logger.warn({ err: error }, 'Redis connection problem');
@@ -22,18 +34,24 @@ export async function startTrainer(
   });
   redis.on('ready', () => {
     lastRedisError = undefined;
-    logger.info({ redis: config.REDIS_URL }, 'connected to Redis');
+    logger.info({ redis: url }, 'connected to Redis');
   });
   try {
     await redis.connect();
   } catch (error) {
     redis.disconnect();
     // ioredis only says "Connection is closed"; the reason came with the error event before it.
-    throw new Error(`Redis at ${config.REDIS_URL} does not answer: ${lastRedisError ?? String(error)}`, {
-      cause: error,
-    });
+    throw new Error(`Redis at ${url} does not answer: ${lastRedisError ?? String(error)}`, { cause: error });
   }
+  return redis;
+}
 
+export async function startTrainer(
+  config: Config,
+  logger: Logger,
+  options: TrainerOptions = {},
+): Promise<Trainer> {
+  const redis = await connectRedis(config.REDIS_URL, logger);
   let health;
   try {
     health = await startHealthServer(config.HOST, config.TRAINER_HEALTH_PORT, () => ({
@@ -45,9 +63,54 @@ export async function startTrainer(
   }
   logger.info({ url: health.url }, 'trainer health endpoint listening');
 
+  const store = new ObjectStore(createS3Client(config), config.S3_BUCKET);
+  const registry = new ModelRegistry({
+    store,
+    redis,
+    logger,
+    ...(options.modelsChannel ? { channel: options.modelsChannel } : {}),
+  });
+
+  // Seeding needs S3; when S3 is away at start-up the worker still starts (jobs retry their own S3
+  // faults) and seeding tries again in the background.
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  let markSeeded!: () => void;
+  const seeded = new Promise<void>((resolve) => (markSeeded = resolve));
+  const seed = async (): Promise<void> => {
+    try {
+      const report = await seedDatasets(config, store, logger);
+      logger.info(report, 'trainer datasets ready');
+      markSeeded();
+    } catch (error) {
+      logger.error(
+        { err: error },
+        `seeding the trainer datasets failed; trying again in ${SEED_RETRY_MS / 1000} s`,
+      );
+      if (!stopped) retry = setTimeout(() => void seed(), SEED_RETRY_MS).unref();
+    }
+  };
+  let worker: RetrainWorker | undefined;
+  if (options.worker === false) {
+    markSeeded();
+  } else {
+    await seed();
+    try {
+      worker = await startRetrainWorker({ config, registry, store, redis, logger });
+    } catch (error) {
+      await health.close();
+      redis.disconnect();
+      throw error;
+    }
+  }
+
   return {
     healthUrl: health.url,
-    async stop() {
+    seeded,
+    async stop({ force = false } = {}) {
+      stopped = true;
+      clearTimeout(retry);
+      await worker?.close(force);
       await health.close();
       await redis.quit().catch(() => redis.disconnect());
     },

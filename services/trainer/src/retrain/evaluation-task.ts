@@ -1,0 +1,22 @@
+// What the evaluation thread is given and answers: candidate and production measured on the same
+// images, and the candidate serialised to model files.
+import type { Normalisation } from '@visionops/core';
+import type { BackendPreference } from '@visionops/core/engine';
+import type { ArchitectureSpec, EvaluationMetrics, ModelFiles } from '@visionops/core/model';
+
+export interface EvaluationTask {
+  backend: BackendPreference;
+  architecture: ArchitectureSpec;
+  /** The fine-tuned weights, in model.weights order. */
+  candidateWeights: Float32Array[];
+  parentFiles: ModelFiles;
+  normalisation: Normalisation;
+  images: Uint8Array;
+  labels: Uint8Array;
+  n: number;
+  datasetName: string;
+}
+
+export type EvaluationAnswer =
+  | { ok: true; candidate: EvaluationMetrics; parent: EvaluationMetrics; candidateFiles: ModelFiles }
+  | { ok: false; message: string; stack?: string };

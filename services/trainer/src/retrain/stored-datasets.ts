@@ -1,0 +1,67 @@
+// Decoded datasets kept in S3 for the trainer: the fixed evaluation set and replay samples, each a
+// dataset file plus a JSON manifest written after it (so a manifest always has its data).
+import { PIXELS_PER_IMAGE, S3Keys } from '@visionops/core';
+import { decodeDatasetFile, encodeDatasetHeader, type DecodedDataset } from '@visionops/core/dataset';
+import { NotFoundError, type ObjectStore } from '@visionops/core/registry';
+import { countPerClass } from './dataset-subset.js';
+
+export const DatasetNames = {
+  evaluation: 'eval',
+  /** The sample of the baseline's training data, written by seeding. */
+  baselineReplay: 'replay/baseline',
+  /** The replay sample for fine-tuning `version`: its parent's replay plus its own upload. */
+  replay: (version: string) => `replay/${version}`,
+} as const;
+
+export interface StoredDatasetManifest {
+  name: string;
+  /** Where the images came from, for people (a file name, or "v3 upload + replay/v2"). */
+  source: string;
+  n: number;
+  perClass: number[];
+  createdAt: string;
+}
+
+export async function putStoredDataset(
+  store: ObjectStore,
+  name: string,
+  dataset: DecodedDataset,
+  source: string,
+): Promise<StoredDatasetManifest> {
+  const body = Buffer.concat([
+    encodeDatasetHeader(dataset),
+    dataset.images.subarray(0, dataset.n * PIXELS_PER_IMAGE),
+    dataset.labels.subarray(0, dataset.n),
+  ]);
+  const manifest: StoredDatasetManifest = {
+    name,
+    source,
+    n: dataset.n,
+    perClass: countPerClass(dataset.labels, dataset.n),
+    createdAt: new Date().toISOString(),
+  };
+  await store.put(S3Keys.dataset(name), body);
+  await store.put(S3Keys.datasetManifest(name), JSON.stringify(manifest), 'application/json');
+  return manifest;
+}
+
+/** The dataset and its manifest, or undefined when none is stored under that name. */
+export async function getStoredDataset(
+  store: ObjectStore,
+  name: string,
+): Promise<{ manifest: StoredDatasetManifest; dataset: DecodedDataset } | undefined> {
+  try {
+    const manifest = JSON.parse(
+      (await store.get(S3Keys.datasetManifest(name))).body.toString('utf8'),
+    ) as StoredDatasetManifest;
+    const dataset = decodeDatasetFile((await store.get(S3Keys.dataset(name))).body);
+    return { manifest, dataset };
+  } catch (error) {
+    if (error instanceof NotFoundError) return undefined;
+    throw error;
+  }
+}
+
+export async function hasStoredDataset(store: ObjectStore, name: string): Promise<boolean> {
+  return (await store.stat(S3Keys.datasetManifest(name))) !== undefined;
+}
