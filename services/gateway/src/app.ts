@@ -11,6 +11,7 @@ import { httpMetrics } from './observability/http-metrics.js';
 import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.js';
 import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
+import { retrainRouteDocs, retrainRoutes } from './retrain/retrain-routes.js';
 
 const API_VERSION = '0.1.0';
 
@@ -27,6 +28,7 @@ export function createApp(gateway: Gateway): Express {
     ...predictRouteDocs,
     ...modelRouteDocs,
     ...metricsRouteDocs,
+    ...retrainRouteDocs,
   ];
   app.use(
     healthRoutes({
@@ -38,6 +40,7 @@ export function createApp(gateway: Gateway): Express {
   );
   app.use(predictRoutes(config, pool, metrics));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
+  app.use(retrainRoutes(gateway));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(routeDocs, API_VERSION));
 

@@ -1,0 +1,194 @@
+// The retrain use-cases behind the HTTP routes: accept an upload (check, store, enqueue), read
+// jobs, and cancel one. Routes stay thin; this is where the queue and the cancel signal live.
+import { createReadStream } from 'node:fs';
+import { Queue, type ConnectionOptions, type Job } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { JobName, QUEUE_RETRAIN, S3Keys, type Config } from '@visionops/core';
+import {
+  CANCEL_KEY_TTL_SECONDS,
+  inspectRetrainUpload,
+  RetrainRedisKeys,
+  retrainJobDataSchema,
+  retrainJobId,
+  type RetrainJobData,
+  type RetrainResult,
+  type UploadSummary,
+} from '@visionops/core/jobs';
+import type { ObjectStore } from '@visionops/core/registry';
+import { apiState, jobView, type JobView } from './job-view.js';
+import type { UploadedZip } from './retrain-upload.js';
+
+export type RetrainJobsConfig = Pick<
+  Config,
+  'QUEUE_PREFIX' | 'RETRAIN_BACKOFF_MS' | 'RETRAIN_MAX_ZIP_ENTRIES' | 'RETRAIN_MAX_UNPACKED_BYTES'
+>;
+
+/** Transient faults get three attempts in all, the delay doubling from RETRAIN_BACKOFF_MS. */
+const ATTEMPTS = 3;
+/** Finished jobs kept for GET /jobs; older ones are dropped by BullMQ. */
+const KEEP_FINISHED = 500;
+
+type RetrainQueueJob = Job<RetrainJobData, RetrainResult>;
+
+export interface Submitted {
+  jobId: string;
+  /** True when the same upload's job was still queued or running and is returned instead. */
+  existing: boolean;
+  upload: UploadSummary;
+}
+
+/** What a cancel did: removed a queued job, signalled a running one, or found it finished. */
+export type CancelOutcome =
+  | { outcome: 'removed'; job: JobView }
+  | { outcome: 'signalled'; job: JobView }
+  | { outcome: 'finished'; job: JobView }
+  | { outcome: 'not_found' };
+
+export class RetrainJobs {
+  readonly queue: Queue<RetrainJobData, RetrainResult>;
+
+  constructor(
+    private readonly config: RetrainJobsConfig,
+    private readonly redis: Redis,
+    private readonly store: ObjectStore,
+  ) {
+    // The gateway's own connection, shared: a Queue needs no blocking connection, and a shared one
+    // is left open by queue.close(). The cast bridges two ioredis copies (ours and BullMQ's).
+    this.queue = new Queue(QUEUE_RETRAIN, {
+      connection: redis as unknown as ConnectionOptions,
+      prefix: config.QUEUE_PREFIX,
+    });
+  }
+
+  /** Checks the ZIP (throws RetrainUploadError), stores it by content, and enqueues its job. */
+  async submit(zip: UploadedZip, epochs: number, requestId: string): Promise<Submitted> {
+    const upload = await inspectRetrainUpload(zip.path, {
+      maxEntries: this.config.RETRAIN_MAX_ZIP_ENTRIES,
+      maxTotalBytes: this.config.RETRAIN_MAX_UNPACKED_BYTES,
+      maxEntryBytes: Math.min(16 * 1024 * 1024, this.config.RETRAIN_MAX_UNPACKED_BYTES),
+    });
+    const key = S3Keys.upload(zip.sha256);
+    if (!(await this.store.stat(key))) await this.store.putStream(key, createReadStream(zip.path), zip.size);
+
+    const jobId = retrainJobId(zip.sha256, epochs);
+    const previous = await this.queue.getJob(jobId);
+    if (previous) {
+      const state = apiState(await previous.getState(), previous.failedReason);
+      if (state === 'queued' || state === 'active') return { jobId, existing: true, upload };
+      // A finished job holds the id: its outcome lives on in the model card, so it makes way.
+      await previous.remove();
+    }
+    const data = retrainJobDataSchema.parse({
+      uploadKey: key,
+      uploadSha256: zip.sha256,
+      uploadBytes: zip.size,
+      fileName: zip.originalname.slice(0, 255),
+      epochs,
+      requestedAt: new Date().toISOString(),
+      requestId,
+    } satisfies RetrainJobData);
+    // An old cancel of this id must not cancel the new job.
+    await this.redis.del(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId));
+    const job = await this.queue.add(JobName.Retrain, data, {
+      jobId,
+      attempts: ATTEMPTS,
+      backoff: { type: 'exponential', delay: this.config.RETRAIN_BACKOFF_MS },
+      removeOnComplete: { count: KEEP_FINISHED },
+      removeOnFail: { count: KEEP_FINISHED },
+    });
+    // Two identical uploads at once: BullMQ keeps the first job of an id, and both answer with it.
+    return { jobId: job.id ?? jobId, existing: false, upload };
+  }
+
+  async get(jobId: string): Promise<JobView | undefined> {
+    const job = await this.queue.getJob(jobId);
+    if (job) return this.view(job);
+    return this.removedView(jobId);
+  }
+
+  /** The most recent jobs, newest first. */
+  async list(limit: number): Promise<JobView[]> {
+    const jobs = await this.queue.getJobs(
+      ['active', 'waiting', 'prioritized', 'delayed', 'completed', 'failed'],
+      0,
+      limit - 1,
+      false,
+    );
+    const newest = jobs
+      .filter((job): job is RetrainQueueJob => job !== undefined)
+      .sort((a, b) => b.timestamp - a.timestamp)
+      .slice(0, limit);
+    const views = await Promise.all(newest.map((job) => this.view(job)));
+    return views.filter((view): view is JobView => view !== undefined);
+  }
+
+  async cancel(jobId: string): Promise<CancelOutcome> {
+    const job = await this.queue.getJob(jobId);
+    if (!job) {
+      const removed = await this.removedView(jobId);
+      return removed ? { outcome: 'removed', job: removed } : { outcome: 'not_found' };
+    }
+    const before = await this.view(job);
+    if (!before) return { outcome: 'not_found' };
+    if (before.state !== 'queued' && before.state !== 'active') return { outcome: 'finished', job: before };
+    const cancelKey = RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId);
+    if (before.state === 'queued') {
+      try {
+        // remove() refuses a job a trainer has just locked; then it is cancelled as a running one.
+        await job.remove();
+        const removed: JobView = {
+          ...before,
+          state: 'cancelled',
+          cancelRequested: false,
+          finishedAt: new Date().toISOString(),
+        };
+        await this.redis.set(cancelKey, JSON.stringify(removed), 'EX', CANCEL_KEY_TTL_SECONDS);
+        return { outcome: 'removed', job: removed };
+      } catch {
+        // remove() throws when a trainer locked the job in the meantime: cancel it as a running one
+        // (a Redis fault would fail the calls below just the same, and propagate from there).
+      }
+    }
+    // The key covers a trainer that misses the message (reconnecting) or picks the job up later.
+    await this.redis.set(
+      cancelKey,
+      JSON.stringify({ requestedAt: new Date().toISOString() }),
+      'EX',
+      CANCEL_KEY_TTL_SECONDS,
+    );
+    await this.redis.publish(
+      RetrainRedisKeys.cancelChannel(this.config.QUEUE_PREFIX),
+      JSON.stringify({ jobId }),
+    );
+    return { outcome: 'signalled', job: { ...before, cancelRequested: true } };
+  }
+
+  /** Jobs waiting plus running: the queue depth reported on /metrics. */
+  async depth(): Promise<{ waiting: number; active: number }> {
+    const counts = await this.queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active');
+    return {
+      waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0) + (counts.delayed ?? 0),
+      active: counts.active ?? 0,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.queue.close();
+  }
+
+  private async view(job: RetrainQueueJob): Promise<JobView | undefined> {
+    const state = apiState(await job.getState(), job.failedReason);
+    if (!state) return undefined;
+    const cancelRequested =
+      (await this.redis.exists(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, job.id!))) === 1;
+    return jobView(job, state, cancelRequested);
+  }
+
+  /** A queued job removed by a cancel survives as the snapshot stored in its cancel key. */
+  private async removedView(jobId: string): Promise<JobView | undefined> {
+    const stored = await this.redis.get(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId));
+    if (!stored) return undefined;
+    const parsed = JSON.parse(stored) as Partial<JobView>;
+    return parsed.state === 'cancelled' ? (parsed as JobView) : undefined;
+  }
+}
