@@ -1,0 +1,160 @@
+// The whole retrain path over HTTP on the real stack (gateway and trainer processes, Redis, the
+// embedded S3): upload -> job -> new version in /models -> /predict answers with it after the
+// swap, while a client keeps predicting throughout and never sees a failure.
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger, RedisKeys } from '@visionops/core';
+import { syntheticImage } from '../../core/test/fixtures.js';
+import { buildTestModel, useCpuBackend } from '../../core/test/registry-fixtures.js';
+import { startStack, type Stack } from '../../../infra/src/start-stack.js';
+import { sliceZip } from './retrain-data.js';
+
+const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
+const bucket = `e2e-${randomUUID().slice(0, 8)}`;
+const prefix = `test-${randomUUID()}`;
+let dir: string;
+let stack: Stack;
+
+interface JobBody {
+  state: string;
+  finishedAt: string | null;
+  failedReason: string | null;
+  result: { version: string; promoted: boolean; accuracy: number; images: { uploaded: number } } | null;
+}
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'visionops-e2e-'));
+  // A width-4 model stands in for the baseline, which the gateway seeds as v1.
+  await useCpuBackend();
+  const baseline = await buildTestModel(1);
+  const baselineDir = join(dir, 'baseline');
+  mkdirSync(baselineDir);
+  writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
+  writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
+  writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
+  const replay = await sliceZip('train.zip', 10, { skip: 100 });
+  const evaluation = await sliceZip('test.zip', 10);
+  writeFileSync(join(dir, 'replay.zip'), replay.zip);
+  writeFileSync(join(dir, 'eval.zip'), evaluation.zip);
+  stack = await startStack({
+    env: {
+      ...process.env,
+      S3_ENDPOINT: '',
+      S3_BUCKET: bucket,
+      QUEUE_PREFIX: prefix,
+      ADMIN_TOKEN,
+      BASELINE_MODEL_DIR: baselineDir,
+      REPLAY_DATA_PATH: join(dir, 'replay.zip'),
+      EVAL_DATA_PATH: join(dir, 'eval.zip'),
+      REPLAY_SAMPLE_SIZE: '100',
+      REPLAY_RATIO: '1',
+      // Always promote: this test is about the path, the gate has its own tests.
+      PROMOTION_TOLERANCE: '1',
+      MODEL_POLL_INTERVAL_MS: '2000',
+      LOG_LEVEL: 'warn',
+      LOG_PRETTY: 'false',
+    },
+    dataDir: join(dir, 'data'),
+    gatewayPort: 0,
+    trainerHealthPort: 0,
+    s3Port: 0,
+    logger: createLogger('stack', { level: 'warn' }),
+    healthTimeoutMs: 90_000,
+  });
+}, 150_000);
+
+afterAll(async () => {
+  await stack?.stop();
+  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const keys = await redis.keys(`${prefix}:*`);
+  await redis.del(RedisKeys.modelVersionCounter(bucket), ...keys);
+  await redis.quit();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('retraining over HTTP', () => {
+  test('when a ZIP is uploaded, then the job completes, the version is listed, and /predict switches to it without a failed request', async () => {
+    const gateway = stack.gatewayUrl!;
+    const first = await until('the gateway serving the seeded baseline', 60_000, async () => {
+      const body = (await (await fetch(`${gateway}/models`)).json()) as { serving: string | null };
+      return body.serving ?? undefined;
+    });
+
+    // A client predicting non-stop from before the upload until after the swap.
+    const image = await syntheticImage(3, 1);
+    const seen: { at: number; status: number; version?: string }[] = [];
+    let predicting = true;
+    const client = (async () => {
+      while (predicting) {
+        const form = new FormData();
+        form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'cat.png');
+        const response = await fetch(`${gateway}/predict`, { method: 'POST', body: form });
+        const body = (await response.json()) as { modelVersion?: string };
+        seen.push({ at: Date.now(), status: response.status, version: body.modelVersion });
+      }
+    })();
+
+    const { zip, real } = await sliceZip('train.zip', 10);
+    const form = new FormData();
+    form.append('epochs', '2');
+    form.append(
+      'file',
+      new Blob([new Uint8Array(zip)], { type: 'application/zip' }),
+      real ? 'cifar-slice.zip' : 'synthetic.zip',
+    );
+    const accepted = await fetch(`${gateway}/retrain`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: form,
+    });
+    expect(accepted.status).toBe(202);
+    const { statusUrl } = (await accepted.json()) as { statusUrl: string };
+
+    const job = await until('the job finishing', 240_000, async () => {
+      const body = (await (await fetch(`${gateway}${statusUrl}`)).json()) as JobBody;
+      return body.state === 'completed' || body.state === 'failed' ? body : undefined;
+    });
+    expect(job.state, job.failedReason ?? '').toBe('completed');
+    const version = job.result!.version;
+    expect(version).not.toBe(first);
+    expect(job.result).toMatchObject({ promoted: true, images: { uploaded: 100 } });
+
+    const models = (await (await fetch(`${gateway}/models`)).json()) as {
+      production: { version: string; promotedAt: string };
+      versions: { version: string; parent: string | null }[];
+    };
+    expect(models.production.version).toBe(version);
+    expect(models.versions.find((card) => card.version === version)?.parent).toBe(first);
+
+    const swappedAt = await until('/predict answering with the new version', 30_000, () =>
+      Promise.resolve(seen.find((entry) => entry.version === version)?.at),
+    );
+    predicting = false;
+    await client;
+    const sinceCompletion = (swappedAt - Date.parse(job.finishedAt!)) / 1000;
+    const sincePromotion = (swappedAt - Date.parse(models.production.promotedAt)) / 1000;
+    console.log(
+      `e2e (${real ? 'real CIFAR-10 slice' : 'synthetic'}): ${version} served ${sincePromotion.toFixed(2)} s after ` +
+        `its promotion, ${sinceCompletion.toFixed(2)} s after the job completed; ${seen.length} predictions, none failed`,
+    );
+    expect(seen.filter((entry) => entry.status !== 200)).toEqual([]);
+    expect(seen.some((entry) => entry.version === first)).toBe(true);
+    // Once the new version answered, the old one never did again.
+    const firstNew = seen.findIndex((entry) => entry.version === version);
+    expect(seen.slice(firstNew).every((entry) => entry.version === version)).toBe(true);
+  }, 300_000);
+});
