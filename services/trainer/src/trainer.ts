@@ -9,8 +9,8 @@ import { startRetrainWorker, type RetrainWorker } from './retrain/retrain-worker
 
 export interface Trainer {
   healthUrl: string;
-  /** Resolves once the replay and evaluation sets are in S3 (or known to have no source). */
-  seeded: Promise<void>;
+  /** Settles after the first attempt to store the replay and evaluation sets in S3. */
+  datasetsReady: Promise<void>;
   /** `force`: do not wait for the job in hand (it is retried elsewhere after its lock expires). */
   stop(options?: { force?: boolean }): Promise<void>;
 }
@@ -71,17 +71,15 @@ export async function startTrainer(
     ...(options.modelsChannel ? { channel: options.modelsChannel } : {}),
   });
 
-  // Seeding needs S3; when S3 is away at start-up the worker still starts (jobs retry their own S3
-  // faults) and seeding tries again in the background.
+  // Seeding decodes thousands of images on a fresh bucket, so it runs in the background while the
+  // worker starts; a job waits for its first attempt before it looks for replay and evaluation
+  // sets. When S3 is away seeding tries again later (jobs retry their own S3 faults).
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
-  let markSeeded!: () => void;
-  const seeded = new Promise<void>((resolve) => (markSeeded = resolve));
   const seed = async (): Promise<void> => {
     try {
       const report = await seedDatasets(config, store, logger);
       logger.info(report, 'trainer datasets ready');
-      markSeeded();
     } catch (error) {
       logger.error(
         { err: error },
@@ -90,13 +88,11 @@ export async function startTrainer(
       if (!stopped) retry = setTimeout(() => void seed(), SEED_RETRY_MS).unref();
     }
   };
+  const datasetsReady = options.worker === false ? Promise.resolve() : seed();
   let worker: RetrainWorker | undefined;
-  if (options.worker === false) {
-    markSeeded();
-  } else {
-    await seed();
+  if (options.worker !== false) {
     try {
-      worker = await startRetrainWorker({ config, registry, store, redis, logger });
+      worker = await startRetrainWorker({ config, registry, store, redis, logger, datasetsReady });
     } catch (error) {
       await health.close();
       redis.disconnect();
@@ -106,7 +102,7 @@ export async function startTrainer(
 
   return {
     healthUrl: health.url,
-    seeded,
+    datasetsReady,
     async stop({ force = false } = {}) {
       stopped = true;
       clearTimeout(retry);

@@ -49,6 +49,8 @@ export interface RetrainDeps {
   store: ObjectStore;
   redis: Redis;
   logger: Logger;
+  /** Settles once the trainer's first attempt to seed the replay and evaluation sets is over. */
+  datasetsReady?: Promise<void>;
 }
 
 export type RetrainJob = Job<RetrainJobData, RetrainResult>;
@@ -166,6 +168,7 @@ export async function handleRetrain(
       registry.getFiles(parentVersion),
     ]);
 
+    await deps.datasetsReady;
     const storedReplay =
       config.REPLAY_SAMPLE_SIZE > 0 && config.REPLAY_RATIO > 0
         ? ((await getStoredDataset(store, DatasetNames.replay(parentVersion))) ??
