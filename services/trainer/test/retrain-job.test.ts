@@ -106,8 +106,32 @@ describe('handleRetrain', () => {
     } else {
       expect(production?.alias.version).toBe('v1');
     }
-    // The new version's replay sample: the parent's plus this upload.
-    expect(await storage.store.stat(S3Keys.datasetManifest(`replay/${result.version}`))).toBeDefined();
+    // The replay sample children of the new version will use: the parent's plus this upload.
+    const replaySet = (card.training as { replaySet: string }).replaySet;
+    expect(replaySet).toMatch(/^replay\/v1-[0-9a-f]{16}$/);
+    expect(await storage.store.stat(S3Keys.datasetManifest(replaySet))).toBeDefined();
+  }, 120_000);
+
+  test('when a retry finds its version already published, then it only finishes the promotion and publishes nothing new', async () => {
+    await seedTrainerDatasets(storage);
+    const { queue } = await start({ PROMOTION_TOLERANCE: '1' });
+    const { zip } = await buildClassFolderZip({ perClass: 2, classes: [0, 1, 2] });
+    const first = await enqueueUpload(storage, queue, zip);
+    const { job: done } = await waitForJob(queue, first.id!, 90_000);
+    const { version, parent } = done.returnvalue;
+    // As if the promotion had failed after publishing: production is back on the parent.
+    await storage.registry.promote(parent, 'test: undo');
+    const before = await versions();
+    const retry = await queue.add(
+      done.name,
+      { ...done.data, publishedVersion: version },
+      { jobId: `${first.id!}-retry` },
+    );
+    const { job: finished, state } = await waitForJob(queue, retry.id!, 30_000);
+    expect(state, finished.failedReason).toBe('completed');
+    expect(finished.returnvalue).toMatchObject({ version, promoted: true, parent });
+    expect(await versions()).toEqual(before);
+    expect((await storage.registry.getProduction())?.alias.version).toBe(version);
   }, 120_000);
 
   test.each([

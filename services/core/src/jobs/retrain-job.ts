@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { SkippedEntry } from '../dataset/decoded-dataset.js';
 import type { EvaluationMetrics } from '../model/model-card.js';
-import type { JobName } from '../names.js';
+import { MODEL_VERSION_PATTERN, type JobName } from '../names.js';
 
 export const RETRAIN_EPOCHS = Object.freeze({ default: 3, min: 1, max: 50 });
 
@@ -27,6 +27,11 @@ export const retrainJobDataSchema = z.object({
   epochs: z.number().int().min(RETRAIN_EPOCHS.min).max(RETRAIN_EPOCHS.max),
   requestedAt: z.iso.datetime(),
   requestId: z.string().max(128).optional(),
+  /**
+   * Set by the trainer once the job's version is published, so that a retry after that point
+   * (a fault while promoting) finishes the promotion instead of publishing a second version.
+   */
+  publishedVersion: z.string().regex(MODEL_VERSION_PATTERN).optional(),
 });
 export type RetrainJobData = z.infer<typeof retrainJobDataSchema>;
 

@@ -5,13 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { LABELS, NUM_CLASSES, PREPROCESS_VERSION, type Config, type Logger } from '@visionops/core';
-import {
-  readClassFolderZip,
-  UnsafeZipError,
-  type DecodedDataset,
-  type ZipLimits,
-} from '@visionops/core/dataset';
+import type { Config, Logger } from '@visionops/core';
+import { readClassFolderZip, UnsafeZipError, type ZipLimits } from '@visionops/core/dataset';
 import {
   CANCELLED_REASON,
   inspectRetrainUpload,
@@ -21,14 +16,19 @@ import {
   type RetrainJobData,
   type RetrainResult,
 } from '@visionops/core/jobs';
-import type { ModelCard } from '@visionops/core/model';
-import { NotFoundError, type ModelRegistry, type ObjectStore } from '@visionops/core/registry';
-import { splitTrainValidation } from '../training/split.js';
-import { classBalancedSample, concatDatasets, countPerClass, subsetDataset } from './dataset-subset.js';
+import {
+  NotFoundError,
+  type ModelRegistry,
+  type ObjectStore,
+  type PublishedCard,
+} from '@visionops/core/registry';
+import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
 import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune } from './fine-tune.js';
 import { JobProgress } from './job-progress.js';
-import { DatasetNames, getStoredDataset, putStoredDataset } from './stored-datasets.js';
+import { buildRetrainCard, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
+import { DatasetNames, putStoredDataset } from './stored-datasets.js';
+import { loadTrainingSets } from './training-sets.js';
 
 export type RetrainConfig = Pick<
   Config,
@@ -55,10 +55,6 @@ export interface RetrainDeps {
 
 export type RetrainJob = Job<RetrainJobData, RetrainResult>;
 
-const MAX_LISTED_SKIPS = 100;
-/** Share of the upload held out for evaluation when no evaluation set is stored. */
-const HELD_OUT_SHARE = 0.2;
-
 export function uploadLimits(config: RetrainConfig): ZipLimits {
   return {
     maxEntries: config.RETRAIN_MAX_ZIP_ENTRIES,
@@ -80,17 +76,23 @@ function seedOf(sha256: string): number {
   return Number.parseInt(sha256.slice(0, 8), 16);
 }
 
-function gateReason(
-  promoted: boolean,
-  accuracy: number,
-  production: number,
-  version: string,
-  tolerance: number,
-) {
-  const pct = (value: number) => `${(value * 100).toFixed(2)}%`;
-  return promoted
-    ? `promoted: accuracy ${pct(accuracy)} is within ${pct(tolerance)} of production ${version} (${pct(production)}) or better`
-    : `not promoted: accuracy ${pct(accuracy)} is more than ${pct(tolerance)} below production ${version} (${pct(production)})`;
+/**
+ * Promotes a published version when its gate said so and production is still its parent: a retry
+ * after a fault never rolls back a version that someone promoted in the meantime.
+ */
+async function promoteIfGated(
+  registry: ModelRegistry,
+  card: PublishedCard,
+): Promise<{ promoted: boolean; reason: string }> {
+  const gate = retrainRecordOf(card)?.gate;
+  if (!gate?.promoted) return { promoted: false, reason: gate?.reason ?? 'not promoted' };
+  const production = (await registry.getProduction())?.alias.version;
+  if (production === card.version) return { promoted: true, reason: gate.reason };
+  if (production !== card.parent) {
+    return { promoted: false, reason: `not promoted: production moved on to ${production} meanwhile` };
+  }
+  await registry.promote(card.version, gate.reason);
+  return { promoted: true, reason: gate.reason };
 }
 
 export async function handleRetrain(
@@ -104,8 +106,16 @@ export async function handleRetrain(
   const { config, registry, store, redis } = deps;
   const log = deps.logger.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
   const started = performance.now();
-  const startedAt = new Date().toISOString();
-  const notes: string[] = [];
+  const seconds = () => (performance.now() - started) / 1000;
+
+  if (data.publishedVersion) {
+    // An earlier attempt published; only its promotion may be left to do.
+    const card = await registry.getCard(data.publishedVersion);
+    const record = retrainRecordOf(card);
+    if (!record) throw new UnrecoverableError(`${data.publishedVersion} is not a retrained version`);
+    return resultFromCard(card, record, await promoteIfGated(registry, card), seconds());
+  }
+
   // BullMQ aborts jobSignal when this worker is told to cancel the job; a cancel key found at a
   // phase boundary (a message missed while reconnecting) aborts the same way.
   const controller = new AbortController();
@@ -162,54 +172,27 @@ export async function handleRetrain(
 
     const production = await registry.getProduction();
     if (!production) throw new Error('no model is in production yet; the registry has not been seeded');
-    const parentVersion = production.alias.version;
-    const [parentCard, parentFiles] = await Promise.all([
-      registry.getCard(parentVersion),
-      registry.getFiles(parentVersion),
+    const [parent, parentFiles] = await Promise.all([
+      registry.getCard(production.alias.version),
+      registry.getFiles(production.alias.version),
     ]);
-
     await deps.datasetsReady;
-    const storedReplay =
-      config.REPLAY_SAMPLE_SIZE > 0 && config.REPLAY_RATIO > 0
-        ? ((await getStoredDataset(store, DatasetNames.replay(parentVersion))) ??
-          (await getStoredDataset(store, DatasetNames.baselineReplay)))
-        : undefined;
-    if (!storedReplay) notes.push("trained without replay: no replay sample of the parent's data is stored");
-
-    const storedEvaluation = await getStoredDataset(store, DatasetNames.evaluation);
-    let train: DecodedDataset = decoded;
-    let evaluation: { dataset: DecodedDataset; name: string };
-    if (storedEvaluation) {
-      evaluation = { dataset: storedEvaluation.dataset, name: storedEvaluation.manifest.source };
-    } else {
-      const heldOut = Math.max(NUM_CLASSES, Math.round(decoded.n * HELD_OUT_SHARE));
-      const split = splitTrainValidation(decoded.labels, heldOut, seedOf(data.uploadSha256));
-      if (split.trainIndices.length === 0 || split.validationIndices.length === 0) {
-        throw new Error('no evaluation set is stored and the upload is too small to hold part of it out');
-      }
-      train = subsetDataset(decoded, split.trainIndices);
-      evaluation = {
-        dataset: subsetDataset(decoded, split.validationIndices),
-        name: 'held-out part of the upload',
-      };
-      notes.push(
-        `no evaluation set is stored: evaluated on ${split.validationIndices.length} held-out upload images, ` +
-          'a weaker check than the fixed evaluation set',
-      );
-    }
+    const sets = await loadTrainingSets({
+      store,
+      parent,
+      upload: decoded,
+      replayEnabled: config.REPLAY_SAMPLE_SIZE > 0 && config.REPLAY_RATIO > 0,
+      seed: seedOf(data.uploadSha256),
+    });
 
     await checkpoint();
     await progress.phase('training');
     const outcome = await fineTune({
-      parent: {
-        files: parentFiles,
-        architecture: parentCard.architecture,
-        normalisation: parentCard.normalisation,
-      },
-      upload: train,
-      replay: storedReplay?.dataset,
+      parent: { files: parentFiles, architecture: parent.architecture, normalisation: parent.normalisation },
+      upload: sets.train,
+      replay: sets.replay?.dataset,
       replayRatio: config.REPLAY_RATIO,
-      evaluation,
+      evaluation: sets.evaluation,
       epochs: data.epochs,
       threads: config.TRAIN_THREADS,
       backend: config.ML_BACKEND,
@@ -223,111 +206,58 @@ export async function handleRetrain(
           .catch((error: unknown) => log.warn({ err: error }, 'progress update failed')),
     });
 
+    // The last point where a cancel stops the job: from here on it publishes.
     await checkpoint();
     await progress.phase('publishing');
-    const accuracy = outcome.metrics.accuracy;
-    const productionAccuracy = outcome.parentMetrics.accuracy;
-    const promoted = accuracy >= productionAccuracy - config.PROMOTION_TOLERANCE;
-    const reason = gateReason(
-      promoted,
-      accuracy,
-      productionAccuracy,
-      parentVersion,
-      config.PROMOTION_TOLERANCE,
-    );
-    const seconds = (performance.now() - started) / 1000;
-    const skipped = decoded.skipped.slice(0, MAX_LISTED_SKIPS);
-    const card: ModelCard = {
-      parent: parentVersion,
-      createdAt: new Date().toISOString(),
-      labels: [...LABELS],
-      architecture: parentCard.architecture,
-      normalisation: parentCard.normalisation,
-      preprocessVersion: PREPROCESS_VERSION,
-      training: {
-        recipe: 'retrain',
-        jobId: job.id,
-        upload: {
-          key: data.uploadKey,
-          sha256: data.uploadSha256,
-          bytes: data.uploadBytes,
-          fileName: data.fileName,
-        },
-        images: {
-          uploaded: decoded.n,
-          perClass: Object.fromEntries(LABELS.map((label, c) => [label, countPerClass(decoded.labels)[c]])),
-          replay: outcome.mix.replay,
-          replaySource: storedReplay?.manifest.source ?? null,
-          train: outcome.mix.train,
-        },
-        skipped,
-        skippedCount: decoded.skipped.length,
-        epochs: outcome.training.epochs,
-        batchSize: outcome.training.batchSize,
-        optimizer: {
-          name: 'sgd-nesterov',
-          momentum: outcome.training.recipe.momentum,
-          weightDecay: outcome.training.recipe.weightDecay,
-        },
-        schedule: outcome.training.recipe.schedule,
-        labelSmoothing: outcome.training.recipe.labelSmoothing,
-        backend: outcome.training.backend,
-        threads: outcome.training.threads,
-        trainImagesPerSec: outcome.training.imagesPerSec,
-        history: outcome.training.history,
-        parentMetrics: {
-          accuracy: productionAccuracy,
-          dataset: outcome.parentMetrics.dataset,
-          n: outcome.parentMetrics.n,
-        },
-        gate: { promoted, tolerance: config.PROMOTION_TOLERANCE, reason },
-        notes,
-        startedAt,
-        seconds: {
-          total: Math.round(seconds),
-          training: Math.round(outcome.seconds.training),
-          evaluation: Math.round(outcome.seconds.evaluation),
-        },
-      },
-      metrics: outcome.metrics,
-    };
-    const published = await registry.publish(outcome.files, card);
-    log.info(
-      { version: published.version, accuracy, productionAccuracy, promoted },
-      'retrained version published',
-    );
+    let replaySet: string | null = null;
     if (config.REPLAY_SAMPLE_SIZE > 0) {
-      const pool = storedReplay ? concatDatasets(storedReplay.dataset, train) : train;
-      const sample = subsetDataset(
-        pool,
-        classBalancedSample(pool.labels, config.REPLAY_SAMPLE_SIZE, seedOf(data.uploadSha256)),
-      );
+      // Written before the version, under a name of its inputs, so a retry rewrites the same one.
+      replaySet = DatasetNames.replayAfter(parent.version, data.uploadSha256);
+      const pool = sets.replay ? concatDatasets(sets.replay.dataset, sets.train) : sets.train;
+      const sample = classBalancedSample(pool.labels, config.REPLAY_SAMPLE_SIZE, seedOf(data.uploadSha256));
       await putStoredDataset(
         store,
-        DatasetNames.replay(published.version),
-        sample,
-        `${published.version} upload + ${storedReplay?.manifest.name ?? 'no replay'}`,
+        replaySet,
+        subsetDataset(pool, sample),
+        `${parent.version} replay + upload ${data.uploadSha256.slice(0, 16)}`,
       );
     }
-    if (promoted) await registry.promote(published.version, reason);
-    return {
-      version: published.version,
-      parent: parentVersion,
-      promoted,
-      accuracy,
-      productionAccuracy,
-      reason,
-      skipped,
-      skippedCount: decoded.skipped.length,
-      images: { uploaded: decoded.n, replay: outcome.mix.replay, train: outcome.mix.train },
-      evaluation: { dataset: outcome.metrics.dataset, n: outcome.metrics.n },
-      notes,
-      seconds: {
-        total: (performance.now() - started) / 1000,
-        training: outcome.seconds.training,
-        evaluation: outcome.seconds.evaluation,
+    const gate = gateVerdict(
+      outcome.metrics.accuracy,
+      { version: parent.version, accuracy: outcome.parentMetrics.accuracy },
+      config.PROMOTION_TOLERANCE,
+    );
+    const card = buildRetrainCard({
+      jobId: job.id!,
+      data,
+      parent,
+      uploadLabels: decoded.labels,
+      skipped: decoded.skipped,
+      outcome,
+      replaySource: sets.replay?.manifest.source ?? null,
+      replaySet,
+      gate,
+      notes: sets.notes,
+      startedAt: new Date(Date.now() - seconds() * 1000).toISOString(),
+      totalSeconds: seconds(),
+    });
+    const published = await registry.publish(outcome.files, card);
+    await job.updateData({ ...data, publishedVersion: published.version });
+    log.info(
+      {
+        version: published.version,
+        accuracy: outcome.metrics.accuracy,
+        production: outcome.parentMetrics.accuracy,
+        gate,
       },
-    };
+      'retrained version published',
+    );
+    return resultFromCard(
+      published,
+      retrainRecordOf(published)!,
+      await promoteIfGated(registry, published),
+      seconds(),
+    );
   } catch (error) {
     if (signal.aborted) {
       log.info('retrain job cancelled');

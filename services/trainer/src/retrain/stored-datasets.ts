@@ -9,8 +9,11 @@ export const DatasetNames = {
   evaluation: 'eval',
   /** The sample of the baseline's training data, written by seeding. */
   baselineReplay: 'replay/baseline',
-  /** The replay sample for fine-tuning `version`: its parent's replay plus its own upload. */
-  replay: (version: string) => `replay/${version}`,
+  /**
+   * The replay sample a version made from `parent`'s sample and upload `sha256` passes on to its
+   * children. Named by its inputs, so a retried job rewrites the same one.
+   */
+  replayAfter: (parent: string, sha256: string) => `replay/${parent}-${sha256.slice(0, 16)}`,
 } as const;
 
 export interface StoredDatasetManifest {
