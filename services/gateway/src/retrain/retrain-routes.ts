@@ -37,6 +37,7 @@ export const retrainRouteDocs: RouteDoc[] = [
       },
       400: { description: 'the ZIP is unsafe or not class folders; the message says what to fix' },
       413: { description: 'the upload is larger than RETRAIN_MAX_UPLOAD_BYTES' },
+      503: { description: 'the job queue (Redis) or the storage (S3) is unavailable' },
     },
   },
   {
@@ -75,6 +76,21 @@ function jobNotFound(id: string): AppError {
   return new AppError('job_not_found', `no job ${JSON.stringify(id)}; GET /jobs lists the recent ones`, 404);
 }
 
+/**
+ * Runs a call on the queue or storage: a bad upload stays a 400 that says what to fix; anything
+ * else there is Redis or S3 trouble, a 503 with the details in the log only.
+ */
+async function fromBackends<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    if (error instanceof RetrainUploadError) throw new AppError(error.problem, error.message, 400);
+    throw new AppError('retraining_unavailable', 'the job queue or the storage is unavailable', 503, {
+      cause: error,
+    });
+  }
+}
+
 export function retrainRoutes(gateway: Pick<Gateway, 'config' | 'redis' | 'store' | 'metrics'>): Router {
   const { config } = gateway;
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
@@ -91,10 +107,7 @@ export function retrainRoutes(gateway: Pick<Gateway, 'config' | 'redis' | 'store
         const body = req.body as Record<string, unknown> | undefined;
         const epochs = parseRequest(epochsFieldSchema, body?.epochs, 'epochs');
         const { requestId, log } = requestContextOf(res);
-        const submitted = await jobs.submit(zip, epochs, requestId).catch((error: unknown) => {
-          if (error instanceof RetrainUploadError) throw new AppError(error.problem, error.message, 400);
-          throw error;
-        });
+        const submitted = await fromBackends(() => jobs.submit(zip, epochs, requestId));
         log.info(
           { jobId: submitted.jobId, existing: submitted.existing, sha256: zip.sha256, epochs },
           'retrain accepted',
@@ -113,19 +126,19 @@ export function retrainRoutes(gateway: Pick<Gateway, 'config' | 'redis' | 'store
 
   router.get('/jobs', async (req, res) => {
     const { limit } = parseRequest(jobListQuerySchema, req.query, 'query');
-    res.json({ jobs: await jobs.list(limit) });
+    res.json({ jobs: await fromBackends(() => jobs.list(limit)) });
   });
 
   router.get('/jobs/:id', async (req, res) => {
     const { id } = parseRequest(jobParamsSchema, req.params, 'job id');
-    const job = await jobs.get(id);
+    const job = await fromBackends(() => jobs.get(id));
     if (!job) throw jobNotFound(id);
     res.json(job);
   });
 
   router.delete('/jobs/:id', requireAdmin(config.ADMIN_TOKEN), async (req, res) => {
     const { id } = parseRequest(jobParamsSchema, req.params, 'job id');
-    const cancelled = await jobs.cancel(id);
+    const cancelled = await fromBackends(() => jobs.cancel(id));
     switch (cancelled.outcome) {
       case 'not_found':
         throw jobNotFound(id);
