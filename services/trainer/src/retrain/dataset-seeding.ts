@@ -33,12 +33,12 @@ export type SeedingConfig = Pick<
   'DATA_DIR' | 'DATASET_DIR' | 'REPLAY_DATA_PATH' | 'REPLAY_SAMPLE_SIZE' | 'EVAL_DATA_PATH'
 >;
 
-/** REPLAY_DATA_PATH, else DATASET_DIR, else the shared train.zip; undefined when none exists. */
-export function replaySource(config: SeedingConfig): DataSource | undefined {
-  const path = config.REPLAY_DATA_PATH
-    ? [config.REPLAY_DATA_PATH].find(existsSync)
-    : [config.DATASET_DIR, join(sharedDatasets, 'train.zip')].find(existsSync);
-  return path ? { path, split: 'train' } : undefined;
+/** REPLAY_DATA_PATH when set; else DATASET_DIR and the shared train.zip, those that exist. */
+export function replaySources(config: SeedingConfig): DataSource[] {
+  const paths = config.REPLAY_DATA_PATH
+    ? [config.REPLAY_DATA_PATH]
+    : [config.DATASET_DIR, join(sharedDatasets, 'train.zip')];
+  return paths.filter((path) => existsSync(path)).map((path) => ({ path, split: 'train' }));
 }
 
 /** EVAL_DATA_PATH, else the CIFAR-10 test batches in DATASET_DIR, else the shared test.zip. */
@@ -102,10 +102,15 @@ export async function seedDatasets(
   if (config.REPLAY_SAMPLE_SIZE === 0) {
     report.replay = 'disabled';
   } else if (!(await hasStoredDataset(store, DatasetNames.baselineReplay))) {
-    const source = replaySource(config);
-    if (source) {
+    report.replay = 'no_source';
+    // The first source that holds images: DATASET_DIR exists but stays empty until dataset:fetch.
+    for (const source of replaySources(config)) {
       const started = performance.now();
       const sample = await sampleDataset(source, config.REPLAY_SAMPLE_SIZE, cacheDir);
+      if (sample.n === 0) {
+        logger.warn({ source: source.path }, 'no images to sample replay data from');
+        continue;
+      }
       await putStoredDataset(store, DatasetNames.baselineReplay, sample, basename(source.path));
       report.replay = 'seeded';
       logger.info(
@@ -116,16 +121,17 @@ export async function seedDatasets(
         },
         'seeded the replay sample',
       );
-    } else {
-      report.replay = 'no_source';
+      break;
+    }
+    if (report.replay === 'no_source') {
       logger.warn('no replay data (set REPLAY_DATA_PATH): retrain jobs will fine-tune without replay');
     }
   }
 
   if (!(await hasStoredDataset(store, DatasetNames.evaluation))) {
     const source = await evaluationSource(config);
-    if (source) {
-      const dataset = await loadDataset(source.path, { cacheDir, split: source.split });
+    const dataset = source && (await loadDataset(source.path, { cacheDir, split: source.split }));
+    if (source && dataset && dataset.n > 0) {
       await putStoredDataset(store, DatasetNames.evaluation, dataset, basename(source.path));
       report.evaluation = 'seeded';
       logger.info({ source: source.path, images: dataset.n }, 'seeded the evaluation set');
