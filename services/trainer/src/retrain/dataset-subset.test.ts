@@ -30,3 +30,19 @@ describe('classBalancedSample', () => {
     expect(classBalancedSample(labels, 50, 7)).not.toEqual(classBalancedSample(labels, 50, 8));
   });
 });
+
+describe('classBalancedSample next to an upload', () => {
+  test('when the upload holds one class, then replay fills the other classes first', () => {
+    const labels = labelsWith(new Array<number>(10).fill(100));
+    const upload = [0, 0, 0, 50, 0, 0, 0, 0, 0, 0];
+    const counts = countPerClass(
+      Uint8Array.from(classBalancedSample(labels, 90, 1, upload), (i) => labels[i]!),
+    );
+    expect(counts).toEqual([10, 10, 10, 0, 10, 10, 10, 10, 10, 10]);
+    const more = countPerClass(
+      Uint8Array.from(classBalancedSample(labels, 460, 1, upload), (i) => labels[i]!),
+    );
+    // Up to the upload's 50 for the nine others, then every class one more.
+    expect(more).toEqual([51, 51, 51, 1, 51, 51, 51, 51, 51, 51]);
+  });
+});

@@ -5,20 +5,31 @@ import type { DecodedDataset } from '@visionops/core/dataset';
 import { createRandom, mixSeed, permutation } from '../training/random.js';
 
 /**
- * Up to `size` indices, taking the classes in turn from a seeded shuffle of each, so every class is
- * equally represented as far as its images allow.
+ * Up to `size` indices, each time from the class with the fewest images so far (counting
+ * `alreadyHave`, images per class held elsewhere), drawn from a seeded shuffle of each class. With
+ * nothing held elsewhere every class gets the same share as far as its images allow; next to an
+ * upload of one class, replay fills the other classes first, so the mix stays balanced.
  */
-export function classBalancedSample(labels: Uint8Array, size: number, seed: number): Int32Array {
+export function classBalancedSample(
+  labels: Uint8Array,
+  size: number,
+  seed: number,
+  alreadyHave: readonly number[] = new Array<number>(NUM_CLASSES).fill(0),
+): Int32Array {
   const order = permutation(labels.length, createRandom(mixSeed(seed, 0x7e91a7)));
   const byClass: number[][] = Array.from({ length: NUM_CLASSES }, () => []);
   for (const index of order) byClass[labels[index]!]?.push(index);
+  const taken = new Array<number>(NUM_CLASSES).fill(0);
   const picked: number[] = [];
-  for (let round = 0; picked.length < size; round++) {
-    const before = picked.length;
-    for (const members of byClass) {
-      if (round < members.length && picked.length < size) picked.push(members[round]!);
+  while (picked.length < size) {
+    let next = -1;
+    for (let c = 0; c < NUM_CLASSES; c++) {
+      if (taken[c]! >= byClass[c]!.length) continue;
+      const level = (alreadyHave[c] ?? 0) + taken[c]!;
+      if (next < 0 || level < (alreadyHave[next] ?? 0) + taken[next]!) next = c;
     }
-    if (picked.length === before) break;
+    if (next < 0) break;
+    picked.push(byClass[next]![taken[next]!++]!);
   }
   return Int32Array.from(picked);
 }

@@ -56,7 +56,15 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutput> {
   const wantedReplay = Math.round(input.upload.n * input.replayRatio);
   const replay =
     input.replay && wantedReplay > 0
-      ? subsetDataset(input.replay, classBalancedSample(input.replay.labels, wantedReplay, input.seed))
+      ? subsetDataset(
+          input.replay,
+          classBalancedSample(
+            input.replay.labels,
+            wantedReplay,
+            input.seed,
+            countPerClass(input.upload.labels),
+          ),
+        )
       : undefined;
   const mixed = replay ? concatDatasets(input.upload, replay) : input.upload;
   const threads = Math.max(1, Math.min(input.threads, mixed.n));
