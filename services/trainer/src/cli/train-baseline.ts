@@ -30,7 +30,7 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     eval: { type: 'string' },
     out: { type: 'string', default: 'models/baseline' },
-    epochs: { type: 'string', default: '20' },
+    epochs: { type: 'string', default: '18' },
     width: { type: 'string', default: '16' },
     batch: { type: 'string', default: '512' },
     lr: { type: 'string', default: '0.4' },
