@@ -2,12 +2,12 @@
 // embedded S3): upload -> job -> new version in /models -> /predict answers with it after the
 // swap, while a client keeps predicting throughout and never sees a failure.
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLogger, RedisKeys } from '@visionops/core';
+import { createLogger, RedisKeys, repoRoot } from '@visionops/core';
 import { syntheticImage } from '../../core/test/fixtures.js';
 import { buildTestModel, useCpuBackend } from '../../core/test/registry-fixtures.js';
 import { startStack, type Stack } from '../../../infra/src/start-stack.js';
@@ -28,14 +28,18 @@ interface JobBody {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'visionops-e2e-'));
-  // A width-4 model stands in for the baseline, which the gateway seeds as v1.
-  await useCpuBackend();
-  const baseline = await buildTestModel(1);
-  const baselineDir = join(dir, 'baseline');
-  mkdirSync(baselineDir);
-  writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
-  writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
-  writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
+  // The real baseline when it is there (so the swap timing is the real model's), else a width-4
+  // stand-in; the gateway seeds it as v1.
+  let baselineDir = join(repoRoot, 'models', 'baseline');
+  if (!existsSync(join(baselineDir, 'card.json'))) {
+    await useCpuBackend();
+    const baseline = await buildTestModel(1);
+    baselineDir = join(dir, 'baseline');
+    mkdirSync(baselineDir);
+    writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
+    writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
+    writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
+  }
   const replay = await sliceZip('train.zip', 10, { skip: 100 });
   const evaluation = await sliceZip('test.zip', 10);
   writeFileSync(join(dir, 'replay.zip'), replay.zip);
