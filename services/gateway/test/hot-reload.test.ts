@@ -8,7 +8,8 @@ let gw: TestGateway;
 let versions: [string, string];
 
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { INFERENCE_THREADS: '2', MODEL_POLL_INTERVAL_MS: '60000' } });
+  // Swaps follow the promotion events; the poll is the designed fallback for a missed one.
+  gw = await startTestGateway({ env: { INFERENCE_THREADS: '2', MODEL_POLL_INTERVAL_MS: '2000' } });
   await eventually(() => gw.gateway.pool.modelVersion !== undefined);
   versions = [gw.gateway.pool.modelVersion!, (await gw.publish(2)).version];
 });

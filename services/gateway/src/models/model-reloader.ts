@@ -97,6 +97,9 @@ export class ModelReloader {
 
       const production = await registry.getProduction();
       if (!production) return;
+      // The alias changed between the HEAD and the GET (a promotion in between, or a store that
+      // answered the GET from an older copy): look again right after this round.
+      if (production.etag !== etag) this.again = true;
       const { version } = production.alias;
       if (version === pool.modelVersion) {
         this.appliedEtag = production.etag;
