@@ -1,5 +1,6 @@
 // The S3 side of the stack: a client for the chosen endpoint and the bucket every service uses.
-import { Client } from 'minio';
+import type { Client } from 'minio';
+import { createS3Client as createClientFromConfig } from '@visionops/core/registry';
 
 export interface S3Settings {
   endpoint: string;
@@ -8,17 +9,13 @@ export interface S3Settings {
   region: string;
 }
 
+/** The services' own client, so the launcher talks to S3 exactly as they will. */
 export function createS3Client(settings: S3Settings): Client {
-  const url = new URL(settings.endpoint);
-  const useSSL = url.protocol === 'https:';
-  return new Client({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: settings.accessKey,
-    secretKey: settings.secretKey,
-    region: settings.region,
-    pathStyle: true,
+  return createClientFromConfig({
+    S3_ENDPOINT: settings.endpoint,
+    S3_ACCESS_KEY: settings.accessKey,
+    S3_SECRET_KEY: settings.secretKey,
+    S3_REGION: settings.region,
   });
 }
 
