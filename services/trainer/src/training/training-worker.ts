@@ -68,15 +68,15 @@ async function initialise(init: WorkerInit): Promise<WorkerResponse> {
 function applyUpdate(r: Replica, gradients: Float32Array, learningRate: number): void {
   r.optimizer.setLearningRate(learningRate);
   tf.tidy(() => {
-    const named: Record<string, tf.Tensor> = {};
+    const named: { name: string; tensor: tf.Tensor }[] = [];
     let offset = 0;
     r.trainable.forEach((variable, i) => {
       let grad: tf.Tensor = tf.tensor(gradients.subarray(offset, offset + variable.size), variable.shape);
       offset += variable.size;
       if (r.decays[i] && r.init.weightDecay > 0) grad = tf.add(grad, tf.mul(variable, r.init.weightDecay));
-      named[variable.name] = grad;
+      named.push({ name: variable.name, tensor: grad });
     });
-    r.optimizer.applyGradients(named as unknown as tf.NamedTensorMap as never);
+    r.optimizer.applyGradients(named);
   });
 }
 
