@@ -2,7 +2,7 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['services/**/*.test.ts', 'infra/**/*.test.ts'],
+    include: ['services/**/*.test.ts', 'infra/**/*.test.ts', 'web/test/*.test.ts'],
     exclude: ['**/node_modules/**'],
     pool: 'forks',
     testTimeout: 60_000,

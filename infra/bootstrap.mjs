@@ -4,7 +4,7 @@
 // Plain JavaScript with no dependencies, because nothing else is installed when it first runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -83,6 +83,37 @@ function ensureInstalled() {
   writeFileSync(stampFile, wanted);
 }
 
+// The dashboard (web/) is built into web/dist, which the gateway serves at /. It is rebuilt when
+// a source file is newer than the build, which takes a second or two.
+const webDir = join(root, 'web');
+const webSources = ['src', 'index.html', 'vite.config.ts', 'svelte.config.js', 'package.json'];
+
+function newestMtime(path) {
+  if (!existsSync(path)) return 0;
+  const stat = statSync(path);
+  if (!stat.isDirectory()) return stat.mtimeMs;
+  let newest = stat.mtimeMs;
+  for (const entry of readdirSync(path)) newest = Math.max(newest, newestMtime(join(path, entry)));
+  return newest;
+}
+
+function ensureDashboardBuilt() {
+  const built = join(webDir, 'dist', 'index.html');
+  const sources = Math.max(...webSources.map((name) => newestMtime(join(webDir, name))));
+  if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
+  console.log('[visionops] building the dashboard (web/dist)...');
+  const vite = join(webDir, 'node_modules', '.bin', 'vite');
+  const result = spawnSync(vite, ['build', '--logLevel', 'warn'], {
+    cwd: webDir,
+    stdio: 'inherit',
+    env: childEnv(),
+  });
+  if (result.error || result.status !== 0) {
+    console.error('[visionops] the dashboard build failed; see the messages above.');
+    process.exit(result.status || 1);
+  }
+}
+
 const bin = (name) => join(root, 'node_modules', '.bin', name);
 const steps = {
   install: [],
@@ -91,6 +122,7 @@ const steps = {
     [bin('eslint'), ['.']],
     [bin('prettier'), ['--check', '.', '--log-level', 'warn']],
     [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
+    [bin('tsc'), ['-p', 'web/src/tsconfig.json', '--noEmit']],
     [bin('vitest'), ['run', ...process.argv.slice(3)]],
   ],
 };
@@ -102,6 +134,7 @@ if (!plan) {
   process.exit(2);
 }
 ensureInstalled();
+if (command === 'start' || command === 'test') ensureDashboardBuilt();
 for (const [exe, args] of plan) {
   const status = await runForwardingSignals(exe, args);
   if (status !== 0) process.exit(status);

@@ -3,6 +3,7 @@
 import express, { type Express } from 'express';
 import type { RouteDoc } from './api/route-docs.js';
 import { openApiRoutes } from './api/openapi-routes.js';
+import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Gateway } from './gateway.js';
 import { healthRouteDocs, healthRoutes } from './health-routes.js';
@@ -43,6 +44,7 @@ export function createApp(gateway: Gateway): Express {
   app.use(retrainRoutes(gateway));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(routeDocs, API_VERSION));
+  app.use(dashboardRoutes());
 
   app.use(notFoundHandler);
   app.use(errorHandler);

@@ -1,23 +1,13 @@
 // The whole retrain path over HTTP on the real stack (gateway and trainer processes, Redis, the
 // embedded S3): upload -> job -> new version in /models -> /predict answers with it after the
 // swap, while a client keeps predicting throughout and never sees a failure.
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLogger, RedisKeys, repoRoot } from '@visionops/core';
 import { syntheticImage } from '../../core/test/fixtures.js';
-import { buildTestModel, useCpuBackend } from '../../core/test/registry-fixtures.js';
-import { startStack, type Stack } from '../../../infra/src/start-stack.js';
 import { sliceZip } from './retrain-data.js';
+import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
-const bucket = `e2e-${randomUUID().slice(0, 8)}`;
-const prefix = `test-${randomUUID()}`;
-let dir: string;
-let stack: Stack;
+let stack: RetrainStack;
 
 interface JobBody {
   state: string;
@@ -27,57 +17,11 @@ interface JobBody {
 }
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'visionops-e2e-'));
-  // The real baseline when it is there (so the swap timing is the real model's), else a width-4
-  // stand-in; the gateway seeds it as v1.
-  let baselineDir = join(repoRoot, 'models', 'baseline');
-  if (!existsSync(join(baselineDir, 'card.json'))) {
-    await useCpuBackend();
-    const baseline = await buildTestModel(1);
-    baselineDir = join(dir, 'baseline');
-    mkdirSync(baselineDir);
-    writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
-    writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
-    writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
-  }
-  const replay = await sliceZip('train.zip', 10, { skip: 100 });
-  const evaluation = await sliceZip('test.zip', 10);
-  writeFileSync(join(dir, 'replay.zip'), replay.zip);
-  writeFileSync(join(dir, 'eval.zip'), evaluation.zip);
-  stack = await startStack({
-    env: {
-      ...process.env,
-      S3_ENDPOINT: '',
-      S3_BUCKET: bucket,
-      QUEUE_PREFIX: prefix,
-      ADMIN_TOKEN,
-      BASELINE_MODEL_DIR: baselineDir,
-      REPLAY_DATA_PATH: join(dir, 'replay.zip'),
-      EVAL_DATA_PATH: join(dir, 'eval.zip'),
-      REPLAY_SAMPLE_SIZE: '100',
-      REPLAY_RATIO: '1',
-      // Always promote: this test is about the path, the gate has its own tests.
-      PROMOTION_TOLERANCE: '1',
-      MODEL_POLL_INTERVAL_MS: '2000',
-      LOG_LEVEL: 'warn',
-      LOG_PRETTY: 'false',
-    },
-    dataDir: join(dir, 'data'),
-    gatewayPort: 0,
-    trainerHealthPort: 0,
-    s3Port: 0,
-    logger: createLogger('stack', { level: 'warn' }),
-    healthTimeoutMs: 90_000,
-  });
+  stack = await startRetrainStack({ adminToken: ADMIN_TOKEN });
 }, 150_000);
 
 afterAll(async () => {
   await stack?.stop();
-  const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
-  const keys = await redis.keys(`${prefix}:*`);
-  await redis.del(RedisKeys.modelVersionCounter(bucket), ...keys);
-  await redis.quit();
-  rmSync(dir, { recursive: true, force: true });
 });
 
 async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
@@ -92,7 +36,7 @@ async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T 
 
 describe('retraining over HTTP', () => {
   test('when a ZIP is uploaded, then the job completes, the version is listed, and /predict switches to it without a failed request', async () => {
-    const gateway = stack.gatewayUrl!;
+    const gateway = stack.gatewayUrl;
     const first = await until('the gateway serving the seeded baseline', 60_000, async () => {
       const body = (await (await fetch(`${gateway}/models`)).json()) as { serving: string | null };
       return body.serving ?? undefined;

@@ -1,0 +1,123 @@
+// The dashboard's typed client of the gateway API. Same origin in production (the gateway serves
+// the dashboard) and through the Vite proxy in development. Admin routes send the bearer token.
+import type {
+  ApiErrorBody,
+  Job,
+  ModelList,
+  Prediction,
+  ProductionAlias,
+  Readiness,
+  RetrainAccepted,
+} from './types.js';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly requestId?: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+function isErrorBody(body: unknown): body is ApiErrorBody {
+  return typeof body === 'object' && body !== null && 'error' in body && typeof body.error === 'object';
+}
+
+function errorFrom(status: number, body: unknown, fallback: string): ApiError {
+  if (isErrorBody(body))
+    return new ApiError(status, body.error.code, body.error.message, body.error.requestId);
+  return new ApiError(status, `http_${status}`, fallback);
+}
+
+function authHeaders(token: string | undefined): Record<string, string> {
+  return token ? { authorization: `Bearer ${token}` } : {};
+}
+
+async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
+  let response: Response;
+  try {
+    response = await fetch(path, init);
+  } catch {
+    throw new ApiError(0, 'network', 'the gateway did not answer; is it running?');
+  }
+  const body: unknown = await response.json().catch(() => undefined);
+  if (!response.ok) throw errorFrom(response.status, body, `${path} answered ${response.status}`);
+  return body as T;
+}
+
+export function predict(image: Blob, filename: string): Promise<Prediction> {
+  const form = new FormData();
+  form.append('file', image, filename);
+  return request<Prediction>('/predict', { method: 'POST', body: form });
+}
+
+export const listModels = () => request<ModelList>('/models');
+export const listJobs = (limit = 20) => request<{ jobs: Job[] }>(`/jobs?limit=${limit}`);
+export const readiness = () => request<Readiness>('/ready').catch(readinessFromError);
+export const health = () => request<{ status: 'ok' }>('/health');
+
+// /ready answers 503 with the same body when something is down: that is a result, not a failure.
+async function readinessFromError(error: unknown): Promise<Readiness> {
+  if (error instanceof ApiError && error.status === 503) {
+    const response = await fetch('/ready');
+    return (await response.json()) as Readiness;
+  }
+  throw error;
+}
+
+export async function metricsText(): Promise<string> {
+  const response = await fetch('/metrics').catch(() => undefined);
+  if (!response?.ok)
+    throw new ApiError(response?.status ?? 0, 'metrics', 'the gateway did not answer /metrics');
+  return response.text();
+}
+
+export function cancelJob(id: string, token: string | undefined): Promise<unknown> {
+  return request(`/jobs/${encodeURIComponent(id)}`, { method: 'DELETE', headers: authHeaders(token) });
+}
+
+export function promote(version: string, reason: string, token: string | undefined) {
+  return request<{ production: ProductionAlias }>(`/models/${encodeURIComponent(version)}/promote`, {
+    method: 'POST',
+    headers: { ...authHeaders(token), 'content-type': 'application/json' },
+    body: JSON.stringify({ reason }),
+  });
+}
+
+/**
+ * POST /retrain with XMLHttpRequest rather than fetch: only XHR reports upload progress.
+ * `onProgress` gets the fraction sent, 0 to 1.
+ */
+export function uploadRetrain(
+  zip: File,
+  epochs: number,
+  token: string | undefined,
+  onProgress: (fraction: number) => void,
+): Promise<RetrainAccepted> {
+  const form = new FormData();
+  form.append('epochs', String(epochs));
+  form.append('file', zip, zip.name);
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open('POST', '/retrain');
+    for (const [name, value] of Object.entries(authHeaders(token))) xhr.setRequestHeader(name, value);
+    xhr.upload.onprogress = (event) => {
+      if (event.lengthComputable) onProgress(event.loaded / event.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, 'network', 'the upload did not reach the gateway'));
+    xhr.onload = () => {
+      let body: unknown;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        body = undefined;
+      }
+      if (xhr.status >= 200 && xhr.status < 300) resolve(body as RetrainAccepted);
+      else reject(errorFrom(xhr.status, body, `/retrain answered ${xhr.status}`));
+    };
+    xhr.send(form);
+  });
+}

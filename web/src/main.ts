@@ -1,0 +1,8 @@
+// Mounts the dashboard.
+import { mount } from 'svelte';
+import App from './App.svelte';
+import './app.css';
+
+const target = document.getElementById('app');
+if (!target) throw new Error('the page has no #app element');
+mount(App, { target });
