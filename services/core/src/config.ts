@@ -46,7 +46,7 @@ export const configSchema = z.object({
   PREDICT_MAX_FILES: z.coerce.number().int().min(1).max(256).default(32),
   INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(1024).default(32),
-  BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(2),
+  BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
 
   // prefault, not default: a default skips the transform and would stay relative to the cwd.

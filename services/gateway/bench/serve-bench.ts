@@ -1,9 +1,13 @@
 // `npm run bench:serve`: the in-process engine's batched throughput (the ceiling) and single-image
 // latency, then the gateway's throughput and latency over HTTP at concurrency 1, 8 and 32, in one
-// run. Real CIFAR-10 JPEGs from test.zip when present, synthetic images otherwise; 127.0.0.1 only.
+// run, with /health probed during the concurrency-32 phase. The HTTP clients run in child processes
+// (bench/load-client.ts), as real clients would, so they do not steal the gateway's event loop.
+// Real CIFAR-10 JPEGs from test.zip when present, synthetic images otherwise; 127.0.0.1 only.
 // Prints a table, then one JSON line with the ratios.
-import { existsSync } from 'node:fs';
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import {
   createLogger,
   decodeImage,
@@ -26,7 +30,9 @@ import {
 import { RedisKeys, CIFAR10_NORMALISATION, LABELS, PREPROCESS_VERSION } from '@visionops/core';
 import { startTestStorage } from '../../core/test/registry-fixtures.js';
 import { sampleImages, type NamedImage } from '../test/test-images.js';
+import type { Gateway } from '../src/gateway.js';
 import { startWebServer, stopWebServer } from '../src/web-server.js';
+import type { FromLoadClient, LoadImage, ToLoadClient } from './load-client.js';
 
 const IMAGES = 256;
 const ENGINE_BATCH = 32;
@@ -37,6 +43,8 @@ const LEVELS = [
   { concurrency: 8, requests: 400 },
   { concurrency: 32, requests: 800 },
 ];
+const PROBED_CONCURRENCY = 32;
+const CLIENT_TIMEOUT_MS = 120_000;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -96,34 +104,111 @@ async function benchEngine(files: ModelFiles, card: ModelCard, images: NamedImag
   return { ceiling, singleMs: median(singles) };
 }
 
-async function benchGateway(url: string, images: NamedImage[], concurrency: number, requests: number) {
-  const latencies: number[] = [];
-  let next = 0;
-  let failed = 0;
-  const worker = async () => {
-    while (next < requests) {
-      const image = images[next++ % images.length]!;
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(image.data)], { type: image.type }), image.name);
-      const t0 = performance.now();
-      const response = await fetch(`${url}/predict`, { method: 'POST', body: form });
-      await response.arrayBuffer();
-      latencies.push(performance.now() - t0);
-      if (!response.ok) failed++;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const seconds = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
+/** A load client in its own process (bench/load-client.ts), answering one message at a time. */
+class LoadClient {
+  private readonly child: ChildProcess;
+  private readonly exited: Promise<never>;
+
+  constructor() {
+    // The same Node flags as this process, so the child runs TypeScript through tsx as well.
+    this.child = fork(fileURLToPath(new URL('./load-client.ts', import.meta.url)), {
+      execArgv: process.execArgv,
+      serialization: 'advanced',
+      stdio: 'inherit',
+    });
+    this.exited = new Promise<never>((_, reject) => {
+      this.child.once('exit', (code) => reject(new Error(`the load client exited with code ${code}`)));
+    });
+    this.exited.catch(() => undefined);
+  }
+
+  ask(message: ToLoadClient): Promise<FromLoadClient> {
+    let timer: NodeJS.Timeout | undefined;
+    const answer = new Promise<FromLoadClient>((resolve, reject) => {
+      this.child.once('message', (reply: FromLoadClient) => resolve(reply));
+      timer = setTimeout(() => reject(new Error('the load client took too long')), CLIENT_TIMEOUT_MS);
+      this.child.send(message);
+    });
+    return Promise.race([answer, this.exited]).finally(() => clearTimeout(timer));
+  }
+
+  tell(message: ToLoadClient): void {
+    this.child.send(message);
+  }
+
+  close(): void {
+    this.child.kill();
+  }
+}
+
+const loadImages = (images: NamedImage[]): LoadImage[] =>
+  images.map(({ name, type, data }) => ({ name, type, data: new Uint8Array(data) }));
+
+function summary(latencies: number[]) {
+  const sorted = [...latencies].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p95: percentile(sorted, 95), p99: percentile(sorted, 99) };
+}
+
+/** CPU time the whole machine has spent busy, in ms (Linux /proc/stat; undefined elsewhere). */
+function machineBusyMs(): number | undefined {
+  try {
+    const fields = readFileSync('/proc/stat', 'utf8')
+      .split('\n')[0]!
+      .trim()
+      .split(/\s+/)
+      .slice(1)
+      .map(Number);
+    const idle = fields[3]! + (fields[4] ?? 0);
+    const total = fields.reduce((sum, value) => sum + value, 0);
+    return ((total - idle) * 1000) / 100; // USER_HZ is 100 on Linux
+  } catch {
+    return undefined;
+  }
+}
+
+async function benchGateway(
+  client: LoadClient,
+  url: string,
+  images: LoadImage[],
+  concurrency: number,
+  requests: number,
+) {
+  // This process is the gateway: all its threads (HTTP, inference, libuv decoding) count.
+  const cpu = process.cpuUsage();
+  const machineBefore = machineBusyMs();
+  const reply = await client.ask({ type: 'predict', url, images, concurrency, requests });
+  const { user, system } = process.cpuUsage(cpu);
+  const machineAfter = machineBusyMs();
+  if (reply.type !== 'predicted') throw new Error(`unexpected reply ${reply.type}`);
+  const gatewayMs = (user + system) / 1000;
+  // Cores kept busy by other work on the machine meanwhile: figures taken beside it are low.
+  const otherCores =
+    machineBefore === undefined || machineAfter === undefined
+      ? null
+      : Math.max(0, machineAfter - machineBefore - gatewayMs - reply.cpuMs) / 1000 / reply.seconds;
   return {
     concurrency,
     requests,
-    failed,
-    throughput: requests / seconds,
-    p50: percentile(latencies, 50),
-    p95: percentile(latencies, 95),
-    p99: percentile(latencies, 99),
+    failed: reply.failed,
+    seconds: reply.seconds,
+    gatewayCpuMsPerRequest: gatewayMs / requests,
+    otherCores,
+    clientCpuMsPerRequest: reply.cpuMs / requests,
+    throughput: requests / reply.seconds,
+    ...summary(reply.latencies),
+  };
+}
+
+/** Images, batches and inference-thread time the gateway has run so far, from its metrics. */
+async function inferenceTotals(gateway: Gateway): Promise<{ images: number; batches: number; busy: number }> {
+  const value = async (
+    metric: { get(): Promise<{ values: { metricName?: string; value: number }[] }> },
+    name: string,
+  ) => (await metric.get()).values.find((v) => (v.metricName ?? name) === name)?.value ?? 0;
+  return {
+    images: await value(gateway.metrics.batchSize, 'visionops_inference_batch_size_sum'),
+    batches: await value(gateway.metrics.batchSize, 'visionops_inference_batch_size_count'),
+    busy: await value(gateway.metrics.inferenceSeconds, 'visionops_inference_busy_seconds_total'),
   };
 }
 
@@ -151,36 +236,85 @@ const { url, gateway } = await startWebServer(storage.config, createLogger('gate
   modelsChannel: storage.channel,
 });
 const results = [];
+const client = new LoadClient();
+const prober = new LoadClient();
+let health: { requests: number; failed: number; p50: number; p95: number; p99: number } | undefined;
 try {
   const deadline = Date.now() + 60_000;
   while (gateway.pool.modelVersion === undefined) {
     if (Date.now() > deadline) throw new Error('the gateway did not load the model');
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
-  await benchGateway(url, images, 4, 40); // warm-up
-  for (const level of LEVELS)
-    results.push(await benchGateway(url, images, level.concurrency, level.requests));
+  const payload = loadImages(images);
+  await benchGateway(client, url, payload, 4, 40); // warm-up
+  for (const level of LEVELS) {
+    // At the highest concurrency, a second client asks for /health all along: liveness must stay
+    // quick while /predict is saturated.
+    const probing =
+      level.concurrency === PROBED_CONCURRENCY
+        ? prober.ask({ type: 'probe', url, intervalMs: 10 })
+        : undefined;
+    const before = await inferenceTotals(gateway);
+    const result = await benchGateway(client, url, payload, level.concurrency, level.requests);
+    const after = await inferenceTotals(gateway);
+    const images = after.images - before.images;
+    results.push({
+      ...result,
+      meanBatch: images / (after.batches - before.batches),
+      // Share of the run's wall-clock time the inference thread spent in the model, and its time
+      // per image: against the in-process engine, this says whether the model thread was starved.
+      inferenceBusyShare: (after.busy - before.busy) / result.seconds / storage.config.INFERENCE_THREADS,
+      inferenceMsPerImage: ((after.busy - before.busy) * 1000) / images,
+    });
+    if (probing) {
+      prober.tell({ type: 'stop' });
+      const reply = await probing;
+      if (reply.type !== 'probed') throw new Error(`unexpected reply ${reply.type}`);
+      health = { requests: reply.latencies.length, failed: reply.failed, ...summary(reply.latencies) };
+    }
+  }
 } finally {
+  client.close();
+  prober.close();
   await stopWebServer(1000);
   await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
   await storage.stop();
 }
 
 console.log('');
-console.log('| measure | concurrency | requests | failed | images/s | p50 ms | p95 ms | p99 ms |');
-console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
 console.log(
-  `| engine, in-process, batch ${ENGINE_BATCH} (ceiling) | - | ${ENGINE_BATCHES * ENGINE_BATCH} | 0 | ${round(engine.ceiling)} | - | - | - |`,
+  '| measure | concurrency | requests | failed | images/s | p50 ms | p95 ms | p99 ms | mean batch |',
+);
+console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+console.log(
+  `| engine, in-process, batch ${ENGINE_BATCH} (ceiling) | - | ${ENGINE_BATCHES * ENGINE_BATCH} | 0 | ${round(engine.ceiling)} | - | - | - | ${ENGINE_BATCH} |`,
 );
 console.log(
-  `| engine, in-process, one image (decode + predict) | 1 | ${SINGLE_RUNS} | 0 | ${round(1000 / engine.singleMs)} | ${round(engine.singleMs, 2)} | - | - |`,
+  `| engine, in-process, one image (decode + predict) | 1 | ${SINGLE_RUNS} | 0 | ${round(1000 / engine.singleMs)} | ${round(engine.singleMs, 2)} | - | - | 1 |`,
 );
 for (const r of results) {
   console.log(
-    `| gateway over HTTP | ${r.concurrency} | ${r.requests} | ${r.failed} | ${round(r.throughput)} | ${round(r.p50, 2)} | ${round(r.p95, 2)} | ${round(r.p99, 2)} |`,
+    `| gateway over HTTP | ${r.concurrency} | ${r.requests} | ${r.failed} | ${round(r.throughput)} | ${round(r.p50, 2)} | ${round(r.p95, 2)} | ${round(r.p99, 2)} | ${round(r.meanBatch)} |`,
   );
 }
+if (health) {
+  console.log(
+    `| /health while /predict runs at concurrency ${PROBED_CONCURRENCY} | 1 | ${health.requests} | ${health.failed} | - | ${round(health.p50, 2)} | ${round(health.p95, 2)} | ${round(health.p99, 2)} | - |`,
+  );
+}
+console.log('');
+console.log(
+  "The HTTP clients run in child processes (bench/load-client.ts), not on the gateway's event loop; " +
+    "they share the machine's cores with it.",
+);
 const c1 = results.find((r) => r.concurrency === 1)!;
+const busiest = Math.max(...results.map((r) => r.otherCores ?? 0));
+if (busiest > 0.1) {
+  console.log(
+    `Other work on the machine kept up to ${round(busiest, 2)} cores busy during the gateway runs: ` +
+      'the gateway figures are low; run again on a quiet machine.',
+  );
+}
 const c32 = results.find((r) => r.concurrency === 32)!;
 console.log(
   JSON.stringify({
@@ -189,6 +323,7 @@ console.log(
     model: source,
     realImages: real,
     engineCeilingImagesPerSecond: round(engine.ceiling),
+    engineMsPerImage: round(1000 / engine.ceiling, 2),
     inProcessSingleImageMs: round(engine.singleMs, 2),
     gateway: Object.fromEntries(
       results.map((r) => [
@@ -198,10 +333,18 @@ console.log(
           p50Ms: round(r.p50, 2),
           p99Ms: round(r.p99, 2),
           failed: r.failed,
+          meanBatch: round(r.meanBatch),
+          inferenceBusyShare: round(r.inferenceBusyShare, 2),
+          inferenceMsPerImage: round(r.inferenceMsPerImage, 2),
+          gatewayCpuMsPerImage: round(r.gatewayCpuMsPerRequest, 2),
+          clientCpuMsPerRequest: round(r.clientCpuMsPerRequest, 2),
+          otherCoresBusy: r.otherCores === null ? null : round(r.otherCores, 2),
         },
       ]),
     ),
     gatewayThroughputC32OverEngineCeiling: round(c32.throughput / engine.ceiling, 3),
     p50C1MinusInProcessSingleMs: round(c1.p50 - engine.singleMs, 2),
+    healthP99MsUnderC32: health ? round(health.p99, 2) : null,
+    client: 'child process',
   }),
 );

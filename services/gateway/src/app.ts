@@ -20,6 +20,9 @@ export function createApp(gateway: Gateway): Express {
   const { config, logger, pool, metrics, registry, reloader } = gateway;
   const app = express();
   app.disable('x-powered-by');
+  // API answers (predictions, status) are not revalidated: hashing every body for an ETag is waste.
+  // Static files keep theirs (express.static sets its own).
+  app.set('etag', false);
   app.use(requestContext(logger));
   app.use(httpMetrics(metrics));
   app.use(express.json({ limit: '1mb' }));

@@ -45,6 +45,7 @@ export class Gateway {
       batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
       logger,
       onBatch: (size) => this.metrics.batchSize.observe(size),
+      onBatchDone: (busyMs) => this.metrics.inferenceSeconds.inc(busyMs / 1000),
     });
     this.reloader = new ModelReloader({
       registry: this.registry,

@@ -15,6 +15,8 @@ export interface InferencePoolOptions {
   logger: Logger;
   /** Told the size of every batch sent to a thread (for metrics). */
   onBatch?: (size: number) => void;
+  /** Told how long a thread spent on each batch it answered (for metrics). */
+  onBatchDone?: (busyMs: number) => void;
 }
 
 /** No model is loaded yet (the registry is empty or unreachable): the caller should retry later. */
@@ -32,7 +34,8 @@ export interface Prediction {
 }
 
 interface PendingRequest {
-  pixels: Uint8Array;
+  /** Decoded images, copied once, straight into the batch sent to a thread. */
+  images: readonly Uint8Array[];
   count: number;
   enqueuedAt: number;
   resolve(prediction: Prediction): void;
@@ -87,10 +90,11 @@ export class InferencePool {
   predict(images: readonly Uint8Array[]): Promise<Prediction> {
     if (this.closed) return Promise.reject(new Error('the inference pool is closed'));
     if (!this.current) return Promise.reject(new ModelNotReadyError());
-    const pixels = new Uint8Array(images.length * PIXELS_PER_IMAGE);
-    images.forEach((image, i) => pixels.set(image, i * PIXELS_PER_IMAGE));
+    if (images.some((image) => image.length !== PIXELS_PER_IMAGE)) {
+      return Promise.reject(new Error(`each image must be ${PIXELS_PER_IMAGE} bytes of 32x32 RGB`));
+    }
     return new Promise<Prediction>((resolve, reject) => {
-      this.queue.push({ pixels, count: images.length, enqueuedAt: performance.now(), resolve, reject });
+      this.queue.push({ images, count: images.length, enqueuedAt: performance.now(), resolve, reject });
       this.queuedImages += images.length;
       this.schedule();
     });
@@ -151,19 +155,27 @@ export class InferencePool {
     this.current = model;
   }
 
-  private idleThread(): InferenceThread | undefined {
-    // One batch per thread at a time: requests wait here, where they can still join a batch.
-    return this.threads.find((thread) => thread.alive && thread.inFlight === 0);
+  private readyThread(): InferenceThread | undefined {
+    const idle = this.threads.find((thread) => thread.alive && thread.inFlight === 0);
+    if (idle) return idle;
+    // Requests wait here, where they can still join a batch, while every thread is busy. A thread
+    // takes its next batch ahead only once as many images wait as it is running: that batch is no
+    // smaller, and the thread starts it as soon as it is done instead of waiting for the event loop
+    // (busy with HTTP under load) to hear of the result and send more.
+    return this.threads.find(
+      (thread) => thread.alive && thread.inFlight === 1 && this.queuedImages >= thread.inFlightImages,
+    );
   }
 
   private schedule(): void {
     clearTimeout(this.timer);
     this.timer = undefined;
     while (this.queue.length > 0 && !this.closed) {
-      const thread = this.idleThread();
+      const thread = this.readyThread();
       if (!thread) return; // the next finished batch schedules again
       const waited = performance.now() - this.queue[0]!.enqueuedAt;
-      if (this.queuedImages < this.options.batchMaxSize && waited < this.options.batchMaxWaitMs) {
+      const idle = thread.inFlight === 0;
+      if (idle && this.queuedImages < this.options.batchMaxSize && waited < this.options.batchMaxWaitMs) {
         this.timer = setTimeout(() => this.schedule(), this.options.batchMaxWaitMs - waited);
         return;
       }
@@ -185,14 +197,18 @@ export class InferencePool {
     const pixels = new Uint8Array(count * PIXELS_PER_IMAGE);
     let offset = 0;
     for (const request of batch) {
-      pixels.set(request.pixels, offset);
-      offset += request.pixels.length;
+      for (const image of request.images) {
+        pixels.set(image, offset);
+        offset += PIXELS_PER_IMAGE;
+      }
     }
     this.options.onBatch?.(count);
     thread.inFlight++;
+    thread.inFlightImages += count;
     thread
       .predict(++this.nextBatchId, count, pixels)
-      .then(({ version, probabilities }) => {
+      .then(({ version, probabilities, busyMs }) => {
+        this.options.onBatchDone?.(busyMs);
         let image = 0;
         for (const request of batch) {
           const results = Array.from({ length: request.count }, (_, i) =>
@@ -207,6 +223,7 @@ export class InferencePool {
       })
       .finally(() => {
         thread.inFlight--;
+        thread.inFlightImages -= count;
         this.schedule();
       });
   }

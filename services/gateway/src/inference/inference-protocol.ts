@@ -28,6 +28,6 @@ export type FromInferenceWorker =
   | { type: 'prepared'; loadId: number }
   | { type: 'prepare-failed'; loadId: number; message: string }
   | { type: 'committed'; loadId: number }
-  | { type: 'result'; batchId: number; version: string; probabilities: Float32Array }
+  | { type: 'result'; batchId: number; version: string; probabilities: Float32Array; busyMs: number }
   | { type: 'predict-failed'; batchId: number; message: string }
   | { type: 'stats'; statsId: number; numTensors: number; version: string | null };

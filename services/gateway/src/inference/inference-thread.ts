@@ -9,6 +9,8 @@ import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from
 export interface BatchResult {
   version: string;
   probabilities: Float32Array;
+  /** Time the thread spent on the batch (normalising and running the model). */
+  busyMs: number;
 }
 
 export interface ThreadStats {
@@ -26,8 +28,9 @@ const workerModule = new URL('./inference-worker.ts', import.meta.url);
 export class InferenceThread {
   /** The backend the thread's engine runs on, once it is ready. */
   readonly ready: Promise<BackendName>;
-  /** Batches sent and not yet answered. */
+  /** Batches sent and not yet answered, and the images in them. */
   inFlight = 0;
+  inFlightImages = 0;
   alive = true;
   private readonly worker: Worker;
   private readonly waiters = new Map<string, Waiter>();
@@ -113,7 +116,7 @@ export class InferenceThread {
         return this.settle(`load:${message.loadId}`, { error: new Error(message.message) });
       case 'result':
         return this.settle(`batch:${message.batchId}`, {
-          value: { version: message.version, probabilities: message.probabilities },
+          value: { version: message.version, probabilities: message.probabilities, busyMs: message.busyMs },
         });
       case 'predict-failed':
         return this.settle(`batch:${message.batchId}`, { error: new Error(message.message) });

@@ -76,9 +76,11 @@ function handle(message: ToInferenceWorker): void {
         return;
       }
       try {
+        const started = performance.now();
         const probabilities = predict(current, message.pixels, message.count);
+        const busyMs = performance.now() - started;
         // Copied, not transferred: the array may be a view on memory the backend still owns.
-        send({ type: 'result', batchId: message.batchId, version: current.version, probabilities });
+        send({ type: 'result', batchId: message.batchId, version: current.version, probabilities, busyMs });
       } catch (error) {
         send({ type: 'predict-failed', batchId: message.batchId, message: messageOf(error) });
       }

@@ -27,6 +27,14 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // Against wall-clock time, the share of it a thread spends running the model: near 1 per thread
+  // means inference is the bottleneck.
+  readonly inferenceSeconds = new Counter({
+    name: 'visionops_inference_busy_seconds_total',
+    help: 'Time the inference threads spent running batches through the model',
+    registers: [this.registry],
+  });
+
   readonly modelSwaps = new Counter({
     name: 'visionops_model_swaps_total',
     help: 'Times a new model version was swapped into service',
