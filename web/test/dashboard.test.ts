@@ -58,7 +58,8 @@ beforeAll(async () => {
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
   });
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  // Reduced motion turns CSS transitions off, so screenshots show bars at their final widths.
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   page.on('console', (message) => {
     if (message.type() === 'error') browserErrors.push(`console: ${message.text()}`);
   });
@@ -163,18 +164,39 @@ describe('dashboard', () => {
     await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
   }, 60_000);
 
-  test('when System is open, then Redis, S3 and the model report ok and the request rate appears', async () => {
+  test('when System is open, then Redis, S3, the model and the live trainer report ok and the request rate appears', async () => {
     await open('#/system');
     const row = (name: string) =>
       page.locator('tr', { has: page.getByRole('rowheader', { name, exact: true }) });
     for (const name of ['Gateway', 'Model', 'Redis', 'S3', 'ML backend']) {
       await row(name).locator('.badge', { hasText: 'ok' }).waitFor();
     }
+    // The stack runs one trainer, idle by now; it announces itself with a heartbeat.
+    await expect
+      .poll(() => page.getByTestId('trainers-detail').textContent(), { timeout: 15_000 })
+      .toBe('1 live, 0 busy');
     await expect
       .poll(() => page.getByTestId('requests-per-second').textContent(), { timeout: 15_000 })
       .toMatch(/^\d+\.\d\d$/);
     await page.screenshot({ path: join(screenshots, 'system.png'), fullPage: true });
   }, 30_000);
+
+  test('when a long job is cancelled from its card, then its state becomes cancelled', async () => {
+    await open('#/retrain');
+    const { zip } = await buildClassFolderZip({ perClass: 4, format: 'jpeg' });
+    await page
+      .getByLabel('ZIP file')
+      .setInputFiles({ name: 'long-job.zip', mimeType: 'application/zip', buffer: zip });
+    await page.getByLabel('Epochs (1–50)').fill('50');
+    await page.getByRole('button', { name: 'Upload and retrain' }).click();
+    await page.getByText(/Accepted 40 images as job/).waitFor();
+    const job = page.locator('article.job', { hasText: 'long-job.zip' }).first();
+    await expect.poll(() => job.getAttribute('data-state'), { timeout: 30_000 }).toMatch(/^(queued|active)$/);
+    await job.getByRole('button', { name: /^Cancel/ }).click();
+    await expect
+      .poll(() => job.getAttribute('data-state'), { timeout: 60_000, interval: 500 })
+      .toBe('cancelled');
+  }, 120_000);
 
   test('when the pages were used, then the browser logged no errors', () => {
     expect(browserErrors).toEqual([]);

@@ -28,6 +28,8 @@ export const RedisKeys = {
   modelVersionCounter: (bucket: string) => `visionops:model-version:${bucket}`,
   /** Short-lived lock so that only one of several starting gateways seeds an empty registry. */
   registrySeedLock: (bucket: string) => `visionops:registry-seed:${bucket}`,
+  /** A live trainer's heartbeat (JSON, short TTL) under its queue prefix; `*` as id matches them all. */
+  trainerHeartbeat: (queuePrefix: string, id: string) => `${queuePrefix}:trainer:${id}`,
 } as const;
 
 /** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */

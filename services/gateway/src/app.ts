@@ -13,6 +13,7 @@ import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.
 import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
 import { retrainRouteDocs, retrainRoutes } from './retrain/retrain-routes.js';
+import { trainerRouteDocs, trainerRoutes } from './trainer-routes.js';
 
 const API_VERSION = '0.1.0';
 
@@ -33,6 +34,7 @@ export function createApp(gateway: Gateway): Express {
     ...modelRouteDocs,
     ...metricsRouteDocs,
     ...retrainRouteDocs,
+    ...trainerRouteDocs,
   ];
   app.use(
     healthRoutes({
@@ -45,6 +47,7 @@ export function createApp(gateway: Gateway): Express {
   app.use(predictRoutes(config, pool, metrics));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
   app.use(retrainRoutes(gateway));
+  app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(routeDocs, API_VERSION));
   app.use(dashboardRoutes());

@@ -6,6 +6,7 @@ import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/regi
 import { startHealthServer } from './health-server.js';
 import { seedDatasets } from './retrain/dataset-seeding.js';
 import { startRetrainWorker, type RetrainWorker } from './retrain/retrain-worker.js';
+import { startHeartbeat, type Heartbeat } from './trainer-heartbeat.js';
 
 export interface Trainer {
   healthUrl: string;
@@ -99,6 +100,15 @@ export async function startTrainer(
       throw error;
     }
   }
+  // Only a trainer that takes jobs announces itself.
+  let heartbeat: Heartbeat | undefined;
+  if (worker) {
+    const beat = startHeartbeat(redis, config.QUEUE_PREFIX, logger);
+    worker.worker.on('active', (job) => beat.setJob(job.id ?? null));
+    worker.worker.on('completed', () => beat.setJob(null));
+    worker.worker.on('failed', () => beat.setJob(null));
+    heartbeat = beat;
+  }
 
   return {
     healthUrl: health.url,
@@ -107,6 +117,7 @@ export async function startTrainer(
       stopped = true;
       clearTimeout(retry);
       await worker?.close(force);
+      await heartbeat?.stop();
       await health.close();
       await redis.quit().catch(() => redis.disconnect());
     },

@@ -8,6 +8,7 @@ import type {
   ProductionAlias,
   Readiness,
   RetrainAccepted,
+  TrainerInfo,
 } from './types.js';
 
 export class ApiError extends Error {
@@ -58,6 +59,7 @@ export const listModels = () => request<ModelList>('/models');
 export const listJobs = (limit = 20) => request<{ jobs: Job[] }>(`/jobs?limit=${limit}`);
 export const readiness = () => request<Readiness>('/ready').catch(readinessFromError);
 export const health = () => request<{ status: 'ok' }>('/health');
+export const listTrainers = () => request<{ trainers: TrainerInfo[] }>('/trainers');
 
 // /ready answers 503 with the same body when something is down: that is a result, not a failure.
 async function readinessFromError(error: unknown): Promise<Readiness> {

@@ -100,3 +100,11 @@ export interface Readiness {
   checks: { model: CheckState; redis: CheckState; s3: CheckState; backend: CheckState };
   reasons: string[];
 }
+
+/** A live trainer process, as GET /trainers reports it from its heartbeat. */
+export interface TrainerInfo {
+  id: string;
+  startedAt: string;
+  busy: boolean;
+  jobId: string | null;
+}

@@ -1,7 +1,7 @@
-// The System page's view of the gateway: /health, /ready and /metrics, scraped every few seconds;
+// The System page's view of the gateway: /health, /ready, /trainers and /metrics, scraped every few seconds;
 // request rate and mean latency come from the difference between two scrapes.
-import { health, metricsText, readiness } from '../api/client.js';
-import type { Readiness } from '../api/types.js';
+import { health, listTrainers, metricsText, readiness } from '../api/client.js';
+import type { Readiness, TrainerInfo } from '../api/types.js';
 import { httpTotals, parsePrometheus, ratesBetween, sum, type HttpTotals, type Rates } from './prometheus.js';
 
 const INTERVAL_MS = 3000;
@@ -19,6 +19,8 @@ export interface MetricFigures {
 class SystemStatus {
   alive = $state<boolean | null>(null);
   ready = $state<Readiness | null>(null);
+  /** Live trainers from their heartbeats; null when /trainers did not answer. */
+  trainers = $state<TrainerInfo[] | null>(null);
   figures = $state<MetricFigures | null>(null);
   rates = $state<Rates | null>(null);
   error = $state<string | null>(null);
@@ -26,9 +28,15 @@ class SystemStatus {
   #previous: { totals: HttpTotals; at: number } | undefined;
 
   async refresh(): Promise<void> {
-    const [alive, ready, text] = await Promise.allSettled([health(), readiness(), metricsText()]);
+    const [alive, ready, trainers, text] = await Promise.allSettled([
+      health(),
+      readiness(),
+      listTrainers(),
+      metricsText(),
+    ]);
     this.alive = alive.status === 'fulfilled';
     this.ready = ready.status === 'fulfilled' ? ready.value : null;
+    this.trainers = trainers.status === 'fulfilled' ? trainers.value.trainers : null;
     this.error = this.alive ? null : 'the gateway does not answer /health';
     if (text.status === 'fulfilled') {
       const samples = parsePrometheus(text.value);

@@ -1,0 +1,58 @@
+// A trainer's heartbeat: a Redis key per trainer process holding who it is and the job in hand,
+// refreshed every few seconds with a short TTL, so a trainer that dies drops out on its own and
+// one that stops cleanly deletes its key. Gateways list the keys to report live trainers.
+import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
+import { RedisKeys, type Logger } from '@visionops/core';
+
+export const HEARTBEAT_INTERVAL_MS = 3000;
+export const HEARTBEAT_TTL_MS = 10_000;
+
+export interface TrainerBeat {
+  id: string;
+  startedAt: string;
+  busy: boolean;
+  jobId: string | null;
+}
+
+export interface Heartbeat {
+  /** Records the job in hand (null when idle) and beats at once. */
+  setJob(jobId: string | null): void;
+  /** Stops beating and deletes the key. */
+  stop(): Promise<void>;
+}
+
+export function startHeartbeat(redis: Redis, queuePrefix: string, logger: Logger): Heartbeat {
+  const beat: TrainerBeat = {
+    id: `${hostname()}:${process.pid}`,
+    startedAt: new Date().toISOString(),
+    busy: false,
+    jobId: null,
+  };
+  const key = RedisKeys.trainerHeartbeat(queuePrefix, beat.id);
+  let warned = false;
+  const send = (): void => {
+    redis
+      .set(key, JSON.stringify(beat), 'PX', HEARTBEAT_TTL_MS)
+      .then(() => {
+        warned = false;
+      })
+      .catch((error: unknown) => {
+        if (!warned) logger.warn({ err: error }, 'could not write the trainer heartbeat');
+        warned = true;
+      });
+  };
+  send();
+  const timer = setInterval(send, HEARTBEAT_INTERVAL_MS).unref();
+  return {
+    setJob(jobId) {
+      beat.jobId = jobId;
+      beat.busy = jobId !== null;
+      send();
+    },
+    async stop() {
+      clearInterval(timer);
+      await redis.del(key).catch(() => undefined);
+    },
+  };
+}
