@@ -104,20 +104,22 @@ describe('docker-compose.yml', () => {
     for (const volume of used) expect(declared, volume).toContain(volume);
   });
 
-  test('when docker compose validates it with .env.example, then it is valid', () => {
-    const command = composeCommand();
-    if (!command) {
-      console.warn('docker-compose is not installed: compose validation skipped (.ci/run installs it)');
-      return;
-    }
-    const result = spawnSync(
-      command[0]!,
-      [...command.slice(1), '-f', 'docker-compose.yml', '--env-file', '.env.example', 'config', '-q'],
-      { cwd: repoRoot, encoding: 'utf8' },
-    );
-    expect(result.stderr).toBe('');
-    expect(result.status).toBe(0);
-  });
+  // Without docker-compose the test shows as skipped in the summary, never as a silent pass; CI
+  // (CI=true) installs it, so there a missing docker-compose fails the run.
+  const command = composeCommand();
+  test.skipIf(!command && !process.env.CI)(
+    'when docker compose validates it with .env.example, then it is valid',
+    () => {
+      if (!command) throw new Error('docker-compose is not installed (.ci/run installs it)');
+      const result = spawnSync(
+        command[0]!,
+        [...command.slice(1), '-f', 'docker-compose.yml', '--env-file', '.env.example', 'config', '-q'],
+        { cwd: repoRoot, encoding: 'utf8' },
+      );
+      expect(result.stderr).toBe('');
+      expect(result.status).toBe(0);
+    },
+  );
 });
 
 describe('.env.example', () => {
