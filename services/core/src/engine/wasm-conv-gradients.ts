@@ -75,38 +75,19 @@ class KernelRunner {
     return out;
   }
 
+  /** Zero padding after (never before) each of the four axes. */
+  pad(x: TensorInfo, after: [number, number, number, number]): TensorInfo {
+    const paddings = after.map((amount) => [0, amount]);
+    return this.run('PadV2', { x }, { paddings, constantValue: 0 });
+  }
+
   /** Inserts stride-1 zeros between rows and between columns: [n,h,w,c] -> [n,h*sh,w*sw,c]. */
   dilate(x: TensorInfo, sh: number, sw: number): TensorInfo {
     if (sh === 1 && sw === 1) return x;
     const [n, h, w, c] = x.shape as [number, number, number, number];
-    let out = this.reshape(x, [n * h, w, 1, c]);
-    out = this.run(
-      'PadV2',
-      { x: out },
-      {
-        paddings: [
-          [0, 0],
-          [0, 0],
-          [0, sw - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    );
-    out = this.reshape(out, [n, h, 1, w * sw * c]);
-    out = this.run(
-      'PadV2',
-      { x: out },
-      {
-        paddings: [
-          [0, 0],
-          [0, 0],
-          [0, sh - 1],
-          [0, 0],
-        ],
-        constantValue: 0,
-      },
-    );
+    // Zeros after each column, then after each row, by padding an axis of length 1.
+    let out = this.pad(this.reshape(x, [n * h, w, 1, c]), [0, 0, sw - 1, 0]);
+    out = this.pad(this.reshape(out, [n, h, 1, w * sw * c]), [0, 0, sh - 1, 0]);
     return this.reshape(out, [n, h * sh, w * sw, c]);
   }
 

@@ -4,3 +4,4 @@ export * from './evaluate-model.js';
 export * from './fused-batch-norm.js';
 export * from './model-card.js';
 export * from './model-files.js';
+export * from './weight-values.js';

@@ -4,7 +4,6 @@
 //
 //   npm run train:baseline -- --data ../shared/datasets/cifar10/train.zip \
 //     --eval ../shared/datasets/cifar10/test.zip --out models/baseline
-import * as tf from '@tensorflow/tfjs';
 import { rm } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { basename, join, resolve } from 'node:path';
@@ -17,6 +16,7 @@ import {
   evaluateModel,
   INPUT_SHAPE,
   saveModelToDir,
+  setWeightValues,
   writeAtomically,
   type ModelCard,
 } from '@visionops/core/model';
@@ -108,9 +108,7 @@ async function main(): Promise<void> {
 
   const backend = await initBackend(options.backend);
   const model = createModel(options.architecture, seed);
-  tf.tidy(() =>
-    model.setWeights(result.state.weights.map((w, i) => tf.tensor(w, model.weights[i]!.shape as number[]))),
-  );
+  setWeightValues(model, result.state.weights);
   const out = resolve(args.out);
   const files = await saveModelToDir(model, out);
 

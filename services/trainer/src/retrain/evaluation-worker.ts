@@ -1,19 +1,20 @@
 // Runs in a worker thread: evaluates the fine-tuned candidate and the production model with
 // TensorFlow.js, so the trainer's main thread stays free to renew its BullMQ lock meanwhile.
-import * as tf from '@tensorflow/tfjs';
 import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '@visionops/core/engine';
-import { createModel, evaluateModel, modelFromFiles, modelToFiles } from '@visionops/core/model';
+import {
+  createModel,
+  evaluateModel,
+  modelFromFiles,
+  modelToFiles,
+  setWeightValues,
+} from '@visionops/core/model';
 import type { EvaluationAnswer, EvaluationTask } from './evaluation-task.js';
 
 async function run(task: EvaluationTask): Promise<EvaluationAnswer> {
   await initBackend(task.backend);
   const candidate = createModel(task.architecture);
-  tf.tidy(() =>
-    candidate.setWeights(
-      task.candidateWeights.map((w, i) => tf.tensor(w, candidate.weights[i]!.shape as number[])),
-    ),
-  );
+  setWeightValues(candidate, task.candidateWeights);
   const parent = await modelFromFiles({
     modelJson: Buffer.from(task.parentFiles.modelJson),
     weightsBin: Buffer.from(task.parentFiles.weightsBin),

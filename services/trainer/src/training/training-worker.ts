@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { NUM_CLASSES } from '@visionops/core';
 import { initBackend } from '@visionops/core/engine';
-import { createModel } from '@visionops/core/model';
+import { createModel, setWeightValues } from '@visionops/core/model';
 import { buildBatch, NO_AUGMENTATION } from './augment.js';
 import type { StepResult, WorkerInit, WorkerRequest, WorkerResponse, WorkerState } from './protocol.js';
 import { createRandom } from './random.js';
@@ -33,14 +33,10 @@ function flatten(tensors: tf.Tensor[]): Float32Array {
   return out;
 }
 
-function setWeights(model: tf.LayersModel, weights: Float32Array[]): void {
-  tf.tidy(() => model.setWeights(weights.map((w, i) => tf.tensor(w, model.weights[i]!.shape as number[]))));
-}
-
 async function initialise(init: WorkerInit): Promise<WorkerResponse> {
   const backend = await initBackend(init.backend);
   const model = createModel(init.architecture, init.seed);
-  if (init.weights) setWeights(model, init.weights);
+  if (init.weights) setWeightValues(model, init.weights);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.momentum(0, init.momentum, true);
   if (init.optimizerState) {
@@ -166,7 +162,7 @@ async function handle(request: WorkerRequest): Promise<WorkerResponse> {
     case 'get-state':
       return { type: 'state', state: await state(r) };
     case 'set-weights':
-      setWeights(r.model, request.weights);
+      setWeightValues(r.model, request.weights);
       return { type: 'ok' };
   }
 }
