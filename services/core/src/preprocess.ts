@@ -1,6 +1,7 @@
 // The one preprocessing path from image bytes to model input, shared by training, evaluation and
 // serving so they can never disagree (no train/serve skew). Tensors are NHWC [n, 32, 32, 3] float32.
 import sharp from 'sharp';
+import { decodeSmallJpeg } from './small-jpeg-decoder.js';
 
 export const IMAGE_SIZE = 32;
 export const IMAGE_CHANNELS = 3;
@@ -103,6 +104,16 @@ export async function decodeImage(input: Buffer, options: DecodeOptions = {}): P
         )
       : new ImageDecodeError('not_an_image', 'the file is not a JPEG, PNG, WebP or GIF image');
   }
+  // Bit-identical to sharp for the plain 32x32 JPEGs it takes, at a fraction of the CPU.
+  const fast =
+    (options.limitInputPixels ?? DEFAULT_LIMIT_INPUT_PIXELS) >= IMAGE_SIZE * IMAGE_SIZE
+      ? decodeSmallJpeg(input)
+      : undefined;
+  return fast ?? decodeWithSharp(input, options);
+}
+
+/** decodeImage's general path, for any format and size; exported so tests can compare the two. */
+export async function decodeWithSharp(input: Buffer, options: DecodeOptions = {}): Promise<Uint8Array> {
   try {
     const { data, info } = await sharp(input, {
       // 'error' rather than the default 'warning': truncated data is refused, yet the benign
