@@ -49,6 +49,32 @@ export const configSchema = z.object({
   BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
 
+  // Gateway hardening: which proxy hops to believe for the client address, per-client rate limits
+  // (0 turns one off), browser origins allowed to call the API, and how long a request may take
+  // to arrive.
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|\d{1,2}|[\w.:/, -]+)$/, 'true, false, a hop count or a list of addresses/subnets')
+    .default('false')
+    .transform((value): boolean | number | string =>
+      value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
+    ),
+  // 1000/s per client: above what a gateway on two cores serves (about 600/s), so load tests on
+  // one machine are never throttled; a public deployment sets its own.
+  RATE_LIMIT_PREDICT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
+  RATE_LIMIT_RETRAIN_PER_HOUR: z.coerce.number().int().min(0).default(30),
+  CORS_ORIGINS: z
+    .string()
+    .default('')
+    .transform((value) =>
+      value
+        .split(',')
+        .map((origin) => origin.trim())
+        .filter((origin) => origin !== ''),
+    )
+    .pipe(z.array(z.url({ protocol: /^https?$/ }).regex(/^[^/]+\/\/[^/]+$/, 'an origin has no path'))),
+  REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).default(600_000),
+
   // prefault, not default: a default skips the transform and would stay relative to the cwd.
   DATA_DIR: path.prefault('.data'),
   DATASET_DIR: path.prefault('.data/datasets/cifar10'),
@@ -80,6 +106,9 @@ export const configSchema = z.object({
   REPLAY_RATIO: z.coerce.number().min(0).max(100).default(3),
   EVAL_DATA_PATH: path.optional(),
   PROMOTION_TOLERANCE: z.coerce.number().min(0).max(1).default(0.01),
+
+  // Load tests (npm run loadtest): the gateway to load; unset, they start a local stack themselves.
+  TARGET: z.url({ protocol: /^https?$/ }).optional(),
 });
 
 export type Config = Readonly<z.infer<typeof configSchema>>;

@@ -30,6 +30,8 @@ export const RedisKeys = {
   registrySeedLock: (bucket: string) => `visionops:registry-seed:${bucket}`,
   /** A live trainer's heartbeat (JSON, short TTL) under its queue prefix; `*` as id matches them all. */
   trainerHeartbeat: (queuePrefix: string, id: string) => `${queuePrefix}:trainer:${id}`,
+  /** Request counters of one rate limit (`predict`, `retrain`), shared by every gateway under the prefix. */
+  rateLimit: (queuePrefix: string, name: string) => `${queuePrefix}:rate-limit:${name}`,
 } as const;
 
 /** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */

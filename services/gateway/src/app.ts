@@ -13,6 +13,9 @@ import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.
 import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
 import { retrainRouteDocs, retrainRoutes } from './retrain/retrain-routes.js';
+import { corsAllowList } from './security/cors.js';
+import { rateLimit } from './security/rate-limit.js';
+import { securityHeaders } from './security/security-headers.js';
 import { trainerRouteDocs, trainerRoutes } from './trainer-routes.js';
 
 const API_VERSION = '0.1.0';
@@ -24,9 +27,35 @@ export function createApp(gateway: Gateway): Express {
   // API answers (predictions, status) are not revalidated: hashing every body for an ETag is waste.
   // Static files keep theirs (express.static sets its own).
   app.set('etag', false);
+  // Which X-Forwarded-For hops to believe for req.ip (rate limits); none unless configured.
+  app.set('trust proxy', config.TRUST_PROXY);
   app.use(requestContext(logger));
   app.use(httpMetrics(metrics));
-  app.use(express.json({ limit: '1mb' }));
+  app.use(securityHeaders());
+  app.use(corsAllowList(config.CORS_ORIGINS));
+  // Rate limits come before the body is read, so a refused client costs no upload or decoding;
+  // /retrain is counted before the admin check, which also slows down guessing the token.
+  const limits = { redis: gateway.redis, queuePrefix: config.QUEUE_PREFIX, logger };
+  app.post(
+    '/predict',
+    rateLimit({
+      ...limits,
+      name: 'predict',
+      points: config.RATE_LIMIT_PREDICT_PER_MINUTE,
+      windowSeconds: 60,
+    }),
+  );
+  app.post(
+    '/retrain',
+    rateLimit({
+      ...limits,
+      name: 'retrain',
+      points: config.RATE_LIMIT_RETRAIN_PER_HOUR,
+      windowSeconds: 3600,
+    }),
+  );
+  // JSON bodies here are small commands (no route takes more than a few fields).
+  app.use(express.json({ limit: '64kb' }));
 
   const routeDocs: RouteDoc[] = [
     ...healthRouteDocs,

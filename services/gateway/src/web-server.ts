@@ -1,12 +1,13 @@
 // Starts and stops the gateway: its parts (inference threads, model reloader, connections) and its
 // HTTP server. Tests run it in-process on port 0.
-import type { Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Config, type Logger } from '@visionops/core';
 import { createApp } from './app.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
+import { serverTimeouts } from './security/server-timeouts.js';
 
-let running: { server: Server; gateway: Gateway } | undefined;
+let running: { server: Server; gateway: Gateway; closeAfterResponse: () => void } | undefined;
 
 export interface WebServerAddress {
   url: string;
@@ -24,12 +25,15 @@ export async function startWebServer(
   try {
     await gateway.start();
     const app = createApp(gateway);
-    const server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.PORT, config.HOST, (error?: Error) =>
-        error ? reject(error) : resolve(listening),
-      );
+    const server = createServer(serverTimeouts(config), app);
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(config.PORT, config.HOST, () => {
+        server.off('error', reject);
+        resolve();
+      });
     });
-    running = { server, gateway };
+    running = { server, gateway, closeAfterResponse: closeConnectionsOnStop(server) };
     const { port } = server.address() as AddressInfo;
     const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
     const url = `http://${host}:${port}`;
@@ -46,11 +50,36 @@ export async function stopWebServer(graceMs = 10_000): Promise<void> {
   const stopping = running;
   if (!stopping) return;
   running = undefined;
-  const { server, gateway } = stopping;
+  const { server, gateway, closeAfterResponse } = stopping;
+  closeAfterResponse();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();
   const timer = setTimeout(() => server.closeAllConnections(), graceMs);
   await closed;
   clearTimeout(timer);
   await gateway.stop();
+}
+
+/**
+ * Node's close() stops accepting connections but keeps a kept-alive one open and serves the next
+ * request sent on it, until the client or the keep-alive timeout ends it. Once the returned function
+ * is called, every response not yet started asks its client to close the connection, so a stop
+ * ends with the requests in flight instead of waiting for idle timeouts.
+ */
+function closeConnectionsOnStop(server: Server): () => void {
+  const open = new Set<ServerResponse>();
+  let stopping = false;
+  // First in line, before the application may answer (and send its headers) synchronously.
+  server.prependListener('request', (_request: IncomingMessage, response: ServerResponse) => {
+    if (stopping) {
+      if (!response.headersSent) response.setHeader('connection', 'close');
+      return;
+    }
+    open.add(response);
+    response.once('close', () => open.delete(response));
+  });
+  return () => {
+    stopping = true;
+    for (const response of open) if (!response.headersSent) response.setHeader('connection', 'close');
+  };
 }

@@ -52,7 +52,10 @@ export async function* iterateClassFolderZip(
   try {
     for await (const item of parser as AsyncIterable<unzipper.Entry>) {
       const entry = item;
-      budget.admit(entry.path, { encrypted: (entry.vars.flags & 1) === 1 });
+      budget.admit(entry.path, {
+        encrypted: (entry.vars.flags & 1) === 1,
+        nameBytes: (entry.props as { pathBuffer?: Buffer }).pathBuffer ?? Buffer.from(entry.path),
+      });
       const classified = entry.type === 'Directory' ? undefined : classifyClassFolderPath(entry.path);
       if (classified?.kind !== 'image') {
         // Unread entries still count towards the unpacked total: draining them unpacks them.

@@ -1,6 +1,13 @@
 // Tests of the entry-name rules and declared-size checks the gateway runs on uploads.
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_ZIP_LIMITS, checkEntryName, inspectZipEntries, looksLikeArchive } from './zip-safety.js';
+import {
+  DEFAULT_ZIP_LIMITS,
+  checkEntryName,
+  inspectZipEntries,
+  isSymlinkEntry,
+  isUtf8Name,
+  looksLikeArchive,
+} from './zip-safety.js';
 
 describe('checkEntryName', () => {
   it.each([
@@ -41,6 +48,46 @@ describe('inspectZipEntries', () => {
     expect(() => inspectZipEntries([{ path: 'cat/a.png', uncompressedSize: size }])).toThrow(
       /unpacks to too many bytes/,
     );
+  });
+
+  it('when two entries share a name, then the second is refused as a duplicate', () => {
+    const entries = [
+      { path: 'cat/a.png', uncompressedSize: 10 },
+      { path: 'cat/a.png', uncompressedSize: 20 },
+    ];
+    expect(() => inspectZipEntries(entries)).toThrow(
+      expect.objectContaining({ reason: 'duplicate_name', entry: 'cat/a.png' }) as Error,
+    );
+  });
+
+  it('when an entry is a Unix symbolic link, then it is refused; a regular file with a Unix mode is not', () => {
+    const link = { path: 'cat/a.png', uncompressedSize: 11, externalFileAttributes: (0o120777 << 16) >>> 0 };
+    expect(() => inspectZipEntries([link])).toThrow(expect.objectContaining({ reason: 'symlink' }) as Error);
+    const file = { path: 'cat/b.png', uncompressedSize: 11, externalFileAttributes: (0o100644 << 16) >>> 0 };
+    expect(inspectZipEntries([file]).entries).toBe(1);
+  });
+
+  it('when a name is not valid UTF-8 (a legacy code page), then it is refused; UTF-8 names pass', () => {
+    const cp437 = {
+      path: 'cat/\ufffd.png',
+      uncompressedSize: 1,
+      pathBuffer: Buffer.from('cat/\x81.png', 'latin1'),
+    };
+    expect(() => inspectZipEntries([cp437])).toThrow(
+      expect.objectContaining({ reason: 'non_utf8_name' }) as Error,
+    );
+    const accented = { path: 'cat/café.png', uncompressedSize: 1, pathBuffer: Buffer.from('cat/café.png') };
+    expect(inspectZipEntries([accented]).entries).toBe(1);
+  });
+});
+
+describe('isUtf8Name and isSymlinkEntry', () => {
+  it('when bytes are checked, then only valid UTF-8 passes and only S_IFLNK counts as a link', () => {
+    expect(isUtf8Name(Buffer.from('dog/ünïcode.jpg'))).toBe(true);
+    expect(isUtf8Name(Buffer.from([0x64, 0x6f, 0x67, 0x2f, 0xe9, 0x2e, 0x6a]))).toBe(false);
+    expect(isSymlinkEntry((0o120755 << 16) >>> 0)).toBe(true);
+    expect(isSymlinkEntry((0o040755 << 16) >>> 0)).toBe(false);
+    expect(isSymlinkEntry(0x20)).toBe(false);
   });
 });
 

@@ -23,6 +23,9 @@ export type UnsafeZipReason =
   | 'absolute_path'
   | 'backslash'
   | 'bad_name'
+  | 'non_utf8_name'
+  | 'duplicate_name'
+  | 'symlink'
   | 'nested_archive'
   | 'encrypted'
   | 'too_many_entries'
@@ -56,6 +59,27 @@ export function checkEntryName(name: string): UnsafeZipReason | undefined {
   return undefined;
 }
 
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** Whether the raw bytes of an entry name are valid UTF-8 (the readers decode names as UTF-8). */
+export function isUtf8Name(bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const S_IFMT = 0o170000;
+const S_IFLNK = 0o120000;
+
+/** Whether the central directory's external attributes mark a Unix symbolic link. */
+export function isSymlinkEntry(externalFileAttributes: number): boolean {
+  // Unix tools keep the st_mode in the high 16 bits; other hosts leave them 0, so no host check.
+  return ((externalFileAttributes >>> 16) & S_IFMT) === S_IFLNK;
+}
+
 /** Nested archives renamed to look like images are caught by their first bytes. */
 export function looksLikeArchive(head: Uint8Array): boolean {
   const b = Buffer.from(head.buffer, head.byteOffset, Math.min(head.length, 8));
@@ -72,6 +96,10 @@ const MESSAGES: Record<UnsafeZipReason, string> = {
   absolute_path: 'an entry name is an absolute path',
   backslash: 'an entry name contains a backslash; use a ZIP tool that writes "/" separators',
   bad_name: 'an entry name is empty or contains control characters',
+  non_utf8_name:
+    'an entry name is not UTF-8 (an old ZIP tool wrote it in a legacy code page); re-create the ZIP with a tool that writes UTF-8 names',
+  duplicate_name: 'two entries have the same name; each file may appear once',
+  symlink: 'the ZIP contains a symbolic link; add the image files themselves',
   nested_archive: 'the ZIP contains another archive; put the images in class folders directly',
   encrypted: 'the ZIP contains encrypted entries',
   too_many_entries: 'the ZIP has too many entries',
@@ -92,16 +120,28 @@ export function unsafeZip(reason: UnsafeZipReason, entry?: string, detail?: stri
 export class ZipBudget {
   private entries = 0;
   private totalBytes = 0;
+  private readonly names = new Set<string>();
 
   constructor(private readonly limits: Readonly<ZipLimits> = DEFAULT_ZIP_LIMITS) {}
 
-  /** Counts one entry and checks its name; throws UnsafeZipError. */
-  admit(name: string, options: { encrypted?: boolean } = {}): void {
+  /**
+   * Counts one entry and checks its name (and its raw bytes when known: a name that is not UTF-8
+   * decodes to replacement characters, which could hide what it really says); throws UnsafeZipError.
+   */
+  admit(
+    name: string,
+    options: { encrypted?: boolean; nameBytes?: Uint8Array; symlink?: boolean } = {},
+  ): void {
     if (++this.entries > this.limits.maxEntries) {
       throw unsafeZip('too_many_entries', undefined, `more than ${this.limits.maxEntries}`);
     }
+    if (options.nameBytes && !isUtf8Name(options.nameBytes)) throw unsafeZip('non_utf8_name', name);
     const problem = checkEntryName(name);
     if (problem) throw unsafeZip(problem, name);
+    // Two entries of one name: which one a reader keeps differs between tools.
+    if (this.names.has(name)) throw unsafeZip('duplicate_name', name);
+    this.names.add(name);
+    if (options.symlink) throw unsafeZip('symlink', name);
     if (options.encrypted) throw unsafeZip('encrypted', name);
   }
 
@@ -123,6 +163,10 @@ export interface ZipEntryInfo {
   uncompressedSize: number;
   /** General purpose flags; bit 0 marks an encrypted entry. */
   flags?: number;
+  /** The name as stored, before decoding. */
+  pathBuffer?: Uint8Array;
+  /** Central directory external attributes (Unix mode in the high 16 bits). */
+  externalFileAttributes?: number;
 }
 
 /**
@@ -137,7 +181,11 @@ export function inspectZipEntries(
   let count = 0;
   let totalBytes = 0;
   for (const entry of entries) {
-    budget.admit(entry.path, { encrypted: ((entry.flags ?? 0) & 1) === 1 });
+    budget.admit(entry.path, {
+      encrypted: ((entry.flags ?? 0) & 1) === 1,
+      ...(entry.pathBuffer && { nameBytes: entry.pathBuffer }),
+      symlink: isSymlinkEntry(entry.externalFileAttributes ?? 0),
+    });
     budget.addBytes(entry.path, entry.uncompressedSize, entry.uncompressedSize);
     count++;
     totalBytes += entry.uncompressedSize;

@@ -25,6 +25,9 @@ export const predictRouteDocs: RouteDoc[] = [
       400: { description: 'no file, a wrong field name, both fields, or too many files' },
       413: { description: 'an image is larger than MAX_IMAGE_BYTES' },
       415: { description: 'not an image, an unsupported format, a damaged image, or too many pixels' },
+      429: {
+        description: 'over RATE_LIMIT_PREDICT_PER_MINUTE for this client; Retry-After says when to retry',
+      },
       503: { description: 'no model loaded yet (model_not_ready)' },
     },
   },

@@ -3,7 +3,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../app-error.js';
-import { malformedMultipart, mebibytes } from '../multipart-errors.js';
+import { fieldLimitError, malformedMultipart, mebibytes, notMultipartHint } from '../multipart-errors.js';
 
 export const SINGLE_FIELD = 'file';
 export const MULTI_FIELD = 'files';
@@ -13,8 +13,12 @@ export interface PredictUploadLimits {
   maxFiles: number;
 }
 
+const EXPECTED_FIELDS = `one image in "${SINGLE_FIELD}" or several in "${MULTI_FIELD}"`;
+
 function uploadError(error: unknown, limits: PredictUploadLimits): unknown {
   if (!(error instanceof multer.MulterError)) return malformedMultipart(error) ?? error;
+  const fieldProblem = fieldLimitError(error, EXPECTED_FIELDS);
+  if (fieldProblem) return fieldProblem;
   switch (error.code) {
     case 'LIMIT_FILE_SIZE':
       return new AppError(
@@ -86,7 +90,7 @@ export function uploadedImages(req: Request): { single: boolean; images: Uploade
   if (single.length === 0 && several.length === 0) {
     throw new AppError(
       'no_file',
-      `send a multipart/form-data body with the image in the field "${SINGLE_FIELD}" (or several in "${MULTI_FIELD}")`,
+      `send a multipart/form-data body with the image in the field "${SINGLE_FIELD}" (or several in "${MULTI_FIELD}")${notMultipartHint(req)}`,
       400,
     );
   }

@@ -37,6 +37,9 @@ export const retrainRouteDocs: RouteDoc[] = [
       },
       400: { description: 'the ZIP is unsafe or not class folders; the message says what to fix' },
       413: { description: 'the upload is larger than RETRAIN_MAX_UPLOAD_BYTES' },
+      429: {
+        description: 'over RATE_LIMIT_RETRAIN_PER_HOUR for this client; Retry-After says when to retry',
+      },
       503: { description: 'the job queue (Redis) or the storage (S3) is unavailable' },
     },
   },

@@ -6,21 +6,15 @@ import { join } from 'node:path';
 import type { NextFunction, Request, Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../app-error.js';
+import { fieldLimitError, malformedMultipart, mebibytes, notMultipartHint } from '../multipart-errors.js';
 import { HashingDiskStorage, type HashedFile } from './hashing-disk-storage.js';
 
 export const ZIP_FIELD = 'file';
 
-function mebibytes(bytes: number): string {
-  return `${Math.round((bytes / 1024 / 1024) * 10) / 10} MiB`;
-}
-
 function uploadError(error: unknown, maxBytes: number): unknown {
-  if (!(error instanceof multer.MulterError)) {
-    if (error instanceof Error && /multipart|boundary|unexpected end of form/i.test(error.message)) {
-      return new AppError('invalid_multipart', `the multipart body could not be read: ${error.message}`, 400);
-    }
-    return error;
-  }
+  if (!(error instanceof multer.MulterError)) return malformedMultipart(error) ?? error;
+  const fieldProblem = fieldLimitError(error, `the ZIP in "${ZIP_FIELD}" and optionally "epochs"`);
+  if (fieldProblem) return fieldProblem;
   switch (error.code) {
     case 'LIMIT_FILE_SIZE':
       return new AppError(
@@ -66,7 +60,7 @@ export function uploadedZip(req: Request): UploadedZip {
   if (!file) {
     throw new AppError(
       'missing_file',
-      `send the ZIP of class folders as multipart/form-data in the field "${ZIP_FIELD}"`,
+      `send the ZIP of class folders as multipart/form-data in the field "${ZIP_FIELD}"${notMultipartHint(req)}`,
       400,
     );
   }

@@ -1,0 +1,102 @@
+// Per-client rate limits shared by every gateway replica: one counter per client address in Redis
+// (one round trip per request), 429 with Retry-After and RateLimit-* headers once it is used up.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
+import { RedisKeys, type Logger } from '@visionops/core';
+import { AppError } from '../app-error.js';
+
+export interface RateLimitOptions {
+  /** Names the counters (`predict`, `retrain`) and the log lines. */
+  name: string;
+  /** Requests one client address may make per window; 0 turns the limit off. */
+  points: number;
+  windowSeconds: number;
+  redis: Redis;
+  queuePrefix: string;
+  logger: Logger;
+}
+
+/** The limit's state for one response, as the RateLimit-* headers state it. */
+function setRateLimitHeaders(res: Response, limit: number, state: RateLimiterRes): void {
+  res.setHeader('RateLimit-Limit', String(limit));
+  res.setHeader('RateLimit-Remaining', String(Math.max(0, state.remainingPoints)));
+  res.setHeader('RateLimit-Reset', String(Math.ceil(state.msBeforeNext / 1000)));
+}
+
+function describeWindow(seconds: number): string {
+  if (seconds === 60) return 'minute';
+  if (seconds === 3600) return 'hour';
+  return `${seconds} s`;
+}
+
+/**
+ * A middleware that counts the request against its client's limit, or passes everything through
+ * when the limit is 0. While Redis cannot answer, requests are counted in this process's memory
+ * instead (each replica then limits on its own): a Redis outage must never fail a prediction.
+ */
+export function rateLimit(options: RateLimitOptions): RequestHandler {
+  const { name, points, windowSeconds, logger } = options;
+  if (points === 0) return (_req, _res, next) => next();
+  const shared = new RateLimiterRedis({
+    storeClient: options.redis,
+    keyPrefix: RedisKeys.rateLimit(options.queuePrefix, name),
+    points,
+    duration: windowSeconds,
+    // A client that is reconnecting would hold the request until its retries give up; fail over at once.
+    rejectIfRedisNotReady: true,
+  });
+  const local = new RateLimiterMemory({ points, duration: windowSeconds });
+  let degraded = false;
+
+  async function consume(key: string): Promise<RateLimiterRes> {
+    try {
+      const state = await shared.consume(key);
+      if (degraded) logger.info({ limit: name }, 'rate limit counted in Redis again');
+      degraded = false;
+      return state;
+    } catch (outcome) {
+      if (outcome instanceof RateLimiterRes) {
+        degraded = false;
+        throw outcome;
+      }
+      // One line per outage, not one per request.
+      if (!degraded) {
+        logger.warn(
+          { limit: name, err: outcome },
+          'rate limit store unavailable; counting per gateway in memory until it is back',
+        );
+      }
+      degraded = true;
+      return local.consume(key);
+    }
+  }
+
+  return (req: Request, res: Response, next: NextFunction): void => {
+    // req.ip follows TRUST_PROXY: the proxy's client, not the proxy, when one is trusted.
+    const key = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    consume(key).then(
+      (state) => {
+        setRateLimitHeaders(res, points, state);
+        next();
+      },
+      (outcome: unknown) => {
+        if (!(outcome instanceof RateLimiterRes)) {
+          next(outcome);
+          return;
+        }
+        setRateLimitHeaders(res, points, outcome);
+        const retryAfter = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
+        res.setHeader('Retry-After', String(retryAfter));
+        next(
+          new AppError(
+            'rate_limited',
+            `too many ${req.method} ${req.path} requests from your address: at most ${points} per ` +
+              `${describeWindow(windowSeconds)}; retry in ${retryAfter} s`,
+            429,
+          ),
+        );
+      },
+    );
+  };
+}
