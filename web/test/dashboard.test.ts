@@ -1,6 +1,7 @@
 // The dashboard end to end: the real stack (Redis, embedded S3, gateway and trainer processes)
-// serving the built dashboard, driven in Debian's Chromium through playwright-core. Screenshots of
-// every page go to web/test-results/.
+// serving the built dashboard, driven in Debian's Chromium through playwright-core: every input path
+// of Predict, keyboard use, an axe-core audit of each page, and screenshots of every page (desktop
+// and phone width) in web/test-results/.
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -10,15 +11,57 @@ import { buildClassFolderZip, realDataFile, syntheticImage } from '../../service
 import { LABELS, repoRoot } from '../../services/core/src/index.js';
 import { isSkipped, iterateClassFolderZip } from '../../services/core/src/dataset/index.js';
 import { startRetrainStack, type RetrainStack } from '../../services/trainer/test/retrain-stack.js';
+import { gatewayOpenApiDocument } from '../../services/gateway/src/api/openapi-document.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
 const webDir = join(repoRoot, 'web');
 const screenshots = join(webDir, 'test-results');
+const AXE_SCRIPT = join(webDir, 'node_modules', 'axe-core', 'axe.min.js');
 let stack: RetrainStack;
 let browser: Browser;
 let page: Page;
 const browserErrors: string[] = [];
+
+// web/test is type-checked without the DOM library (it clashes with Node's types): these are the few
+// DOM names the functions passed to page.evaluate use. They run in Chromium, where the real ones are.
+interface InPageElement {
+  tagName: string;
+  className: unknown;
+  textContent: string | null;
+  labels?: ArrayLike<InPageElement> | null;
+  parentElement: InPageElement | null;
+  getAttribute(name: string): string | null;
+  closest(selector: string): InPageElement | null;
+  dispatchEvent(event: unknown): boolean;
+  getBoundingClientRect(): { right: number };
+}
+declare const document: {
+  activeElement: InPageElement | null;
+  documentElement: { scrollWidth: number; clientWidth: number };
+  querySelector(selector: string): InPageElement | null;
+  querySelectorAll(selector: string): ArrayLike<InPageElement>;
+  dispatchEvent(event: unknown): boolean;
+};
+declare function getComputedStyle(element: InPageElement): { overflowX: string; position: string };
+type EventWith<Init> = new (
+  type: string,
+  init: Init & { bubbles: boolean; cancelable: boolean },
+) => {
+  defaultPrevented: boolean;
+};
+declare const DataTransfer: new () => { items: { add(file: File): unknown } };
+declare const DragEvent: EventWith<{ dataTransfer: unknown }>;
+declare const ClipboardEvent: EventWith<{ clipboardData: unknown }>;
+interface AxeViolation {
+  id: string;
+  impact: string | null;
+  help: string;
+  nodes: { target: string[] }[];
+}
+declare const axe: {
+  run(context: unknown, options: unknown): Promise<{ violations: AxeViolation[] }>;
+};
 
 function newestMtime(path: string): number {
   const stat = statSync(path);
@@ -61,7 +104,8 @@ beforeAll(async () => {
   // Reduced motion turns CSS transitions off, so screenshots show bars at their final widths.
   page = await browser.newPage({ viewport: { width: 1280, height: 900 }, reducedMotion: 'reduce' });
   page.on('console', (message) => {
-    if (message.type() === 'error') browserErrors.push(`console: ${message.text()}`);
+    if (message.type() === 'error')
+      browserErrors.push(`console: ${message.text()} (${message.location().url})`);
   });
   page.on('pageerror', (error) => browserErrors.push(`page: ${error.message}`));
 }, 180_000);
@@ -71,8 +115,110 @@ afterAll(async () => {
   await stack?.stop();
 }, 60_000);
 
-async function open(path: string): Promise<void> {
-  await page.goto(`${stack.gatewayUrl}/${path}`);
+async function open(path: string, on: Page = page): Promise<void> {
+  await on.goto(`${stack.gatewayUrl}/${path}`);
+}
+
+type TestImage = Awaited<ReturnType<typeof testImage>>;
+
+/**
+ * Hands `image` to the Predict page the way a browser does: a File in a DataTransfer, built in the
+ * page from the bytes, in a dragenter/dragover/drop on the drop zone or a paste on the document.
+ * Returns whether the page cancelled each event (a drop only happens where dragover was cancelled).
+ */
+async function deliverImage(how: 'drop' | 'paste', image: TestImage): Promise<Record<string, boolean>> {
+  return page.evaluate(
+    ({ how, bytes, name, type }) => {
+      const data = new DataTransfer();
+      data.items.add(new File([new Uint8Array(bytes)], name, { type }));
+      const cancelled: Record<string, boolean> = {};
+      if (how === 'paste') {
+        const event = new ClipboardEvent('paste', { clipboardData: data, bubbles: true, cancelable: true });
+        document.dispatchEvent(event);
+        cancelled.paste = event.defaultPrevented;
+        return cancelled;
+      }
+      const zone = document.querySelector('[data-testid="drop-zone"]');
+      if (!zone) throw new Error('no drop zone on the page');
+      for (const type of ['dragenter', 'dragover', 'drop']) {
+        const event = new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true });
+        zone.dispatchEvent(event);
+        cancelled[type] = event.defaultPrevented;
+      }
+      return cancelled;
+    },
+    { how, bytes: [...image.buffer], name: image.name, type: image.mimeType },
+  );
+}
+
+async function expectPrediction(fileName: string): Promise<void> {
+  const label = page.getByTestId('predicted-label');
+  await label.waitFor({ timeout: 30_000 });
+  expect(LABELS).toContain(await label.textContent());
+  expect(await page.getByTestId('predicted-confidence').textContent()).toMatch(/^\d{1,3}\.\d%$/);
+  // The preview shows the file that was handed over, not one from an earlier test.
+  await page.getByRole('img', { name: `preview of ${fileName}` }).waitFor();
+}
+
+/** The focused element as `tag:name`, its name as a screen reader would roughly read it. */
+function focused(on: Page = page): Promise<string> {
+  return on.evaluate(() => {
+    const element = document.activeElement;
+    if (!element || element.tagName === 'BODY') return 'body';
+    const name =
+      element.getAttribute('aria-label') ?? element.labels?.[0]?.textContent ?? element.textContent ?? '';
+    return `${element.tagName.toLowerCase()}:${name.replace(/\s+/g, ' ').trim()}`;
+  });
+}
+
+/**
+ * axe-core rules left out of the audit, each with the reason. None: every rule axe runs by default
+ * (WCAG 2.0 to 2.2 A and AA, and best practices) must pass.
+ */
+const DISABLED_AXE_RULES: Record<string, string> = {};
+
+/** axe-core's violations on what `on` shows now, as `impact rule: help (elements)`. */
+async function axeViolations(on: Page): Promise<string[]> {
+  await on.addScriptTag({ path: AXE_SCRIPT });
+  return on.evaluate(async (disabled) => {
+    const result = await axe.run(document, {
+      rules: Object.fromEntries(disabled.map((id) => [id, { enabled: false }])),
+      resultTypes: ['violations'],
+    });
+    return result.violations.map(
+      (v) =>
+        `${v.impact ?? 'unknown'} ${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+    );
+  }, Object.keys(DISABLED_AXE_RULES));
+}
+
+/** Fails on any axe-core violation on what `on` shows now, naming the rule and the elements. */
+async function audit(on: Page, state: string): Promise<void> {
+  expect(await axeViolations(on), `axe-core violations on ${state}`).toEqual([]);
+}
+
+/**
+ * What makes the page wider than the viewport (a sideways scroll on a phone): the elements that reach
+ * past its right edge without a scrolling or clipping box around them. Empty when the page fits.
+ */
+function overflowing(on: Page): Promise<string[]> {
+  return on.evaluate(() => {
+    const { scrollWidth, clientWidth } = document.documentElement;
+    if (scrollWidth <= clientWidth) return [];
+    // An absolutely placed element escapes the scrolling boxes around it unless one is positioned;
+    // counting it as escaping always is close enough to name the culprit.
+    const clipped = (element: InPageElement) => {
+      if (getComputedStyle(element).position === 'absolute') return false;
+      for (let up = element.parentElement; up; up = up.parentElement) {
+        if (getComputedStyle(up).overflowX !== 'visible') return true;
+      }
+      return false;
+    };
+    const culprits = Array.from(document.querySelectorAll('body *'))
+      .filter((element) => element.getBoundingClientRect().right > clientWidth + 1 && !clipped(element))
+      .map((element) => `${element.tagName.toLowerCase()}.${String(element.className)}`);
+    return [`page ${scrollWidth}px wide in ${clientWidth}px`, ...culprits.slice(-5)];
+  });
 }
 
 const productionRow = () => page.locator('tr', { has: page.getByTestId('production-badge') });
@@ -100,6 +246,33 @@ describe('dashboard', () => {
     await page.getByText('model v1').waitFor();
     await page.screenshot({ path: join(screenshots, 'predict.png'), fullPage: true });
   }, 90_000);
+
+  test('when an image file is dropped on the drop zone, then a label and its percentage are shown', async () => {
+    await open('');
+    await page.getByText('No image yet').waitFor();
+    const image = await testImage(LABELS.indexOf('cat'));
+    const cancelled = await deliverImage('drop', image);
+    // Without cancelled dragenter/dragover a real drag would open the image instead of dropping it.
+    expect(cancelled).toEqual({ dragenter: true, dragover: true, drop: true });
+    await expectPrediction(image.name);
+  }, 60_000);
+
+  test('when an image is pasted with nothing focused, then a label and its percentage are shown', async () => {
+    await open('');
+    await page.getByText('No image yet').waitFor();
+    expect(await focused()).toBe('body');
+    const image = await testImage(LABELS.indexOf('airplane'));
+    expect(await deliverImage('paste', image)).toEqual({ paste: true });
+    await expectPrediction(image.name);
+  }, 60_000);
+
+  test('when the gateway serves /openapi.json, then it is the document the dashboard types are generated from', async () => {
+    const served = (await (await fetch(`${stack.gatewayUrl}/openapi.json`)).json()) as {
+      info: { version: string };
+    };
+    const inProcess = await gatewayOpenApiDocument(served.info.version);
+    expect(JSON.parse(JSON.stringify(inProcess))).toEqual(served);
+  }, 30_000);
 
   test('when the upload is not a ZIP, then the gateway refusal is shown with its code', async () => {
     await open('#/retrain');
@@ -164,6 +337,79 @@ describe('dashboard', () => {
     await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
   }, 60_000);
 
+  test('when the dashboard is used with the keyboard only, then Tab reaches every control in order and Enter/Space act', async () => {
+    // Fresh documents, so Tab starts from the top and not from where an earlier test left the focus.
+    await page.goto('about:blank');
+    await open('#/retrain');
+    await page.getByRole('heading', { name: 'Retrain', exact: true }).waitFor();
+    // The skip link keeps the page (the route is the hash, #main is not one) and focuses main.
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('a:Skip to content');
+    await page.keyboard.press('Enter');
+    expect(await page.title()).toBe('Retrain · visionops');
+    expect((await focused()).startsWith('main:')).toBe(true);
+
+    await page.goto('about:blank');
+    await open('');
+    await page.getByRole('button', { name: 'Classify the automobile sample' }).waitFor();
+    const stops: string[] = [];
+    for (let i = 0; i < 12; i += 1) {
+      await page.keyboard.press('Tab');
+      stops.push(await focused());
+    }
+    expect(stops).toEqual([
+      'a:Skip to content',
+      'a:Predict',
+      'a:Retrain',
+      'a:Models',
+      'a:System',
+      'input:Admin token',
+      'button:Save',
+      'input:Choose an image',
+      'button:Classify the airplane sample',
+      'button:Classify the ship sample',
+      'button:Classify the frog sample',
+      'button:Classify the automobile sample',
+    ]);
+    // Space on the focused sample button classifies it.
+    await page.keyboard.press('Space');
+    await page.getByTestId('predicted-label').waitFor({ timeout: 30_000 });
+    await page.getByRole('img', { name: 'preview of automobile-sample.png' }).waitFor();
+
+    // Enter on a navigation link opens its page.
+    await page.keyboard.press('Shift+Tab');
+    await page.getByRole('link', { name: 'Models' }).focus();
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.title()).toBe('Models · visionops');
+    await page.locator('tr[data-version="v2"]').waitFor();
+
+    // Tab to v2's promote button (v1 is in production since the rollback) and open the confirmation.
+    const toPromote: string[] = [];
+    for (let i = 0; i < 20 && toPromote.at(-1) !== 'button:Promote to v2'; i += 1) {
+      await page.keyboard.press('Tab');
+      toPromote.push(await focused());
+    }
+    expect(toPromote.at(-1), `Tab stops: ${toPromote.join(', ')}`).toBe('button:Promote to v2');
+    await page.keyboard.press('Enter');
+    const dialog = page.getByRole('dialog', { name: 'Promote to v2?' });
+    await dialog.waitFor();
+    const inDialog = () => page.evaluate(() => document.activeElement?.closest('dialog[open]') != null);
+    expect(await inDialog()).toBe(true);
+    // The modal keeps the focus: Tab and Shift+Tab go round its buttons and never leave it.
+    const seen = new Set<string>();
+    for (const key of ['Tab', 'Tab', 'Tab', 'Shift+Tab', 'Shift+Tab', 'Shift+Tab']) {
+      await page.keyboard.press(key);
+      expect(await inDialog(), `focus after ${key}`).toBe(true);
+      seen.add(await focused());
+    }
+    expect([...seen].sort()).toEqual(['button:Cancel', 'button:Promote']);
+    // Escape closes it without promoting and gives the focus back to the button that opened it.
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await focused()).toBe('button:Promote to v2');
+    expect(await productionRow().getAttribute('data-version')).toBe('v1');
+  }, 90_000);
+
   test('when System is open, then Redis, S3, the model and the live trainer report ok and the request rate appears', async () => {
     await open('#/system');
     const row = (name: string) =>
@@ -180,6 +426,98 @@ describe('dashboard', () => {
       .toMatch(/^\d+\.\d\d$/);
     await page.screenshot({ path: join(screenshots, 'system.png'), fullPage: true });
   }, 30_000);
+
+  test('when axe-core audits every page and state, then it finds no violation, and no page overflows a phone', async () => {
+    // A page of its own that ignores the Content-Security-Policy: addScriptTag puts axe-core in as an
+    // inline script, which the dashboard's policy rightly refuses. The main page keeps the policy.
+    // The main page stops polling System meanwhile: less load on the shared machine.
+    await page.goto('about:blank');
+    const context = await browser.newContext({
+      viewport: { width: 1280, height: 900 },
+      reducedMotion: 'reduce',
+      bypassCSP: true,
+    });
+    const auditPage = await context.newPage();
+    auditPage.on('pageerror', (error) => browserErrors.push(`audit page: ${error.message}`));
+    try {
+      // The audit can fail: on a page made with a violation, axe-core reports it.
+      await auditPage.setContent(
+        '<!doctype html><html lang="en"><title>x</title><main><img src="data:,"></main>',
+      );
+      expect(await axeViolations(auditPage)).toContainEqual(expect.stringMatching(/^critical image-alt: /));
+
+      await open('', auditPage);
+      await auditPage.getByRole('button', { name: 'Classify the ship sample' }).waitFor();
+      await audit(auditPage, 'Predict before an image');
+      await auditPage.getByLabel('Choose an image').setInputFiles(await testImage(LABELS.indexOf('ship')));
+      await auditPage.getByTestId('predicted-label').waitFor({ timeout: 30_000 });
+      await audit(auditPage, 'Predict with a result');
+      // An error state from the gateway: a text file that claims to be a PNG (415).
+      await auditPage.getByLabel('Choose an image').setInputFiles({
+        name: 'notes.png',
+        mimeType: 'image/png',
+        buffer: Buffer.from('not a picture'),
+      });
+      await auditPage.getByRole('alert').waitFor();
+      await audit(auditPage, 'Predict with an error');
+      await auditPage.screenshot({ path: join(screenshots, 'predict-error.png'), fullPage: true });
+
+      await open('#/retrain', auditPage);
+      await auditPage.locator('article.job').first().waitFor();
+      await audit(auditPage, 'Retrain with its jobs');
+      // Without the admin token the gateway refuses the upload (401): the refusal is shown.
+      await auditPage.getByLabel('ZIP file').setInputFiles({
+        name: 'notes.zip',
+        mimeType: 'application/zip',
+        buffer: Buffer.from('not a zip'),
+      });
+      await auditPage.getByRole('button', { name: 'Upload and retrain' }).click();
+      await auditPage.getByTestId('upload-refusal').waitFor();
+      await audit(auditPage, 'Retrain with a refusal and no admin token');
+      await auditPage.getByLabel('Admin token').fill(ADMIN_TOKEN);
+      await auditPage.getByRole('button', { name: 'Save' }).click();
+      await auditPage.getByText('token set').waitFor();
+      await audit(auditPage, 'Retrain with the admin token set');
+
+      await open('#/models', auditPage);
+      await auditPage.getByRole('button', { name: 'v1', exact: true }).click();
+      await auditPage.getByRole('table', { name: 'confusion matrix of v1' }).waitFor();
+      await audit(auditPage, 'Models with v1 selected');
+      await auditPage.getByRole('button', { name: 'Promote to v2' }).click();
+      await auditPage.getByRole('dialog', { name: 'Promote to v2?' }).waitFor();
+      await audit(auditPage, 'Models with the promote confirmation open');
+      await auditPage.keyboard.press('Escape');
+
+      await open('#/system', auditPage);
+      await auditPage.getByTestId('trainers-detail').waitFor();
+      await auditPage.getByTestId('requests-per-second').waitFor();
+      await audit(auditPage, 'System');
+
+      // Phone width: nothing wider than the screen (wide tables scroll inside their own box).
+      await auditPage.setViewportSize({ width: 390, height: 844 });
+      await open('', auditPage);
+      await auditPage.getByLabel('Choose an image').setInputFiles(await testImage(LABELS.indexOf('frog')));
+      await auditPage.getByTestId('predicted-label').waitFor({ timeout: 30_000 });
+      expect(await overflowing(auditPage), 'Predict at 390 px').toEqual([]);
+      await auditPage.screenshot({ path: join(screenshots, 'predict-phone.png'), fullPage: true });
+      await audit(auditPage, 'Predict at phone width');
+      for (const [hash, name] of [
+        ['#/retrain', 'retrain'],
+        ['#/models', 'models'],
+        ['#/system', 'system'],
+      ] as const) {
+        await open(hash, auditPage);
+        await auditPage.locator('main section').first().waitFor();
+        if (name === 'models') await auditPage.getByRole('table', { name: /^confusion matrix of/ }).waitFor();
+        expect(await overflowing(auditPage), `${name} at 390 px`).toEqual([]);
+        if (name === 'models') {
+          await auditPage.screenshot({ path: join(screenshots, 'models-phone.png'), fullPage: true });
+        }
+      }
+    } finally {
+      await context.close();
+    }
+  }, 120_000);
 
   test('when a long job is cancelled from its card, then its state becomes cancelled', async () => {
     await open('#/retrain');

@@ -1,15 +1,28 @@
 // The dashboard's typed client of the gateway API. Same origin in production (the gateway serves
 // the dashboard) and through the Vite proxy in development. Admin routes send the bearer token.
-import type {
-  ApiErrorBody,
-  Job,
-  ModelList,
-  Prediction,
-  ProductionAlias,
-  Readiness,
-  RetrainAccepted,
-  TrainerInfo,
-} from './types.js';
+// Every shape comes from schema.d.ts, generated from the gateway's OpenAPI document.
+import type { components, paths } from './schema.js';
+
+type Schemas = components['schemas'];
+type Method = 'get' | 'post' | 'delete';
+/** The JSON body `method path` answers with `status`, as the OpenAPI document declares it. */
+type JsonBody<P extends keyof paths, M extends Method, S extends number = 200> = paths[P][M] extends {
+  responses: { [K in S]: { content: { 'application/json': infer T } } };
+}
+  ? T
+  : never;
+
+export type ApiErrorBody = Schemas['Error'];
+export type Prediction = Schemas['Prediction'];
+export type Label = Prediction['label'];
+export type ModelList = JsonBody<'/models', 'get'>;
+export type ModelCard = ModelList['versions'][number];
+export type Job = Schemas['Job'];
+export type JobProgress = NonNullable<Job['progress']>;
+export type EpochSummary = JobProgress['history'][number];
+export type RetrainAccepted = JsonBody<'/retrain', 'post', 202>;
+export type Readiness = JsonBody<'/ready', 'get'>;
+export type TrainerInfo = JsonBody<'/trainers', 'get'>['trainers'][number];
 
 export class ApiError extends Error {
   constructor(
@@ -56,10 +69,10 @@ export function predict(image: Blob, filename: string): Promise<Prediction> {
 }
 
 export const listModels = () => request<ModelList>('/models');
-export const listJobs = (limit = 20) => request<{ jobs: Job[] }>(`/jobs?limit=${limit}`);
+export const listJobs = (limit = 20) => request<JsonBody<'/jobs', 'get'>>(`/jobs?limit=${limit}`);
 export const readiness = () => request<Readiness>('/ready').catch(readinessFromError);
-export const health = () => request<{ status: 'ok' }>('/health');
-export const listTrainers = () => request<{ trainers: TrainerInfo[] }>('/trainers');
+export const health = () => request<JsonBody<'/health', 'get'>>('/health');
+export const listTrainers = () => request<JsonBody<'/trainers', 'get'>>('/trainers');
 
 // /ready answers 503 with the same body when something is down: that is a result, not a failure.
 async function readinessFromError(error: unknown): Promise<Readiness> {
@@ -77,16 +90,26 @@ export async function metricsText(): Promise<string> {
   return response.text();
 }
 
-export function cancelJob(id: string, token: string | undefined): Promise<unknown> {
-  return request(`/jobs/${encodeURIComponent(id)}`, { method: 'DELETE', headers: authHeaders(token) });
+export function cancelJob(id: string, token: string | undefined): Promise<Job> {
+  return request<JsonBody<'/jobs/{id}', 'delete', 200 | 202>>(`/jobs/${encodeURIComponent(id)}`, {
+    method: 'DELETE',
+    headers: authHeaders(token),
+  });
 }
 
+type PromoteBody = NonNullable<
+  paths['/models/{version}/promote']['post']['requestBody']
+>['content']['application/json'];
+
 export function promote(version: string, reason: string, token: string | undefined) {
-  return request<{ production: ProductionAlias }>(`/models/${encodeURIComponent(version)}/promote`, {
-    method: 'POST',
-    headers: { ...authHeaders(token), 'content-type': 'application/json' },
-    body: JSON.stringify({ reason }),
-  });
+  return request<JsonBody<'/models/{version}/promote', 'post'>>(
+    `/models/${encodeURIComponent(version)}/promote`,
+    {
+      method: 'POST',
+      headers: { ...authHeaders(token), 'content-type': 'application/json' },
+      body: JSON.stringify({ reason } satisfies PromoteBody),
+    },
+  );
 }
 
 /**

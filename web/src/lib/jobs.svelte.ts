@@ -1,7 +1,7 @@
 // The retrain job list, polled every second while a job is queued or running and every ten
 // seconds otherwise, so a job started elsewhere (curl, another tab) shows up too.
 import { listJobs } from '../api/client.js';
-import type { Job } from '../api/types.js';
+import type { Job } from '../api/client.js';
 
 const FAST_MS = 1000;
 const SLOW_MS = 10_000;

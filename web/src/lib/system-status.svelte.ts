@@ -1,7 +1,13 @@
 // The System page's view of the gateway: /health, /ready, /trainers and /metrics, scraped every few seconds;
 // request rate and mean latency come from the difference between two scrapes.
-import { health, listTrainers, metricsText, readiness } from '../api/client.js';
-import type { Readiness, TrainerInfo } from '../api/types.js';
+import {
+  health,
+  listTrainers,
+  metricsText,
+  readiness,
+  type Readiness,
+  type TrainerInfo,
+} from '../api/client.js';
 import { httpTotals, parsePrometheus, ratesBetween, sum, type HttpTotals, type Rates } from './prometheus.js';
 
 const INTERVAL_MS = 3000;

@@ -101,7 +101,7 @@ export const promoteResponseSchema = z.object({ production: productionAliasSchem
 export const healthSchema = z.object({ status: z.literal('ok') });
 
 export const readySchema = z.object({
-  status: z.enum(['ready', 'not_ready']),
+  status: z.enum(['ready', 'degraded', 'not_ready']),
   modelVersion: modelVersionSchema.nullable(),
   backend: z.string().nullable(),
   checks: z.object({

@@ -90,3 +90,33 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
     },
   };
 }
+
+/**
+ * The gateway's whole document built in-process, without Redis, S3 or a server: the dashboard
+ * generates its API types from it. The route modules are imported lazily because
+ * openapi-routes.ts imports this file and they would otherwise load with it; web/test checks that
+ * this list matches what the running gateway serves at /openapi.json.
+ */
+export async function gatewayOpenApiDocument(version: string): Promise<Record<string, unknown>> {
+  const [health, predict, models, metrics, retrain, trainers, openApi] = await Promise.all([
+    import('../health-routes.js'),
+    import('../predict/predict-routes.js'),
+    import('../models/model-routes.js'),
+    import('../observability/metrics-routes.js'),
+    import('../retrain/retrain-routes.js'),
+    import('../trainer-routes.js'),
+    import('./openapi-routes.js'),
+  ]);
+  return buildOpenApiDocument(
+    [
+      ...health.healthRouteDocs,
+      ...predict.predictRouteDocs,
+      ...models.modelRouteDocs,
+      ...metrics.metricsRouteDocs,
+      ...retrain.retrainRouteDocs,
+      ...trainers.trainerRouteDocs,
+      ...openApi.openApiRouteDocs,
+    ],
+    version,
+  );
+}
