@@ -36,6 +36,12 @@ export async function startEmbeddedS3(options: EmbeddedS3Options): Promise<Embed
   const address = await server.run();
   return {
     endpoint: `http://${host}:${address.port}`,
-    stop: () => server.close(),
+    stop: async () => {
+      const closed = server.close();
+      // close() alone keeps serving kept-alive client connections (a polling client never lets
+      // them go idle), so it could wait for ever and S3 would not really be gone.
+      server.httpServer?.closeAllConnections();
+      await closed;
+    },
   };
 }

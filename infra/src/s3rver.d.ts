@@ -1,5 +1,6 @@
 // Types for the parts of s3rver (an S3-compatible server on the local disk) that the stack uses.
 declare module 's3rver' {
+  import type { Server } from 'node:http';
   import type { AddressInfo } from 'node:net';
 
   interface S3rverOptions {
@@ -16,6 +17,8 @@ declare module 's3rver' {
 
   class S3rver {
     constructor(options?: S3rverOptions);
+    /** The HTTP server, once run() has started it. */
+    httpServer?: Server;
     run(): Promise<AddressInfo>;
     close(): Promise<void>;
     reset(): void;

@@ -1,7 +1,7 @@
 // loadConfig: defaults, path resolution and the list of problems a bad environment gets.
 import { isAbsolute, join } from 'node:path';
 import { describe, expect, test } from 'vitest';
-import { ConfigError, loadConfig } from './config.js';
+import { ConfigError, configToEnv, loadConfig } from './config.js';
 import { repoRoot } from './paths.js';
 
 describe('loadConfig', () => {
@@ -33,5 +33,19 @@ describe('loadConfig', () => {
       expect(problems).toMatch(/^LOG_PRETTY=/m);
       expect(problems).not.toContain('short');
     }
+  });
+});
+
+describe('configToEnv', () => {
+  test('when a configuration with lists, flags and numbers goes through it, then loadConfig gives it back', () => {
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://a.example,http://localhost:5173',
+      TRUST_PROXY: '1',
+      LOG_PRETTY: 'false',
+      PORT: '0',
+      ADMIN_TOKEN: 'a-token-of-at-least-16',
+    });
+    expect(loadConfig(configToEnv(config))).toEqual(config);
+    expect(loadConfig(configToEnv(loadConfig({ TRUST_PROXY: 'true' }))).TRUST_PROXY).toBe(true);
   });
 });

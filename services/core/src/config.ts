@@ -139,6 +139,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   return Object.freeze(result.data);
 }
 
+/**
+ * An environment that loadConfig() turns back into `config` (lists joined with commas): for tests
+ * and launchers that derive one configuration from another.
+ */
+export function configToEnv(config: Config): NodeJS.ProcessEnv {
+  return Object.fromEntries(
+    Object.entries(config).flatMap(
+      ([name, value]: [string, string | number | boolean | string[] | undefined]) =>
+        value === undefined ? [] : [[name, Array.isArray(value) ? value.join(',') : String(value)]],
+    ),
+  );
+}
+
 /** For process entry points: the configuration, or the list of problems on stderr and exit 1. */
 export function loadConfigOrExit(env: NodeJS.ProcessEnv = process.env): Config {
   try {

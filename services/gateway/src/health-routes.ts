@@ -1,5 +1,6 @@
 // Liveness (/health: 200 for as long as the process serves HTTP, never touching Redis, S3 or the
-// model) and readiness (/ready: a model is loaded and Redis, S3 and the ML backend answer).
+// model) and readiness (/ready: a model is loaded and Redis, S3 and the ML backend answer; when only
+// Redis or S3 fails it is `degraded`: predictions go on from the loaded model).
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '@visionops/core/registry';
@@ -22,7 +23,11 @@ export const healthRouteDocs: RouteDoc[] = [
     summary: 'Readiness: a model is loaded and Redis, S3 and the ML backend answer',
     responses: {
       200: { description: 'ready', schema: readySchema },
-      503: { description: 'not ready; `reasons` says why', schema: readySchema },
+      503: {
+        description:
+          'not ready (`not_ready`: no model or no ML backend) or `degraded` (the loaded model serves predictions, but Redis or S3 does not answer); `reasons` says why',
+        schema: readySchema,
+      },
     },
   },
 ];
@@ -78,8 +83,13 @@ export function healthRoutes(sources?: ReadinessSources): Router {
     if (s3Problem) reasons.push(`s3: ${s3Problem}`);
     if (!pool.backend) reasons.push('backend: the inference threads are not running');
     const ok = (fine: boolean) => (fine ? 'ok' : 'failed');
+    // Degraded: the loaded model still answers /predict, but Redis or S3 does not answer, so
+    // retraining, hot reload or model routes fail until it is back. 503 all the same: a balancer
+    // prefers a replica that is fully in service.
+    const serving = pool.modelVersion !== undefined && pool.backend !== undefined;
+    const status = reasons.length === 0 ? 'ready' : serving ? 'degraded' : 'not_ready';
     res.status(reasons.length === 0 ? 200 : 503).json({
-      status: reasons.length === 0 ? 'ready' : 'not_ready',
+      status,
       modelVersion: pool.modelVersion ?? null,
       backend: pool.backend ?? null,
       checks: {

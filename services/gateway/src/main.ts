@@ -5,12 +5,27 @@ import { startWebServer, stopWebServer } from './web-server.js';
 const config = loadConfigOrExit();
 const logger = createLogger('gateway', { level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
 
+// Requests in flight get this long to finish before their connections are closed; whoever sends
+// SIGTERM (the launcher, Docker, Kubernetes) kills after a grace period of ~10 s.
+const REQUEST_GRACE_MS = 8_000;
+// Past this the stop itself is stuck (a model load on an unanswering S3, say): exit anyway.
+const STOP_TIMEOUT_MS = 9_500;
+
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, 'gateway stopping');
-  await stopWebServer();
+  setTimeout(() => {
+    logger.error({ timeoutMs: STOP_TIMEOUT_MS }, 'gateway did not stop in time; exiting');
+    process.exit(1);
+  }, STOP_TIMEOUT_MS).unref();
+  try {
+    await stopWebServer(REQUEST_GRACE_MS);
+  } catch (error) {
+    logger.error({ err: error }, 'gateway stop failed');
+    process.exit(1);
+  }
   logger.info('gateway stopped');
   process.exit(0);
 }

@@ -1,14 +1,16 @@
 // Trainer process entry: configuration, Redis, S3, the retrain worker and the health endpoint,
-// and a clean stop on SIGTERM (the job in hand may finish within the grace period).
+// and a clean stop on SIGTERM (the job in hand goes back to the queue for another trainer).
 import { createLogger, loadConfigOrExit } from '@visionops/core';
 import { startTrainer, type Trainer } from './trainer.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger('trainer', { level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
 
-// Whoever sends SIGTERM (the launcher, Docker, Kubernetes) kills after a grace period of ~10 s;
-// a job still running by then is not waited for: its lock lapses and another trainer resumes it.
-const STOP_GRACE_MS = 8_000;
+// Stopping hands the job in hand back to the queue, where another trainer takes it at once: its
+// training loop stops within a batch. Whoever sends SIGTERM (the launcher, Docker, Kubernetes) kills
+// after a grace period of ~10 s, so a stop that takes longer is cut short here; the job is then
+// left to another trainer once its lock lapses.
+const STOP_TIMEOUT_MS = 8_000;
 
 let trainer: Trainer | undefined;
 let stopping = false;
@@ -18,13 +20,21 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
   logger.info({ signal }, 'trainer stopping');
   const running = trainer;
   if (running) {
-    const graceful = running.stop();
-    const timer = new Promise<'timeout'>((resolve) =>
-      setTimeout(() => resolve('timeout'), STOP_GRACE_MS).unref(),
+    const stopped = running.stop().then(
+      () => 'stopped' as const,
+      (error: unknown) => {
+        logger.error({ err: error }, 'trainer stop failed');
+        return 'failed' as const;
+      },
     );
-    if ((await Promise.race([graceful.then(() => 'stopped' as const), timer])) === 'timeout') {
-      logger.warn('the job in hand did not finish in time; leaving it to another trainer');
+    const timer = new Promise<'timeout'>((resolve) =>
+      setTimeout(() => resolve('timeout'), STOP_TIMEOUT_MS).unref(),
+    );
+    const outcome = await Promise.race([stopped, timer]);
+    if (outcome === 'timeout') {
+      logger.warn('the trainer did not stop in time; its job is left to another trainer');
     }
+    if (outcome === 'failed') process.exit(1);
   }
   logger.info('trainer stopped');
   process.exit(0);

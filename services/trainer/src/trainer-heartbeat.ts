@@ -22,16 +22,24 @@ export interface Heartbeat {
   stop(): Promise<void>;
 }
 
+/** This trainer process's id, as its heartbeat and the jobs it takes (BullMQ `processedBy`) show it. */
+export function trainerId(): string {
+  return `${hostname()}:${process.pid}`;
+}
+
 export function startHeartbeat(redis: Redis, queuePrefix: string, logger: Logger): Heartbeat {
   const beat: TrainerBeat = {
-    id: `${hostname()}:${process.pid}`,
+    id: trainerId(),
     startedAt: new Date().toISOString(),
     busy: false,
     jobId: null,
   };
   const key = RedisKeys.trainerHeartbeat(queuePrefix, beat.id);
   let warned = false;
+  let stopped = false;
   const send = (): void => {
+    // A job event after stop() must not bring the deleted key back for another TTL.
+    if (stopped) return;
     redis
       .set(key, JSON.stringify(beat), 'PX', HEARTBEAT_TTL_MS)
       .then(() => {
@@ -51,6 +59,7 @@ export function startHeartbeat(redis: Redis, queuePrefix: string, logger: Logger
       send();
     },
     async stop() {
+      stopped = true;
       clearInterval(timer);
       await redis.del(key).catch(() => undefined);
     },

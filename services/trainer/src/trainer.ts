@@ -12,7 +12,11 @@ export interface Trainer {
   healthUrl: string;
   /** Settles after the first attempt to store the replay and evaluation sets in S3. */
   datasetsReady: Promise<void>;
-  /** `force`: do not wait for the job in hand (it is retried elsewhere after its lock expires). */
+  /**
+   * Hands the job in hand back to the queue (another trainer starts it at once, its attempt not
+   * counted), deletes the heartbeat and closes. `force`: do not wait for the job in hand (it is
+   * retried elsewhere after its lock expires).
+   */
   stop(options?: { force?: boolean }): Promise<void>;
 }
 

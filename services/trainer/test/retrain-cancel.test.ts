@@ -2,7 +2,7 @@
 // the job reads as cancelled, is not retried, and nothing is published or promoted.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLogger, loadConfig } from '@visionops/core';
+import { configToEnv, createLogger, loadConfig } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
 import { buildClassFolderZip } from '../../core/test/fixtures.js';
 import { startTestGateway, type TestGateway } from '../../gateway/test/test-gateway.js';
@@ -26,7 +26,7 @@ beforeAll(async () => {
   gw = await startTestGateway({ env: { ADMIN_TOKEN, QUEUE_PREFIX: `test-${randomUUID()}` } });
   await seedTrainerDatasets(gw.storage);
   const config = loadConfig({
-    ...(gw.storage.config as unknown as NodeJS.ProcessEnv),
+    ...configToEnv(gw.storage.config),
     ...retrainTestEnv({ QUEUE_PREFIX: gw.gateway.config.QUEUE_PREFIX }),
   });
   queue = openQueue(config);

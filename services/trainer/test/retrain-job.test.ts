@@ -2,7 +2,7 @@
 // width-4 production model and synthetic class-folder ZIPs.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
-import { createLogger, loadConfig, S3Keys, type Config } from '@visionops/core';
+import { type Config, configToEnv, createLogger, loadConfig, S3Keys } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
 import { buildClassFolderZip, buildZip, syntheticImage } from '../../core/test/fixtures.js';
 import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
@@ -38,7 +38,7 @@ afterEach(async () => {
 });
 
 async function start(env: NodeJS.ProcessEnv = {}): Promise<{ config: Config; queue: RetrainQueue }> {
-  const config = loadConfig({ ...storage.config, ...retrainTestEnv(env) } as unknown as NodeJS.ProcessEnv);
+  const config = loadConfig({ ...configToEnv(storage.config), ...retrainTestEnv(env) });
   queue = openQueue(config);
   trainer = await startTrainer(config, logger, { modelsChannel: storage.channel });
   return { config, queue };

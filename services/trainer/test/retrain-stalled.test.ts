@@ -3,7 +3,7 @@
 // the job to another trainer, which completes it.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { QueueEvents } from 'bullmq';
-import { createLogger, loadConfig, type Config } from '@visionops/core';
+import { type Config, configToEnv, createLogger, loadConfig } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
 import { buildClassFolderZip } from '../../core/test/fixtures.js';
 import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
@@ -50,7 +50,7 @@ afterEach(async () => {
 });
 
 async function setUp(): Promise<void> {
-  config = loadConfig({ ...(storage.config as unknown as NodeJS.ProcessEnv), ...retrainTestEnv(LOCKS) });
+  config = loadConfig({ ...configToEnv(storage.config), ...retrainTestEnv(LOCKS) });
   queue = openQueue(config);
   events = new QueueEvents(queue.name, {
     connection: { url: config.REDIS_URL },

@@ -1,7 +1,7 @@
 // A transient fault (S3 unreachable) fails an attempt, BullMQ retries it with backoff, and the job
 // completes once S3 is back; bad data, by contrast, is never retried (retrain-job.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createLogger, loadConfig } from '@visionops/core';
+import { configToEnv, createLogger, loadConfig } from '@visionops/core';
 import { buildClassFolderZip } from '../../core/test/fixtures.js';
 import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
 import { startTrainer, type Trainer } from '../src/trainer.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   proxy = await startSwitchableProxy(storage.config.S3_ENDPOINT);
   // The trainer reaches S3 only through the proxy; the test itself talks to S3 directly.
   const config = loadConfig({
-    ...(storage.config as unknown as NodeJS.ProcessEnv),
+    ...configToEnv(storage.config),
     ...retrainTestEnv({ S3_ENDPOINT: proxy.url, RETRAIN_BACKOFF_MS: '1000' }),
   });
   queue = openQueue(config);

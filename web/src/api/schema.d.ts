@@ -801,7 +801,9 @@ export interface operations {
   };
   getJobs: {
     parameters: {
-      query?: never;
+      query?: {
+        limit?: number;
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -815,6 +817,15 @@ export interface operations {
         };
         content: {
           'application/json': components['schemas']['JobList'];
+        };
+      };
+      /** @description `limit` is not a whole number from 1 to 100 */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };

@@ -2,6 +2,7 @@
 // schema into JSON Schema, which OpenAPI 3.1 uses as it is.
 import { z } from 'zod';
 import { errorBodySchema } from './api-schemas.js';
+import { hoistDefinitions } from './openapi-definitions.js';
 import type { RouteDoc } from './route-docs.js';
 
 type JsonSchema = Record<string, unknown>;
@@ -21,14 +22,15 @@ function openApiPath(path: string): string {
 }
 
 function operation(route: RouteDoc): Record<string, unknown> {
-  const parameters = route.params
-    ? Object.entries(route.params.shape).map(([name, schema]) => ({
-        name,
-        in: 'path',
-        required: true,
-        schema: jsonSchema(schema as z.ZodType),
-      }))
-    : undefined;
+  const parameterList = (location: 'path' | 'query', shape: z.ZodObject | undefined) =>
+    Object.entries(shape?.shape ?? {}).map(([name, schema]) => ({
+      name,
+      in: location,
+      required: location === 'path' || !(schema as z.ZodType).safeParse(undefined).success,
+      schema: jsonSchema(schema as z.ZodType),
+    }));
+  const allParameters = [...parameterList('path', route.params), ...parameterList('query', route.query)];
+  const parameters = allParameters.length > 0 ? allParameters : undefined;
   const responses = Object.fromEntries(
     Object.entries(route.responses).map(([status, response]) => {
       const schema = response.schema ?? (Number(status) >= 400 ? errorBodySchema : undefined);
@@ -75,7 +77,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
     const path = openApiPath(route.path);
     paths[path] = { ...paths[path], [route.method]: operation(route) };
   }
-  return {
+  return hoistDefinitions({
     openapi: '3.1.0',
     info: {
       title: 'visionops gateway',
@@ -88,7 +90,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
     components: {
       securitySchemes: { adminToken: { type: 'http', scheme: 'bearer', description: 'ADMIN_TOKEN' } },
     },
-  };
+  });
 }
 
 /**

@@ -18,6 +18,8 @@ export interface RouteDoc {
   /** Requires `Authorization: Bearer <ADMIN_TOKEN>` when ADMIN_TOKEN is set. */
   admin?: boolean;
   params?: z.ZodObject;
+  /** Query-string parameters, validated with the same schema. */
+  query?: z.ZodObject;
   body?: { contentType: 'application/json' | 'multipart/form-data'; schema: z.ZodType; required: boolean };
   responses: Record<number, RouteResponseDoc>;
 }

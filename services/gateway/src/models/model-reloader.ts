@@ -32,6 +32,8 @@ export class ModelReloader {
   private again = false;
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
+  /** Set while the registry does not answer, so an outage is logged once and its end once. */
+  private unreachable = false;
 
   constructor(private readonly options: ModelReloaderOptions) {}
 
@@ -88,6 +90,8 @@ export class ModelReloader {
     try {
       if (!this.seeded) await this.seed();
       const etag = await registry.productionEtag();
+      if (this.unreachable) logger.info('model registry reachable again');
+      this.unreachable = false;
       if (etag === undefined) {
         this.lastError = 'the registry has no production model yet';
         return;
@@ -133,7 +137,9 @@ export class ModelReloader {
     } catch (error) {
       // Storage unreachable: keep serving what is loaded and try again at the next poll.
       this.lastError = `model registry unreachable: ${(error as Error).message}`;
-      logger.warn({ err: error }, 'could not check the production model');
+      // One line per outage, not one per poll.
+      if (!this.unreachable) logger.warn({ err: error }, 'could not check the production model; retrying');
+      this.unreachable = true;
     }
   }
 

@@ -48,7 +48,11 @@ export const retrainRouteDocs: RouteDoc[] = [
     path: '/jobs',
     tag: 'retraining',
     summary: 'Recent retrain jobs, newest first',
-    responses: { 200: { description: 'the jobs', schema: jobListSchema } },
+    query: jobListQuerySchema,
+    responses: {
+      200: { description: 'the jobs', schema: jobListSchema },
+      400: { description: '`limit` is not a whole number from 1 to 100' },
+    },
   },
   {
     method: 'get',

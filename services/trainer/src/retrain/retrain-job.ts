@@ -1,5 +1,6 @@
 // handleRetrain: one retrain job from upload to published version. Bad data ends the job with an
-// UnrecoverableError that says what to fix; any other error propagates so BullMQ retries it.
+// UnrecoverableError that says what to fix; any other error (S3 unreachable, named as such)
+// propagates so BullMQ retries it.
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -25,14 +26,17 @@ import {
 import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
 import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune } from './fine-tune.js';
+import { isRelease, JobReleasedError } from './job-release.js';
 import { JobProgress } from './job-progress.js';
 import { buildRetrainCard, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
+import { asS3Unreachable } from './s3-unreachable.js';
 import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets } from './training-sets.js';
 
 export type RetrainConfig = Pick<
   Config,
   | 'QUEUE_PREFIX'
+  | 'S3_ENDPOINT'
   | 'ML_BACKEND'
   | 'TRAIN_THREADS'
   | 'RETRAIN_MAX_UPLOAD_BYTES'
@@ -86,13 +90,14 @@ async function promoteIfGated(
 ): Promise<{ promoted: boolean; reason: string }> {
   const gate = retrainRecordOf(card)?.gate;
   if (!gate?.promoted) return { promoted: false, reason: gate?.reason ?? 'not promoted' };
-  const production = (await registry.getProduction())?.alias.version;
-  if (production === card.version) return { promoted: true, reason: gate.reason };
-  if (production !== card.parent) {
-    return { promoted: false, reason: `not promoted: production moved on to ${production} meanwhile` };
-  }
-  await registry.promote(card.version, gate.reason);
-  return { promoted: true, reason: gate.reason };
+  // Checked and promoted under the registry's lock: another job from the same parent may finish now.
+  const { promoted, production } = await registry.promoteIfProductionIs(
+    card.version,
+    card.parent,
+    gate.reason,
+  );
+  if (promoted) return { promoted: true, reason: gate.reason };
+  return { promoted: false, reason: `not promoted: production moved on to ${production} meanwhile` };
 }
 
 export async function handleRetrain(
@@ -116,8 +121,9 @@ export async function handleRetrain(
     return resultFromCard(card, record, await promoteIfGated(registry, card), seconds());
   }
 
-  // BullMQ aborts jobSignal when this worker is told to cancel the job; a cancel key found at a
-  // phase boundary (a message missed while reconnecting) aborts the same way.
+  // BullMQ aborts jobSignal when this worker is told to cancel the job, or to release it because the
+  // trainer is stopping (its reason says which); a cancel key found at a phase boundary (a message
+  // missed while reconnecting) aborts the same way.
   const controller = new AbortController();
   const onJobAbort = () => controller.abort(jobSignal.reason);
   jobSignal.addEventListener('abort', onJobAbort, { once: true });
@@ -259,6 +265,10 @@ export async function handleRetrain(
       seconds(),
     );
   } catch (error) {
+    if (signal.aborted && isRelease(signal.reason)) {
+      log.info('retrain job released: this trainer is stopping');
+      throw new JobReleasedError('the trainer stopped; the job goes back to the queue', { cause: error });
+    }
     if (signal.aborted) {
       log.info('retrain job cancelled');
       throw new UnrecoverableError(
@@ -269,7 +279,8 @@ export async function handleRetrain(
       log.info({ reason: error.message }, 'retrain upload refused');
       throw new UnrecoverableError(error.message);
     }
-    throw error;
+    // Retried with backoff: S3 may be back for the next attempt.
+    throw asS3Unreachable(error, config.S3_ENDPOINT) ?? error;
   } finally {
     jobSignal.removeEventListener('abort', onJobAbort);
     await rm(workDir, { recursive: true, force: true });

@@ -1,10 +1,13 @@
 // The BullMQ worker of the retrain queue: one job at a time per process, a handler per job name,
-// and cancel requests from the gateway turned into BullMQ's own job cancellation.
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+// cancel requests from the gateway turned into BullMQ's own job cancellation, and the job in hand
+// handed back to the queue when the trainer stops.
+import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
 import { RetrainRedisKeys, type JobOf, type RetrainResult } from '@visionops/core/jobs';
+import { JobReleasedError, RELEASE_REASON } from './job-release.js';
 import { handleRetrain, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
+import { trainerId } from '../trainer-heartbeat.js';
 
 export type WorkerConfig = RetrainConfig &
   Pick<Config, 'REDIS_URL' | 'RETRAIN_LOCK_MS' | 'RETRAIN_STALLED_INTERVAL_MS'>;
@@ -36,7 +39,10 @@ function cancelledJobId(message: string): string | undefined {
 
 export interface RetrainWorker {
   worker: Worker<JobOf<JobName>, RetrainResult>;
-  /** Waits for the job in hand unless `force`: then it is left to stalled-job recovery. */
+  /**
+   * Hands the job in hand back to the queue (its training stops within a batch) and closes; with
+   * `force` it does not wait at all and the job is left to stalled-job recovery.
+   */
   close(force?: boolean): Promise<void>;
 }
 
@@ -50,15 +56,26 @@ export async function startRetrainWorker(
   const { config, logger } = deps;
   const worker = new Worker<JobOf<JobName>, RetrainResult>(
     QUEUE_RETRAIN,
-    async (job, _token, signal) => {
+    async (job, token, signal) => {
       if (!isJobName(job.name)) throw new UnrecoverableError(`no handler for job name "${job.name}"`);
-      // A processor is always given a signal by BullMQ 5.81; the fallback keeps the type honest.
-      return handlers[job.name](job, signal ?? new AbortController().signal, deps);
+      try {
+        // A processor is always given a signal by BullMQ 5.81; the fallback keeps the type honest.
+        return await handlers[job.name](job, signal ?? new AbortController().signal, deps);
+      } catch (error) {
+        if (!(error instanceof JobReleasedError) || token === undefined) throw error;
+        // Back to the head of the wait list with its lock released and its attempts unchanged;
+        // WaitingError tells BullMQ the job has moved on, so it is neither failed nor retried here.
+        await job.moveToWait(token);
+        logger.info({ jobId: job.id }, 'retrain job handed back to the queue');
+        throw new WaitingError();
+      }
     },
     {
       // Connection settings rather than our client: BullMQ opens (and closes) the ones it needs.
       connection: { url: config.REDIS_URL, maxRetriesPerRequest: null },
       prefix: config.QUEUE_PREFIX,
+      // BullMQ stores the worker name on each job it takes (processedBy): which trainer ran a job.
+      name: trainerId(),
       concurrency: 1,
       lockDuration: config.RETRAIN_LOCK_MS,
       stalledInterval: config.RETRAIN_STALLED_INTERVAL_MS,
@@ -72,7 +89,26 @@ export async function startRetrainWorker(
     logger.info({ jobId: job.id, result: job.returnvalue }, 'retrain job completed'),
   );
   worker.on('stalled', (jobId) => logger.warn({ jobId }, 'retrain job stalled; it will run again'));
-  worker.on('error', (error) => logger.error({ err: error }, 'retrain worker error'));
+  // A lock that could not be renewed has lapsed (this process or Redis stalled for longer than
+  // RETRAIN_LOCK_MS): the job runs again from the queue, so this run stops before it publishes a
+  // second version. Its end is then refused by BullMQ (lock mismatch), leaving the job to the rerun.
+  worker.on('lockRenewalFailed', (jobIds) => {
+    for (const jobId of jobIds) {
+      if (worker.cancelJob(jobId, 'lock lost')) {
+        logger.warn({ jobId }, 'lost the lock on a retrain job; stopping this run, the job runs again');
+      }
+    }
+  });
+  // While Redis is away every reconnect attempt reports the same error: one line per outage (the
+  // cancel channel's 'ready' below says when it is over) or per minute, not several a second.
+  const reported = new Map<string, number>();
+  const reportOnce = (what: string, error: Error, level: 'warn' | 'error') => {
+    const key = `${what}: ${error.message}`;
+    if (Date.now() - (reported.get(key) ?? 0) < 60_000) return;
+    reported.set(key, Date.now());
+    logger[level]({ err: error }, what);
+  };
+  worker.on('error', (error) => reportOnce('retrain worker error', error, 'error'));
 
   const subscriber: Redis = deps.redis.duplicate();
   const channel = RetrainRedisKeys.cancelChannel(config.QUEUE_PREFIX);
@@ -82,7 +118,8 @@ export async function startRetrainWorker(
       logger.info({ jobId }, 'cancelling retrain job on request');
     }
   });
-  subscriber.on('error', (error: Error) => logger.warn({ err: error }, 'cancel channel connection problem'));
+  subscriber.on('error', (error: Error) => reportOnce('cancel channel connection problem', error, 'warn'));
+  subscriber.on('ready', () => reported.clear());
   await subscriber.subscribe(channel);
   await worker.waitUntilReady();
   logger.info({ queue: QUEUE_RETRAIN, prefix: config.QUEUE_PREFIX }, 'retrain worker started');
@@ -90,6 +127,7 @@ export async function startRetrainWorker(
   return {
     worker,
     async close(force = false) {
+      if (!force) worker.cancelAllJobs(RELEASE_REASON);
       await worker.close(force);
       await subscriber.quit().catch(() => subscriber.disconnect());
     },

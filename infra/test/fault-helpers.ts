@@ -1,0 +1,337 @@
+// The stack of the fault tests, with every part under the test's control: a private redis-server
+// and an embedded S3 that can be stopped and started again on the same port with the same data, a
+// tiny production model, and the gateway and trainers as real child processes.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Redis } from 'ioredis';
+import { createLogger, loadConfig, S3Keys, type Config } from '@visionops/core';
+import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
+import { buildTestModel, useCpuBackend } from '../../services/core/test/registry-fixtures.js';
+import { syntheticImage } from '../../services/core/test/fixtures.js';
+import { seedTrainerDatasets } from '../../services/trainer/test/retrain-fixtures.js';
+import { startEmbeddedS3, type EmbeddedS3 } from '../src/embedded-s3.js';
+import { freePort } from '../src/free-port.js';
+import { startRedisServer, type RedisServer } from '../src/redis-server.js';
+import { spawnService, type ServiceProcess } from '../src/service-process.js';
+
+export const testLogger = createLogger('test', { level: 'silent' });
+
+const CREDENTIALS = { accessKey: 'S3RVER', secretKey: 'S3RVER' };
+
+export interface FaultStack {
+  /** Settings of the stack (Redis, S3, bucket, queue prefix) as the services get them. */
+  config: Config;
+  env: NodeJS.ProcessEnv;
+  store: ObjectStore;
+  redisUrl: string;
+  s3Endpoint: string;
+  /** SHUTDOWN of the private redis-server (it writes its append-only file first). */
+  stopRedis(): Promise<void>;
+  /** The redis-server again, on the same port and data directory. */
+  startRedis(): Promise<void>;
+  stopS3(): Promise<void>;
+  startS3(): Promise<void>;
+  startGateway(env?: NodeJS.ProcessEnv): Promise<{ url: string; service: ServiceProcess }>;
+  startTrainer(env?: NodeJS.ProcessEnv): Promise<{ healthUrl: string; service: ServiceProcess }>;
+  /** Stops the services still running (SIGKILL after 5 s), Redis and S3, and deletes the data. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts a private Redis (append-only file on) and an embedded S3 with a fresh bucket holding a
+ * width-4 production model (v1) and synthetic trainer datasets; no service yet.
+ */
+export async function startFaultStack(extraEnv: NodeJS.ProcessEnv = {}): Promise<FaultStack> {
+  const dir = mkdtempSync(join(tmpdir(), 'visionops-faults-'));
+  const redisDir = join(dir, 'redis');
+  const s3Dir = join(dir, 's3');
+  let redis: RedisServer | undefined = await startRedisServer({
+    dataDir: redisDir,
+    port: 0,
+    logger: testLogger,
+  });
+  const redisPort = Number(new URL(redis.url).port);
+  let s3: EmbeddedS3 | undefined = await startEmbeddedS3({ directory: s3Dir, port: 0, ...CREDENTIALS });
+  const s3Port = Number(new URL(s3.endpoint).port);
+  const services: ServiceProcess[] = [];
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    REDIS_URL: redis.url,
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY: CREDENTIALS.accessKey,
+    S3_SECRET_KEY: CREDENTIALS.secretKey,
+    S3_BUCKET: `faults-${randomUUID().slice(0, 8)}`,
+    QUEUE_PREFIX: `test-${randomUUID()}`,
+    DATA_DIR: join(dir, 'data'),
+    HOST: '127.0.0.1',
+    LOG_LEVEL: 'error',
+    LOG_PRETTY: 'false',
+    ADMIN_TOKEN: '',
+    MODEL_POLL_INTERVAL_MS: '1000',
+    RETRAIN_BACKOFF_MS: '300',
+    REPLAY_SAMPLE_SIZE: '100',
+    REPLAY_RATIO: '1',
+    ...extraEnv,
+  };
+  const config = loadConfig(env);
+  const store = new ObjectStore(createS3Client(config), config.S3_BUCKET);
+
+  const stop = async () => {
+    await Promise.all(services.map((service) => service.stop(5000)));
+    await redis?.stop();
+    await s3?.stop();
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    await store.ensureBucket(config.S3_REGION);
+    await useCpuBackend();
+    const client = new Redis(redis.url);
+    try {
+      const registry = new ModelRegistry({ store, redis: client, logger: testLogger });
+      const { files, card } = await buildTestModel(1);
+      const published = await registry.publish(files, card);
+      await registry.promote(published.version, 'test seed');
+    } finally {
+      await client.quit();
+    }
+    await seedTrainerDatasets({ store } as Parameters<typeof seedTrainerDatasets>[0]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  return {
+    config,
+    env,
+    store,
+    redisUrl: redis.url,
+    s3Endpoint: s3.endpoint,
+    async stopRedis() {
+      await redis?.stop();
+      redis = undefined;
+    },
+    async startRedis() {
+      redis = await startRedisServer({ dataDir: redisDir, port: redisPort, logger: testLogger });
+    },
+    async stopS3() {
+      await s3?.stop();
+      s3 = undefined;
+    },
+    async startS3() {
+      s3 = await startEmbeddedS3({ directory: s3Dir, port: s3Port, ...CREDENTIALS });
+    },
+    async startGateway(more = {}) {
+      const port = await freePort();
+      const service = spawnService({
+        name: 'gateway',
+        script: 'services/gateway/src/main.ts',
+        env: { ...env, PORT: String(port), ...more },
+        logger: testLogger,
+      });
+      services.push(service);
+      const url = `http://127.0.0.1:${port}`;
+      await service.waitHealthy(`${url}/health`, 60_000);
+      return { url, service };
+    },
+    async startTrainer(more = {}) {
+      const port = await freePort();
+      const service = spawnService({
+        name: 'trainer',
+        script: 'services/trainer/src/main.ts',
+        env: { ...env, TRAINER_HEALTH_PORT: String(port), ...more },
+        logger: testLogger,
+      });
+      services.push(service);
+      const healthUrl = `http://127.0.0.1:${port}/health`;
+      await service.waitHealthy(healthUrl, 60_000);
+      return { healthUrl, service };
+    },
+    stop,
+  };
+}
+
+export interface Readiness {
+  httpStatus: number;
+  status: string;
+  checks: Record<string, string>;
+  reasons: string[];
+  modelVersion: string | null;
+}
+
+export async function readiness(gatewayUrl: string): Promise<Readiness> {
+  const response = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(5000) });
+  const body = (await response.json()) as Omit<Readiness, 'httpStatus'>;
+  return { httpStatus: response.status, ...body };
+}
+
+/** Polls until `check` holds for the gateway's /ready answer; returns that answer. */
+export async function waitForReadiness(
+  gatewayUrl: string,
+  check: (ready: Readiness) => boolean,
+  timeoutMs: number,
+): Promise<Readiness> {
+  const deadline = Date.now() + timeoutMs;
+  let last: Readiness | undefined;
+  for (;;) {
+    last = await readiness(gatewayUrl);
+    if (check(last)) return last;
+    if (Date.now() > deadline) {
+      throw new Error(`/ready did not reach the expected state in ${timeoutMs} ms: ${JSON.stringify(last)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+export interface PredictOutcome {
+  startedAt: number;
+  endedAt: number;
+  status: number | 'error';
+  error?: string;
+  modelVersion?: string;
+}
+
+export interface PredictLoad {
+  outcomes: PredictOutcome[];
+  /** Stops the clients and resolves once each has finished its request in hand. */
+  stop(): Promise<PredictOutcome[]>;
+}
+
+/** An image the model accepts: a synthetic 32x32 PNG. */
+export async function predictImage(): Promise<Buffer> {
+  return syntheticImage(3, 0);
+}
+
+/** One POST /predict with `files` images; a network failure is an outcome too, never a throw. */
+export async function predictOnce(gatewayUrl: string, image: Buffer, files = 1): Promise<PredictOutcome> {
+  const startedAt = Date.now();
+  const form = new FormData();
+  const field = files === 1 ? 'file' : 'files';
+  for (let i = 0; i < files; i++) form.append(field, new Blob([image], { type: 'image/png' }), `${i}.png`);
+  try {
+    const response = await fetch(`${gatewayUrl}/predict`, {
+      method: 'POST',
+      body: form,
+      signal: AbortSignal.timeout(15_000),
+    });
+    const body = (await response.json()) as { modelVersion?: string };
+    return {
+      startedAt,
+      endedAt: Date.now(),
+      status: response.status,
+      ...(body.modelVersion ? { modelVersion: body.modelVersion } : {}),
+    };
+  } catch (error) {
+    const cause = (error as { cause?: { code?: string } }).cause;
+    return { startedAt, endedAt: Date.now(), status: 'error', error: cause?.code ?? String(error) };
+  }
+}
+
+/** `clients` loops of POST /predict, one request at a time each, until stopped. */
+export function startPredictLoad(
+  gatewayUrl: string,
+  image: Buffer,
+  { clients = 4, files = 1 }: { clients?: number; files?: number } = {},
+): PredictLoad {
+  const outcomes: PredictOutcome[] = [];
+  let running = true;
+  const loops = Array.from({ length: clients }, async () => {
+    while (running) {
+      outcomes.push(await predictOnce(gatewayUrl, image, files));
+      // A pause, so the clients do not starve the test's own event loop (S3 may live there).
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  });
+  return {
+    outcomes,
+    async stop() {
+      running = false;
+      await Promise.all(loops);
+      return outcomes;
+    },
+  };
+}
+
+/** Summary of outcomes in a window: how many, how many 200, and the failures. */
+export function tally(outcomes: readonly PredictOutcome[]): {
+  total: number;
+  ok: number;
+  failed: PredictOutcome[];
+} {
+  const failed = outcomes.filter((outcome) => outcome.status !== 200);
+  return { total: outcomes.length, ok: outcomes.length - failed.length, failed };
+}
+
+export async function listModelKeys(store: ObjectStore): Promise<string[]> {
+  return (await store.list('models/')).map((object) => object.key).sort();
+}
+
+export async function productionVersion(store: ObjectStore): Promise<string> {
+  return (JSON.parse((await store.get(S3Keys.productionAlias)).body.toString()) as { version: string })
+    .version;
+}
+
+export async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+  return { status: response.status, body: (await response.json()) as T };
+}
+
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** POST /retrain with `zip` as the upload; returns the job id. */
+export async function postRetrain(gatewayUrl: string, zip: Buffer, epochs: number): Promise<string> {
+  const form = new FormData();
+  form.append('epochs', String(epochs));
+  form.append('file', new Blob([zip], { type: 'application/zip' }), 'faults.zip');
+  const response = await fetch(`${gatewayUrl}/retrain`, {
+    method: 'POST',
+    body: form,
+    signal: AbortSignal.timeout(20_000),
+  });
+  const body = (await response.json()) as { jobId?: string };
+  if (response.status !== 202 || !body.jobId) {
+    throw new Error(`POST /retrain answered ${response.status}: ${JSON.stringify(body)}`);
+  }
+  return body.jobId;
+}
+
+export interface JobStatus {
+  id: string;
+  state: string;
+  progress: { phase?: string; epoch?: number } | null;
+  result: { version?: string; promoted?: boolean } | null;
+  failedReason: string | null;
+  attempts: { made: number; max: number };
+}
+
+/** Polls GET /jobs/:id until `until` holds (by default: completed, failed or cancelled). */
+export async function waitForJobStatus(
+  gatewayUrl: string,
+  jobId: string,
+  timeoutMs: number,
+  until: (job: JobStatus) => boolean = (job) => ['completed', 'failed', 'cancelled'].includes(job.state),
+): Promise<JobStatus> {
+  const deadline = Date.now() + timeoutMs;
+  let last: JobStatus | string = 'no answer yet';
+  for (;;) {
+    try {
+      const { status, body } = await getJson<JobStatus>(`${gatewayUrl}/jobs/${jobId}`);
+      if (status === 200) {
+        last = body;
+        if (until(body)) return body;
+      } else {
+        last = `HTTP ${status}`;
+      }
+    } catch (error) {
+      last = String(error);
+    }
+    if (Date.now() > deadline) {
+      throw new Error(
+        `job ${jobId} did not reach the expected state in ${timeoutMs} ms: ${JSON.stringify(last)}`,
+      );
+    }
+    await sleep(200);
+  }
+}

@@ -1,0 +1,93 @@
+// S3 stopped while the gateway serves predictions and a trainer is half-way through a job: real
+// processes; the embedded S3 server is stopped and started again on the same port with its data.
+import { afterEach, describe, expect, test } from 'vitest';
+import { buildClassFolderZip } from '../../services/core/test/fixtures.js';
+import {
+  listModelKeys,
+  postRetrain,
+  predictImage,
+  productionVersion,
+  readiness,
+  sleep,
+  startFaultStack,
+  startPredictLoad,
+  tally,
+  waitForJobStatus,
+  waitForReadiness,
+  type FaultStack,
+  type Readiness,
+} from './fault-helpers.js';
+
+let stack: FaultStack | undefined;
+afterEach(async () => {
+  await stack?.stop();
+  stack = undefined;
+});
+
+describe('S3 unreachable', () => {
+  test('when S3 stops under predict load and mid-job, then predictions go on, /ready is degraded naming s3, and the job fails after its retries saying S3 could not be reached, publishing nothing', async () => {
+    stack = await startFaultStack({ RETRAIN_BACKOFF_MS: '300' });
+    const t0 = Date.now();
+    const step = (what: string) => console.info(`[faults] s3 +${Date.now() - t0} ms: ${what}`);
+    const [{ url }] = await Promise.all([stack.startGateway(), stack.startTrainer()]);
+    await waitForReadiness(url, (ready) => ready.httpStatus === 200, 30_000);
+    const keysBefore = await listModelKeys(stack.store);
+    step('gateway and trainer up');
+
+    const jobId = await postRetrain(url, (await buildClassFolderZip({ perClass: 4 })).zip, 2);
+    await waitForJobStatus(url, jobId, 60_000, (job) => job.progress?.phase === 'training');
+
+    step('job training');
+    const load = startPredictLoad(url, await predictImage(), { clients: 4 });
+    const outageStart = Date.now();
+    await stack.stopS3();
+    const duringOutage: Readiness[] = [];
+    for (let i = 0; i < 6; i++) {
+      duringOutage.push(await readiness(url));
+      await sleep(300);
+    }
+    step('S3 stopped; /ready polled');
+    // The attempt in hand fails when it publishes, the retries when they download the upload.
+    const failed = await waitForJobStatus(url, jobId, 90_000);
+    const failedAfterMs = Date.now() - outageStart;
+
+    step(`job ${failed.state}`);
+    await stack.startS3();
+    const s3Back = Date.now();
+    const ready = await waitForReadiness(url, (answer) => answer.httpStatus === 200, 20_000);
+    const readyAfterMs = Date.now() - s3Back;
+    await sleep(500);
+    const outcomes = await load.stop();
+
+    const all = tally(outcomes);
+    const inOutage = tally(outcomes.filter((o) => o.startedAt >= outageStart && o.startedAt < s3Back));
+    expect(all.failed, JSON.stringify(all.failed.slice(0, 5))).toEqual([]);
+    expect(inOutage.total).toBeGreaterThan(0);
+    expect(new Set(outcomes.map((o) => o.modelVersion))).toEqual(new Set(['v1']));
+
+    for (const answer of duringOutage) {
+      expect(answer.httpStatus).toBe(503);
+      expect(answer.status).toBe('degraded');
+      expect(answer.checks).toMatchObject({ s3: 'failed', model: 'ok', redis: 'ok' });
+      expect(answer.modelVersion).toBe('v1');
+      expect(answer.reasons.find((reason) => reason.startsWith('s3: '))).toMatch(/ECONNREFUSED/);
+    }
+    expect(ready).toMatchObject({ status: 'ready', checks: { s3: 'ok' }, reasons: [] });
+
+    expect(failed.state).toBe('failed');
+    expect(failed.attempts).toEqual({ made: 3, max: 3 });
+    expect(failed.failedReason).toMatch(
+      /^S3 could not be reached at http:\/\/127\.0\.0\.1:\d+: .*ECONNREFUSED/,
+    );
+    // Nothing half-published: the same model files as before, production untouched.
+    expect(await listModelKeys(stack.store)).toEqual(keysBefore);
+    expect(await productionVersion(stack.store)).toBe('v1');
+
+    console.info(
+      `[faults] s3: ${all.total} predictions (${inOutage.total} started while S3 was down), ` +
+        `${all.failed.length} failed; /ready 503 degraded x${duringOutage.length}; job ${jobId} failed ` +
+        `after ${failed.attempts.made} attempts ${failedAfterMs} ms into the outage ("${failed.failedReason}"); ` +
+        `/ready 200 again ${readyAfterMs} ms after S3 restarted`,
+    );
+  }, 180_000);
+});
