@@ -12,7 +12,7 @@ import { StackError } from './stack-error.js';
 
 export type ServiceName = 'gateway' | 'trainer';
 
-const entryFiles: Record<ServiceName, string> = {
+export const entryFiles: Record<ServiceName, string> = {
   gateway: 'services/gateway/src/main.ts',
   trainer: 'services/trainer/src/main.ts',
 };

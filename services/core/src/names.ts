@@ -28,6 +28,8 @@ export const RedisKeys = {
   modelVersionCounter: (bucket: string) => `visionops:model-version:${bucket}`,
   /** Short-lived lock so that only one of several starting gateways seeds an empty registry. */
   registrySeedLock: (bucket: string) => `visionops:registry-seed:${bucket}`,
+  /** Short-lived lock around a trainer's check-then-promote, so two finishing jobs cannot both promote. */
+  promotionLock: (bucket: string) => `visionops:promotion:${bucket}`,
   /** A live trainer's heartbeat (JSON, short TTL) under its queue prefix; `*` as id matches them all. */
   trainerHeartbeat: (queuePrefix: string, id: string) => `${queuePrefix}:trainer:${id}`,
   /** Request counters of one rate limit (`predict`, `retrain`), shared by every gateway under the prefix. */

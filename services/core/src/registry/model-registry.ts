@@ -42,6 +42,9 @@ export interface ModelRegistryOptions {
 }
 
 const SEED_LOCK_MS = 120_000;
+/** A promotion under the lock is one read and two writes; the TTL only matters if its holder dies. */
+const PROMOTION_LOCK_MS = 30_000;
+const PROMOTION_LOCK_WAIT_MS = 60_000;
 
 const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
@@ -154,6 +157,35 @@ export class ModelRegistry {
       this.logger?.warn({ err: error, version }, 'promotion stored but not announced; gateways will poll');
     }
     return alias;
+  }
+
+  /**
+   * Promotes `version` only while production is still `expected` (the version it was trained
+   * from), checked and promoted under a Redis lock: of two jobs from the same parent that finish
+   * together, the second finds production moved on instead of replacing the first. A lock held
+   * for too long throws, and the caller's retry promotes later.
+   */
+  async promoteIfProductionIs(
+    version: string,
+    expected: string | null,
+    reason: string,
+  ): Promise<{ promoted: boolean; production: string | undefined }> {
+    const lockKey = RedisKeys.promotionLock(this.store.bucket);
+    const token = randomUUID();
+    const deadline = Date.now() + PROMOTION_LOCK_WAIT_MS;
+    while ((await this.redis.set(lockKey, token, 'PX', PROMOTION_LOCK_MS, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`another promotion still holds ${lockKey}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      const production = (await this.getProduction())?.alias.version;
+      if (production === version) return { promoted: true, production };
+      if (production !== expected) return { promoted: false, production };
+      await this.promote(version, reason);
+      return { promoted: true, production: version };
+    } finally {
+      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token);
+    }
   }
 
   /**

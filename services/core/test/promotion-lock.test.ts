@@ -1,0 +1,53 @@
+// Conditional promotion under the registry's Redis lock: two versions trained from the same parent
+// and promoted at the same moment, as two trainers finishing together do.
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { RedisKeys } from '../src/names.js';
+import {
+  buildTestModel,
+  startTestStorage,
+  useCpuBackend,
+  type TestModel,
+  type TestStorage,
+} from './registry-fixtures.js';
+
+let storage: TestStorage;
+let model: TestModel;
+
+beforeAll(async () => {
+  await useCpuBackend();
+  storage = await startTestStorage();
+  model = await buildTestModel(1);
+});
+afterAll(async () => {
+  await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
+  await storage.stop();
+});
+
+describe('promoteIfProductionIs', () => {
+  test('when two children of production are promoted at once, then exactly one goes to production and the other sees it', async () => {
+    const { registry } = storage;
+    const parent = await registry.publish(model.files, model.card);
+    await registry.promote(parent.version, 'test seed');
+    const children = await Promise.all(
+      [1, 2].map(() => registry.publish(model.files, { ...model.card, parent: parent.version })),
+    );
+
+    const outcomes = await Promise.all(
+      children.map((child) => registry.promoteIfProductionIs(child.version, parent.version, 'gate passed')),
+    );
+    const winners = children.filter((_, index) => outcomes[index]!.promoted);
+    expect(winners).toHaveLength(1);
+    const winner = winners[0]!.version;
+    expect((await registry.getProduction())?.alias.version).toBe(winner);
+    expect(outcomes.find((outcome) => !outcome.promoted)?.production).toBe(winner);
+
+    // A retry of the winner's job finds it in production already and changes nothing.
+    const before = (await registry.getProduction())?.etag;
+    expect(await registry.promoteIfProductionIs(winner, parent.version, 'gate passed')).toEqual({
+      promoted: true,
+      production: winner,
+    });
+    expect((await registry.getProduction())?.etag).toBe(before);
+    expect(await storage.redis.exists(RedisKeys.promotionLock(storage.store.bucket))).toBe(0);
+  });
+});
