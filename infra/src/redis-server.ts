@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import type { Logger } from '@visionops/core';
+import { urlForLog, type Logger } from '@visionops/core';
 import { findExecutable } from './find-executable.js';
 import { freePort } from './free-port.js';
 import { StackError } from './stack-error.js';
@@ -136,11 +136,14 @@ export interface ChosenRedis {
 /** Uses REDIS_URL when it answers PING, otherwise starts a private redis-server. */
 export async function useOrStartRedis(redisUrl: string, options: StartRedisOptions): Promise<ChosenRedis> {
   if (await pingRedis(redisUrl)) {
-    options.logger.info({ url: redisUrl }, 'using the Redis at REDIS_URL');
+    options.logger.info({ url: urlForLog(redisUrl) }, 'using the Redis at REDIS_URL');
     return { url: redisUrl, server: undefined };
   }
   if (!findExecutable('redis-server', options.pathEnv)) throw new StackError(missingRedisMessage(redisUrl));
-  options.logger.info({ url: redisUrl }, 'no Redis answers at REDIS_URL; starting a private redis-server');
+  options.logger.info(
+    { url: urlForLog(redisUrl) },
+    'no Redis answers at REDIS_URL; starting a private redis-server',
+  );
   const server = await startRedisServer(options);
   return { url: server.url, server };
 }

@@ -157,8 +157,12 @@ async function main(): Promise<number> {
   const stopped = new Promise<void>((resolveStopped) => (done = resolveStopped));
   const onSignal = (signal: NodeJS.Signals) => {
     logger.info({ signal }, 'stopping');
-    if (cluster) void cluster.stop().then(done);
-    else abort.abort();
+    if (cluster) {
+      cluster
+        .stop()
+        .catch((error: unknown) => logger.error({ err: error }, 'the cluster did not stop cleanly'))
+        .finally(done);
+    } else abort.abort();
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);

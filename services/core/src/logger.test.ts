@@ -1,6 +1,6 @@
 // Tests that credentials never reach a log line, whichever object carries them.
 import { describe, expect, it } from 'vitest';
-import { createLogger, REDACTED } from './logger.js';
+import { createLogger, REDACTED, urlForLog } from './logger.js';
 
 function capture(): { lines: string[]; write(line: string): void } {
   const lines: string[] = [];
@@ -28,5 +28,16 @@ describe('createLogger redaction', () => {
     // What is not a secret stays readable.
     expect(text).toContain('"host":"gw"');
     expect(text).toContain('"PORT":8080');
+  });
+});
+
+describe('urlForLog', () => {
+  it('when a URL carries a user name or password, then neither appears, and other URLs are kept', () => {
+    expect(urlForLog('redis://:s3cret-pass@redis.internal:6379/2')).toBe(
+      'redis://:%5Bredacted%5D@redis.internal:6379/2',
+    );
+    expect(urlForLog('redis://admin:s3cret-pass@redis.internal:6379')).not.toMatch(/admin|s3cret/);
+    expect(urlForLog('redis://127.0.0.1:6379')).toBe('redis://127.0.0.1:6379');
+    expect(urlForLog('not a url with s3cret')).toBe(REDACTED);
   });
 });

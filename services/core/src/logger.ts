@@ -56,3 +56,16 @@ export function createLogger(name: string, options: LoggerOptions = {}): Logger 
       )
     : pino(base);
 }
+
+/** A URL fit for a log line: any user name and password in it (redis://user:secret@host) replaced. */
+export function urlForLog(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.username && !parsed.password) return url;
+    parsed.username = parsed.username ? REDACTED : '';
+    parsed.password = parsed.password ? REDACTED : '';
+    return parsed.toString();
+  } catch {
+    return REDACTED;
+  }
+}

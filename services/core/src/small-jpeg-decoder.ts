@@ -6,6 +6,7 @@
 // not sure about (other sizes, EXIF, ICC profiles, Adobe transforms, warnings) is left to sharp.
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 const SIZE = 32;
 const CHANNELS = 3;
@@ -57,8 +58,8 @@ function turboJpeg(): TurboJpegExports {
   if (instance) return instance;
   if (!wasmModule) {
     const require = createRequire(import.meta.url);
-    const packageDir = require.resolve('@cwasm/jpeg-turbo').replace(/index\.js$/, '');
-    wasmModule = new WebAssembly.Module(readFileSync(`${packageDir}jpeg-turbo.wasm`));
+    const packageDir = dirname(require.resolve('@cwasm/jpeg-turbo'));
+    wasmModule = new WebAssembly.Module(readFileSync(join(packageDir, 'jpeg-turbo.wasm')));
   }
   const fail = (): never => {
     throw new JpegAbort('libjpeg-turbo gave up on the image');

@@ -1,5 +1,5 @@
-// Conditional promotion under the registry's Redis lock: two versions trained from the same parent
-// and promoted at the same moment, as two trainers finishing together do.
+// Promotion under the registry's Redis lock: two versions trained from the same parent and promoted
+// at the same moment, as two trainers finishing together do, and a promotion by hand meanwhile.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisKeys } from '../src/names.js';
 import {
@@ -49,5 +49,25 @@ describe('promoteIfProductionIs', () => {
     });
     expect((await registry.getProduction())?.etag).toBe(before);
     expect(await storage.redis.exists(RedisKeys.promotionLock(storage.store.bucket))).toBe(0);
+  });
+
+  test('when a promotion by hand comes while the lock is held, then it waits for the lock and lands after', async () => {
+    const { registry, redis } = storage;
+    const first = await registry.publish(model.files, model.card);
+    const second = await registry.publish(model.files, model.card);
+    await registry.promote(first.version, 'test seed');
+    const lockKey = RedisKeys.promotionLock(storage.store.bucket);
+    // Another holder, e.g. a job between its check of production and its promotion.
+    await redis.set(lockKey, 'another holder', 'PX', 30_000);
+    let landed = false;
+    const byHand = registry.promote(second.version, 'rollback by hand').then(() => (landed = true));
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(landed).toBe(false);
+    expect((await registry.getProduction())?.alias.version).toBe(first.version);
+
+    await redis.del(lockKey);
+    await byHand;
+    expect((await registry.getProduction())?.alias.version).toBe(second.version);
+    expect(await redis.exists(lockKey)).toBe(0);
   });
 });

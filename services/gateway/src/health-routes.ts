@@ -20,12 +20,15 @@ export const healthRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/ready',
     tag: 'operations',
-    summary: 'Readiness: a model is loaded and Redis, S3 and the ML backend answer',
+    summary: 'Readiness: a model is loaded and the ML backend runs; whether Redis and S3 answer',
     responses: {
-      200: { description: 'ready', schema: readySchema },
-      503: {
+      200: {
         description:
-          'not ready (`not_ready`: no model or no ML backend) or `degraded` (the loaded model serves predictions, but Redis or S3 does not answer); `reasons` says why',
+          '`ready`, or `degraded`: the loaded model serves predictions, but Redis or S3 does not answer (`reasons` says which)',
+        schema: readySchema,
+      },
+      503: {
+        description: '`not_ready`: no model loaded or no ML backend; `reasons` says why',
         schema: readySchema,
       },
     },
@@ -84,11 +87,12 @@ export function healthRoutes(sources?: ReadinessSources): Router {
     if (!pool.backend) reasons.push('backend: the inference threads are not running');
     const ok = (fine: boolean) => (fine ? 'ok' : 'failed');
     // Degraded: the loaded model still answers /predict, but Redis or S3 does not answer, so
-    // retraining, hot reload or model routes fail until it is back. 503 all the same: a balancer
-    // prefers a replica that is fully in service.
+    // retraining, hot reload or model routes fail until it is back. Still 200: every replica
+    // shares that Redis and S3, so a 503 would take them all out of a balancer's rotation at once
+    // and stop predictions that they can all still serve.
     const serving = pool.modelVersion !== undefined && pool.backend !== undefined;
     const status = reasons.length === 0 ? 'ready' : serving ? 'degraded' : 'not_ready';
-    res.status(reasons.length === 0 ? 200 : 503).json({
+    res.status(serving ? 200 : 503).json({
       status,
       modelVersion: pool.modelVersion ?? null,
       backend: pool.backend ?? null,

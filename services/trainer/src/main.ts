@@ -32,7 +32,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     );
     const outcome = await Promise.race([stopped, timer]);
     if (outcome === 'timeout') {
+      // Exit 1 so that whoever stopped it can tell a stop cut short from a clean one.
       logger.warn('the trainer did not stop in time; its job is left to another trainer');
+      process.exit(1);
     }
     if (outcome === 'failed') process.exit(1);
   }

@@ -25,7 +25,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Readiness: a model is loaded and Redis, S3 and the ML backend answer */
+    /** Readiness: a model is loaded and the ML backend runs; whether Redis and S3 answer */
     get: operations['getReady'];
     put?: never;
     post?: never;
@@ -384,7 +384,7 @@ export interface operations {
     };
     requestBody?: never;
     responses: {
-      /** @description ready */
+      /** @description `ready`, or `degraded`: the loaded model serves predictions, but Redis or S3 does not answer (`reasons` says which) */
       200: {
         headers: {
           [name: string]: unknown;
@@ -409,7 +409,7 @@ export interface operations {
           };
         };
       };
-      /** @description not ready (`not_ready`: no model or no ML backend) or `degraded` (the loaded model serves predictions, but Redis or S3 does not answer); `reasons` says why */
+      /** @description `not_ready`: no model loaded or no ML backend; `reasons` says why */
       503: {
         headers: {
           [name: string]: unknown;

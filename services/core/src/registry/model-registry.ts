@@ -42,7 +42,6 @@ export interface ModelRegistryOptions {
 }
 
 const SEED_LOCK_MS = 120_000;
-/** A promotion under the lock is one read and two writes; the TTL only matters if its holder dies. */
 const PROMOTION_LOCK_MS = 30_000;
 const PROMOTION_LOCK_WAIT_MS = 60_000;
 
@@ -145,8 +144,51 @@ export class ModelRegistry {
   /**
    * Puts a published version in production (rollback is promoting an older one) and announces it
    * on the channel. When the announcement fails the promotion still stands: gateways also poll.
+   * Takes the promotion lock, so a promotion by hand cannot land between a job's check of
+   * production and its own promotion (promoteIfProductionIs) and then be silently replaced.
    */
   async promote(version: string, reason: string): Promise<ProductionAlias> {
+    return this.withPromotionLock(() => this.writeProduction(version, reason));
+  }
+
+  /**
+   * Promotes `version` only while production is still `expected` (the version it was trained
+   * from), checked and promoted under the promotion lock: of two jobs from the same parent that
+   * finish together, the second finds production moved on instead of replacing the first. A lock
+   * held for too long throws, and the caller's retry promotes later.
+   */
+  async promoteIfProductionIs(
+    version: string,
+    expected: string | null,
+    reason: string,
+  ): Promise<{ promoted: boolean; production: string | undefined }> {
+    return this.withPromotionLock(async () => {
+      const production = (await this.getProduction())?.alias.version;
+      if (production === version) return { promoted: true, production };
+      if (production !== expected) return { promoted: false, production };
+      await this.writeProduction(version, reason);
+      return { promoted: true, production: version };
+    });
+  }
+
+  // Every change of the production alias runs under one Redis lock. Its expiry only matters if a
+  // holder dies; a holder is one S3 read and two writes, far inside PROMOTION_LOCK_MS.
+  private async withPromotionLock<T>(work: () => Promise<T>): Promise<T> {
+    const lockKey = RedisKeys.promotionLock(this.store.bucket);
+    const token = randomUUID();
+    const deadline = Date.now() + PROMOTION_LOCK_WAIT_MS;
+    while ((await this.redis.set(lockKey, token, 'PX', PROMOTION_LOCK_MS, 'NX')) !== 'OK') {
+      if (Date.now() > deadline) throw new Error(`another promotion still holds ${lockKey}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    try {
+      return await work();
+    } finally {
+      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token);
+    }
+  }
+
+  private async writeProduction(version: string, reason: string): Promise<ProductionAlias> {
     await this.requirePublished(version);
     const alias: ProductionAlias = { version, promotedAt: new Date().toISOString(), reason };
     await this.store.put(S3Keys.productionAlias, JSON.stringify(alias), 'application/json');
@@ -157,35 +199,6 @@ export class ModelRegistry {
       this.logger?.warn({ err: error, version }, 'promotion stored but not announced; gateways will poll');
     }
     return alias;
-  }
-
-  /**
-   * Promotes `version` only while production is still `expected` (the version it was trained
-   * from), checked and promoted under a Redis lock: of two jobs from the same parent that finish
-   * together, the second finds production moved on instead of replacing the first. A lock held
-   * for too long throws, and the caller's retry promotes later.
-   */
-  async promoteIfProductionIs(
-    version: string,
-    expected: string | null,
-    reason: string,
-  ): Promise<{ promoted: boolean; production: string | undefined }> {
-    const lockKey = RedisKeys.promotionLock(this.store.bucket);
-    const token = randomUUID();
-    const deadline = Date.now() + PROMOTION_LOCK_WAIT_MS;
-    while ((await this.redis.set(lockKey, token, 'PX', PROMOTION_LOCK_MS, 'NX')) !== 'OK') {
-      if (Date.now() > deadline) throw new Error(`another promotion still holds ${lockKey}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    try {
-      const production = (await this.getProduction())?.alias.version;
-      if (production === version) return { promoted: true, production };
-      if (production !== expected) return { promoted: false, production };
-      await this.promote(version, reason);
-      return { promoted: true, production: version };
-    } finally {
-      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token);
-    }
   }
 
   /**

@@ -30,6 +30,20 @@ function describeWindow(seconds: number): string {
   return `${seconds} s`;
 }
 
+// A Redis that keeps its connection open but stops answering must not hold every request: past
+// this the request is counted in memory, as during an outage. A healthy answer takes well under 1 ms.
+const REDIS_ANSWER_MS = 250;
+
+function answerWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
+  });
+  // The losing promise may still settle later; its outcome no longer matters.
+  promise.catch(() => undefined);
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 /**
  * A middleware that counts the request against its client's limit, or passes everything through
  * when the limit is 0. While Redis cannot answer, requests are counted in this process's memory
@@ -49,15 +63,19 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   const local = new RateLimiterMemory({ points, duration: windowSeconds });
   let degraded = false;
 
+  const recovered = () => {
+    if (degraded) logger.info({ limit: name }, 'rate limit counted in Redis again');
+    degraded = false;
+  };
+
   async function consume(key: string): Promise<RateLimiterRes> {
     try {
-      const state = await shared.consume(key);
-      if (degraded) logger.info({ limit: name }, 'rate limit counted in Redis again');
-      degraded = false;
+      const state = await answerWithin(shared.consume(key), REDIS_ANSWER_MS);
+      recovered();
       return state;
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) {
-        degraded = false;
+        recovered();
         throw outcome;
       }
       // One line per outage, not one per request.

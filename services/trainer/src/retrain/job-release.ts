@@ -12,3 +12,10 @@ export class JobReleasedError extends Error {
 export function isRelease(reason: unknown): boolean {
   return reason === RELEASE_REASON;
 }
+
+/** The abort reason of a run whose job lock lapsed: the job runs again elsewhere, this run stops. */
+export const LOCK_LOST_REASON = 'lock lost';
+
+export function isLockLost(reason: unknown): boolean {
+  return reason === LOCK_LOST_REASON;
+}

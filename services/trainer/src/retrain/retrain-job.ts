@@ -26,7 +26,7 @@ import {
 import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
 import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune } from './fine-tune.js';
-import { isRelease, JobReleasedError } from './job-release.js';
+import { isLockLost, isRelease, JobReleasedError } from './job-release.js';
 import { JobProgress } from './job-progress.js';
 import { buildRetrainCard, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
 import { asS3Unreachable } from './s3-unreachable.js';
@@ -268,6 +268,11 @@ export async function handleRetrain(
     if (signal.aborted && isRelease(signal.reason)) {
       log.info('retrain job released: this trainer is stopping');
       throw new JobReleasedError('the trainer stopped; the job goes back to the queue', { cause: error });
+    }
+    if (signal.aborted && isLockLost(signal.reason)) {
+      // BullMQ refuses this run's outcome (its lock is gone); the rerun elsewhere gives the result.
+      log.warn('retrain run stopped: its lock lapsed and the job runs again; nothing was published');
+      throw new Error('the job lock lapsed; this run stopped and the job runs again', { cause: error });
     }
     if (signal.aborted) {
       log.info('retrain job cancelled');

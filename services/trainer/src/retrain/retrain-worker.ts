@@ -5,7 +5,7 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
 import { RetrainRedisKeys, type JobOf, type RetrainResult } from '@visionops/core/jobs';
-import { JobReleasedError, RELEASE_REASON } from './job-release.js';
+import { JobReleasedError, LOCK_LOST_REASON, RELEASE_REASON } from './job-release.js';
 import { handleRetrain, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
 import { trainerId } from '../trainer-heartbeat.js';
 
@@ -94,7 +94,7 @@ export async function startRetrainWorker(
   // second version. Its end is then refused by BullMQ (lock mismatch), leaving the job to the rerun.
   worker.on('lockRenewalFailed', (jobIds) => {
     for (const jobId of jobIds) {
-      if (worker.cancelJob(jobId, 'lock lost')) {
+      if (worker.cancelJob(jobId, LOCK_LOST_REASON)) {
         logger.warn({ jobId }, 'lost the lock on a retrain job; stopping this run, the job runs again');
       }
     }
