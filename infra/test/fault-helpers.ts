@@ -6,10 +6,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
+import { expect } from 'vitest';
 import { createLogger, loadConfig, S3Keys, type Config } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import { buildTestModel, useCpuBackend } from '../../services/core/test/registry-fixtures.js';
 import { syntheticImage } from '../../services/core/test/fixtures.js';
+import { until } from '../../services/core/test/wait-until.js';
 import { seedTrainerDatasets } from '../../services/trainer/test/retrain-fixtures.js';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/embedded-s3.js';
 import { freePort } from '../src/free-port.js';
@@ -254,14 +256,66 @@ export function startPredictLoad(
   };
 }
 
+/**
+ * Resolves once the load has finished `count` more requests than it had when called: proof that
+ * the clients and the gateway are past their start-up and busy, without a fixed sleep.
+ */
+export async function loadRunning(load: PredictLoad, count: number, timeoutMs = 30_000): Promise<void> {
+  const target = load.outcomes.length + count;
+  await until(`${count} more predictions finished`, timeoutMs, () =>
+    load.outcomes.length >= target ? true : undefined,
+  );
+}
+
 /** Summary of outcomes in a window: how many, how many 200, and the failures. */
-export function tally(outcomes: readonly PredictOutcome[]): {
+export interface Tally {
   total: number;
   ok: number;
   failed: PredictOutcome[];
-} {
+}
+
+export function tally(outcomes: readonly PredictOutcome[]): Tally {
   const failed = outcomes.filter((outcome) => outcome.status !== 200);
   return { total: outcomes.length, ok: outcomes.length - failed.length, failed };
+}
+
+/**
+ * Checks the /ready answers taken while `failing` was down: 200 and 'degraded' (the loaded model
+ * still serves /predict, so a balancer keeps the replica), naming `failing` in checks and reasons.
+ */
+export function expectDegraded(answers: readonly Readiness[], failing: 'redis' | 's3'): void {
+  expect(answers.length).toBeGreaterThan(0);
+  for (const answer of answers) {
+    expect(answer.httpStatus).toBe(200);
+    expect(answer.status).toBe('degraded');
+    expect(answer.checks).toMatchObject({ [failing]: 'failed', model: 'ok' });
+    expect(answer.modelVersion).toBe('v1');
+    expect(answer.reasons.some((reason) => reason.startsWith(`${failing}: `))).toBe(true);
+  }
+}
+
+/**
+ * Ends an outage that lasted from `outageStart` until `backAt`: waits for /ready to say 'ready'
+ * (not just 200, which a degraded gateway answers too), lets the load finish a few predictions
+ * after the recovery as well, stops it, and checks that none failed, some ran during the outage,
+ * and v1 answered them all.
+ */
+export async function endOutage(
+  gatewayUrl: string,
+  load: PredictLoad,
+  outageStart: number,
+  backAt: number,
+): Promise<{ ready: Readiness; readyAfterMs: number; all: Tally; inOutage: Tally }> {
+  const ready = await waitForReadiness(gatewayUrl, (answer) => answer.status === 'ready', 20_000);
+  const readyAfterMs = Date.now() - backAt;
+  await loadRunning(load, 8);
+  const outcomes = await load.stop();
+  const all = tally(outcomes);
+  const inOutage = tally(outcomes.filter((o) => o.startedAt >= outageStart && o.startedAt < backAt));
+  expect(all.failed, JSON.stringify(all.failed.slice(0, 5))).toEqual([]);
+  expect(inOutage.total).toBeGreaterThan(0);
+  expect(new Set(outcomes.map((o) => o.modelVersion))).toEqual(new Set(['v1']));
+  return { ready, readyAfterMs, all, inOutage };
 }
 
 export async function listModelKeys(store: ObjectStore): Promise<string[]> {
@@ -273,8 +327,9 @@ export async function productionVersion(store: ObjectStore): Promise<string> {
     .version;
 }
 
-export async function getJson<T>(url: string): Promise<{ status: number; body: T }> {
-  const response = await fetch(url, { signal: AbortSignal.timeout(5000) });
+/** GET `url` and its JSON body; `timeoutMs` bounds a gateway that accepts but never answers. */
+export async function getJson<T>(url: string, timeoutMs = 10_000): Promise<{ status: number; body: T }> {
+  const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
   return { status: response.status, body: (await response.json()) as T };
 }
 
@@ -304,6 +359,15 @@ export interface JobStatus {
   result: { version?: string; promoted?: boolean } | null;
   failedReason: string | null;
   attempts: { made: number; max: number };
+  /** When a trainer last took the job (ISO time); null while it has never run. */
+  startedAt: string | null;
+}
+
+/** One GET /jobs/:id: the job as the gateway shows it now. */
+export async function jobStatus(gatewayUrl: string, jobId: string): Promise<JobStatus> {
+  const { status, body } = await getJson<JobStatus>(`${gatewayUrl}/jobs/${jobId}`);
+  if (status !== 200) throw new Error(`GET /jobs/${jobId} answered ${status}: ${JSON.stringify(body)}`);
+  return body;
 }
 
 /** Polls GET /jobs/:id until `until` holds (by default: completed, failed or cancelled). */

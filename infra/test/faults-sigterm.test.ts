@@ -1,7 +1,7 @@
 // SIGTERM to a gateway under load and to a trainer mid-job, as an orchestrator sends it: real
 // processes on a private Redis and an embedded S3.
 import { hostname } from 'node:os';
-import { request } from 'node:http';
+import { Agent, request } from 'node:http';
 import { connect } from 'node:net';
 import { afterEach, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
@@ -15,7 +15,9 @@ import {
   waitForJob,
   type RetrainQueue,
 } from '../../services/trainer/test/retrain-fixtures.js';
+import { until } from '../../services/core/test/wait-until.js';
 import {
+  loadRunning,
   predictImage,
   sleep,
   startFaultStack,
@@ -46,35 +48,45 @@ function connects(port: number): Promise<boolean> {
   });
 }
 
+interface SlowAnswer {
+  status: number | 'error';
+  /** The answer's Connection header: 'close' when the gateway ends the connection after it. */
+  connection: string | undefined;
+}
+
 /**
- * A POST /predict whose body arrives in two halves: `send()` writes the second half. Resolves
- * `answer` with the status, or 'error' when the connection is cut.
+ * A POST /predict whose body arrives in two halves: `send()` writes the second half. While the
+ * second half is held back the request is in flight by construction, however fast the gateway is.
  */
-function slowPredict(gatewayUrl: string, image: Buffer) {
+function slowPredict(gatewayUrl: string, image: Buffer, name: string, agent: Agent) {
   const boundary = 'visionops-faults-boundary';
   const head = Buffer.from(
-    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="slow.png"\r\n` +
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${name}.png"\r\n` +
       'Content-Type: image/png\r\n\r\n',
   );
   const body = Buffer.concat([head, image, Buffer.from(`\r\n--${boundary}--\r\n`)]);
   const half = Math.floor(body.length / 2);
   const { hostname: host, port } = new URL(gatewayUrl);
+  // A kept-alive agent, so a 'close' in the answer is the gateway's doing and not the request's.
   const req = request({
     host,
     port,
     path: '/predict',
     method: 'POST',
+    agent,
     headers: {
       'content-type': `multipart/form-data; boundary=${boundary}`,
       'content-length': String(body.length),
     },
   });
-  const answer = new Promise<number | 'error'>((resolve) => {
+  const answer = new Promise<SlowAnswer>((resolve) => {
     req.once('response', (response) => {
       response.resume();
-      response.once('end', () => resolve(response.statusCode ?? 0));
+      response.once('end', () =>
+        resolve({ status: response.statusCode ?? 0, connection: response.headers.connection }),
+      );
     });
-    req.once('error', () => resolve('error'));
+    req.once('error', () => resolve({ status: 'error', connection: undefined }));
   });
   req.write(body.subarray(0, half));
   return { answer, send: () => req.end(body.subarray(half)) };
@@ -84,45 +96,57 @@ describe('SIGTERM', () => {
   test('when the gateway gets SIGTERM under load, then it refuses new connections, answers the requests in flight with 200 and exits 0', async () => {
     stack = await startFaultStack();
     const { url, service } = await stack.startGateway();
-    await waitForReadiness(url, (ready) => ready.httpStatus === 200, 30_000);
+    await waitForReadiness(url, (ready) => ready.status === 'ready', 30_000);
     const image = await predictImage();
     const port = Number(new URL(url).port);
+    let exited = false;
+    void service.exited.then(() => (exited = true));
 
     const load = startPredictLoad(url, image, { clients: 4, files: 16 });
-    const slow = slowPredict(url, image);
-    await sleep(1500);
+    await loadRunning(load, 8);
+    const agent = new Agent({ keepAlive: true });
+    const slow = ['slow-a', 'slow-b', 'slow-c'].map((name) => slowPredict(url, image, name, agent));
+    // Requests finished after the halves were written prove that the gateway's event loop went past
+    // them, so it had parsed their headers: they are requests in flight, not unread bytes.
+    await loadRunning(load, 4);
     const signalledAt = Date.now();
     process.kill(service.pid, 'SIGTERM');
-    await sleep(300);
-    // Still running (the slow request is not answered yet), and no longer taking connections.
-    const exitedEarly = await Promise.race([service.exited.then(() => true), sleep(0).then(() => false)]);
-    const acceptsNew = await connects(port);
-    slow.send();
-    const slowStatus = await slow.answer;
-    const exit = await Promise.race([service.exited, sleep(15_000).then(() => undefined)]);
+    await until('the gateway refusing new connections', 5000, async () =>
+      (await connects(port)) ? undefined : true,
+    );
+    const refusedAt = Date.now();
+    // Refusing while still alive: the half-sent requests hold it until they are answered.
+    const exitedBeforeAnswers = exited;
+    for (const request of slow) request.send();
+    const slowAnswers = await Promise.all(slow.map((request) => request.answer));
+    agent.destroy();
+    // A generous bound that fails the test rather than hangs it: the gateway's own grace is 8 s.
+    const exit = await Promise.race([service.exited, sleep(20_000).then(() => undefined)]);
     const exitMs = Date.now() - signalledAt;
     const outcomes = await load.stop();
 
-    expect(exitedEarly).toBe(false);
-    expect(acceptsNew).toBe(false);
-    expect(slowStatus).toBe(200);
+    expect(exitedBeforeAnswers).toBe(false);
+    expect(slowAnswers).toEqual(slow.map(() => ({ status: 200, connection: 'close' })));
     expect(exit).toMatchObject({ code: 0, signal: null });
-    // Under 5 s, Node's keep-alive timeout: the load's kept-alive connections were closed after
-    // their answers instead of carrying further requests until the 8 s grace ran out.
-    expect(exitMs).toBeLessThan(5000);
-    // Requests already sent when the signal came (started 100 ms or more before it, so the gateway
-    // had read them) and not yet answered were in flight: every one of them got its answer.
-    const inFlight = outcomes.filter((o) => o.startedAt <= signalledAt - 100 && o.endedAt > signalledAt);
-    const before = tally(outcomes.filter((o) => o.startedAt <= signalledAt - 100));
-    expect(before.failed, JSON.stringify(before.failed.slice(0, 5))).toEqual([]);
+    // Sent at least 100 ms before the signal, the gateway had read them (a request it had not
+    // parsed yet may be cut with its idle connection, as Node's close() does): every one of them
+    // got a 200, whether it was answered before the signal or in flight at it.
+    const readBefore = outcomes.filter((o) => o.startedAt <= signalledAt - 100);
+    const inFlight = readBefore.filter((o) => o.endedAt > signalledAt);
+    const failedBefore = tally(readBefore).failed;
+    expect(failedBefore, JSON.stringify(failedBefore.slice(0, 5))).toEqual([]);
+    // Whatever the timing, an HTTP answer is a 200: a request the gateway took is never failed with
+    // a 5xx while it stops; one it did not take is refused or cut (status 'error'), never answered.
+    const answeredOther = outcomes.filter((o) => o.status !== 200 && o.status !== 'error');
+    expect(answeredOther, JSON.stringify(answeredOther.slice(0, 5))).toEqual([]);
     const after = outcomes.filter((o) => o.startedAt > signalledAt);
-    expect(after.filter((o) => o.status === 200 && o.startedAt > signalledAt + exitMs)).toEqual([]);
 
     console.info(
-      `[faults] gateway SIGTERM: ${before.total} requests of 16 images before it, 0 failed, ` +
-        `${inFlight.length} of them in flight at the signal (plus the half-sent one: ${slowStatus}); ` +
-        `new connection refused 300 ms after; exit code ${exit?.code} ${exitMs} ms after the signal; ` +
-        `requests started after the signal: ${after.length} (${after.filter((o) => o.status === 200).length} answered 200 on open connections, ` +
+      `[faults] gateway SIGTERM: ${readBefore.length} requests of 16 images sent before it, 0 failed, ` +
+        `${inFlight.length} of them in flight at the signal, plus ${slow.length} half-sent ones (all 200, ` +
+        `Connection: close); new connections refused ${refusedAt - signalledAt} ms after the signal; ` +
+        `exit code ${exit?.code} ${exitMs} ms after the signal; requests started after the signal: ` +
+        `${after.length} (${after.filter((o) => o.status === 200).length} answered 200 on open connections, ` +
         `${after.filter((o) => o.status === 'error').length} refused or cut)`,
     );
   }, 120_000);
@@ -164,15 +188,16 @@ describe('SIGTERM', () => {
         (_current, state) => state !== 'active',
       );
       const releasedMs = Date.now() - signalledAt;
-      const exit = await Promise.race([first.service.exited, sleep(15_000).then(() => undefined)]);
+      // Only a bound on the wait: a stop cut short at the trainer's own 8 s limit exits 1, below.
+      const exit = await Promise.race([first.service.exited, sleep(20_000).then(() => undefined)]);
       const exitMs = Date.now() - signalledAt;
 
       expect(releasedState).toBe('waiting');
       expect(released.attemptsMade).toBe(0);
       expect(released.failedReason ?? '').toBe('');
       expect(released.stacktrace ?? []).toEqual([]);
+      // 0 only for a clean stop: the job handed back and the heartbeat deleted within its bound.
       expect(exit).toMatchObject({ code: 0, signal: null });
-      expect(exitMs).toBeLessThan(8000);
       // Beats come every 3 s with a 10 s TTL: a key still there now would be one left behind.
       expect(await redis.exists(heartbeatKey)).toBe(0);
 

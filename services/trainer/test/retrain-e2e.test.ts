@@ -3,6 +3,7 @@
 // swap, while a client keeps predicting throughout and never sees a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { syntheticImage } from '../../core/test/fixtures.js';
+import { until } from '../../core/test/wait-until.js';
 import { sliceZip } from './retrain-data.js';
 import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
 
@@ -23,16 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function until<T>(what: string, timeoutMs: number, probe: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 describe('retraining over HTTP', () => {
   test('when a ZIP is uploaded, then the job completes, the version is listed, and /predict switches to it without a failed request', async () => {

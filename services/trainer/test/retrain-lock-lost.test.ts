@@ -1,12 +1,13 @@
 // A trainer that loses its job's lock (it, or Redis, stalled for longer than RETRAIN_LOCK_MS)
 // while another trainer is idle: the job runs again on the other one, and the first run must stop
 // rather than publish a second version of the same job.
-import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } from 'vitest';
 import { QueueEvents } from 'bullmq';
 import { createLogger, loadConfig, type Config } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
 import { buildClassFolderZip } from '../../core/test/fixtures.js';
 import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
+import { until } from '../../core/test/wait-until.js';
 import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
   dropQueue,
@@ -19,18 +20,37 @@ import {
   type RetrainQueue,
 } from './retrain-fixtures.js';
 
-const logger = createLogger('test', { level: 'silent' });
 const LOCKS = { RETRAIN_LOCK_MS: '3000', RETRAIN_STALLED_INTERVAL_MS: '1000' };
+// How a run ends in a trainer's log: stopped once its lock was lost (as it should), or published.
+const STOPPED = /retrain run stopped|retrain job cancelled/;
+const PUBLISHED = /retrained version published/;
+const LOCK_LOST = /lost the lock on a retrain job/;
+
+interface LogLine {
+  msg: string;
+  jobId?: string;
+}
+interface LoggedTrainer {
+  trainer: Trainer;
+  lines: LogLine[];
+}
+
 let storage: TestStorage;
 let config: Config;
 let queue: RetrainQueue;
 let events: QueueEvents;
-const trainers: Trainer[] = [];
+let trainers: LoggedTrainer[] = [];
 
 beforeAll(async () => {
   storage = await startTestStorage();
   await seedProduction(storage);
   await seedTrainerDatasets(storage);
+});
+afterAll(async () => {
+  await storage.stop();
+});
+// A queue prefix, queue, event stream and trainers of each test's own: nothing carries over.
+beforeEach(async () => {
   config = loadConfig({
     REDIS_URL: storage.config.REDIS_URL,
     S3_ENDPOINT: storage.config.S3_ENDPOINT,
@@ -45,22 +65,34 @@ beforeAll(async () => {
   });
   await events.waitUntilReady();
 });
-afterAll(async () => {
-  await storage.stop();
-});
 afterEach(async () => {
-  await Promise.all(trainers.map((trainer) => trainer.stop({ force: true })));
+  const stopping = trainers;
+  trainers = [];
+  await Promise.all(stopping.map(({ trainer }) => trainer.stop({ force: true })));
   await events.close();
   await dropQueue(queue);
 });
+
+/**
+ * A trainer in this process with a log of its own: the two trainers share a process, so their
+ * heartbeats and BullMQ worker names are alike, and only their logs tell their runs apart.
+ */
+async function startLoggedTrainer(): Promise<LoggedTrainer> {
+  const lines: LogLine[] = [];
+  const logger = createLogger('trainer', {
+    level: 'info',
+    destination: { write: (line: string) => void lines.push(JSON.parse(line) as LogLine) },
+  });
+  const logged = { trainer: await startTrainer(config, logger, { modelsChannel: storage.channel }), lines };
+  trainers.push(logged);
+  return logged;
+}
 
 describe('a lost job lock', () => {
   test('when a running job loses its lock and another trainer reruns it, then the first run stops and one version is published', async () => {
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
-    for (let i = 0; i < 2; i++) {
-      trainers.push(await startTrainer(config, logger, { modelsChannel: storage.channel }));
-    }
+    const both = [await startLoggedTrainer(), await startLoggedTrainer()];
     const versionsBefore = (await storage.registry.list()).versions.length;
     const { zip } = await buildClassFolderZip({ perClass: 6 });
     const job = await enqueueUpload(storage, queue, zip, { epochs: 15 });
@@ -75,8 +107,19 @@ describe('a lost job lock', () => {
     const { job: done, state } = await waitForJob(queue, job.id!, 150_000);
     expect(state, done.failedReason).toBe('completed');
     expect(stalled).toContain(job.id);
-    // Give a first run that did not stop the time to reach publishing: it would add a version.
-    await new Promise((resolve) => setTimeout(resolve, 5000));
+    // The end of the first run, as its trainer logged it after losing the lock: from then on it
+    // cannot publish anything, so the versions counted below are final.
+    const firstRunEnd = await until('the end of the run that lost its lock', 60_000, () => {
+      for (const { lines } of both) {
+        const ofJob = lines.filter((line) => line.jobId === job.id);
+        const lost = ofJob.findIndex((line) => LOCK_LOST.test(line.msg));
+        if (lost === -1) continue;
+        const end = ofJob.slice(lost + 1).find((line) => STOPPED.test(line.msg) || PUBLISHED.test(line.msg));
+        if (end) return end.msg;
+      }
+      return undefined;
+    });
+    expect(firstRunEnd).toMatch(STOPPED);
     const versions = (await storage.registry.list()).versions;
     expect(versions.filter((card) => card.training.jobId === job.id)).toHaveLength(1);
     expect(versions).toHaveLength(versionsBefore + 1);

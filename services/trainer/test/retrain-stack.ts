@@ -26,21 +26,30 @@ export interface RetrainStack {
   stop(): Promise<void>;
 }
 
+/**
+ * Writes a width-4 ResNet-9 (seed 1) as a model directory under `dir`, laid out as
+ * BASELINE_MODEL_DIR expects it, and returns that directory: a baseline that trains in seconds.
+ */
+export async function writeStandInBaseline(dir: string): Promise<string> {
+  await useCpuBackend();
+  const baseline = await buildTestModel(1);
+  const baselineDir = join(dir, 'baseline');
+  mkdirSync(baselineDir);
+  writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
+  writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
+  writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
+  return baselineDir;
+}
+
 export async function startRetrainStack(options: RetrainStackOptions): Promise<RetrainStack> {
   const { adminToken, replayPerClass = 10, replaySampleSize = 100 } = options;
   const bucket = `e2e-${randomUUID().slice(0, 8)}`;
   const prefix = `test-${randomUUID()}`;
   const dir = mkdtempSync(join(tmpdir(), 'visionops-e2e-'));
-  let baselineDir = join(repoRoot, 'models', 'baseline');
-  if (!existsSync(join(baselineDir, 'card.json'))) {
-    await useCpuBackend();
-    const baseline = await buildTestModel(1);
-    baselineDir = join(dir, 'baseline');
-    mkdirSync(baselineDir);
-    writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
-    writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
-    writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
-  }
+  const realBaseline = join(repoRoot, 'models', 'baseline');
+  const baselineDir = existsSync(join(realBaseline, 'card.json'))
+    ? realBaseline
+    : await writeStandInBaseline(dir);
   writeFileSync(join(dir, 'replay.zip'), (await sliceZip('train.zip', replayPerClass, { skip: 100 })).zip);
   writeFileSync(join(dir, 'eval.zip'), (await sliceZip('test.zip', 10)).zip);
   const stack = await startStack({

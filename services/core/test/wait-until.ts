@@ -1,0 +1,21 @@
+// Waiting in tests on something observable (an HTTP answer, a job state, a log line) instead of a
+// fixed sleep: a fixed sleep is too short on a loaded machine and needlessly long on an idle one.
+
+/**
+ * Calls `probe` until it returns a value other than undefined and returns that value; throws,
+ * naming `what`, once `timeoutMs` has passed. A probe that throws ends the wait with its error.
+ */
+export async function until<T>(
+  what: string,
+  timeoutMs: number,
+  probe: () => Promise<T | undefined> | T | undefined,
+  intervalMs = 100,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
