@@ -164,3 +164,34 @@ describe('rate limit when Redis comes and goes', () => {
     }
   });
 });
+
+describe('rate limit far from and near the limit', () => {
+  test('when a client goes from far from its limit to past it, then the limit holds exactly, the headers count down, and every request is counted in Redis', async () => {
+    const app = await startLimitedApp(100, 100);
+    proxy.up = true;
+    await until('the limiter connected to Redis', 15_000, () =>
+      app.redis.status === 'ready' ? true : undefined,
+    );
+    const probe = new Redis(redisServer.url);
+    try {
+      const statuses: number[] = [];
+      const remaining: number[] = [];
+      for (let i = 0; i < 130; i++) {
+        const response = await post(app);
+        statuses.push(response.status);
+        remaining.push(Number(response.headers.get('ratelimit-remaining')));
+        await response.arrayBuffer();
+      }
+      expect(statuses.filter((status) => status === 200)).toHaveLength(100);
+      expect(statuses.slice(100)).toEqual(new Array<number>(30).fill(429));
+      // The headers count down by one per admitted request, on either path.
+      expect(remaining.slice(0, 100)).toEqual(Array.from({ length: 100 }, (_, i) => 99 - i));
+      // Requests admitted without waiting were still counted in Redis, in the background.
+      await until('every request counted in Redis', 10_000, async () =>
+        Number(await probe.get(app.key)) === 130 ? true : undefined,
+      );
+    } finally {
+      probe.disconnect();
+    }
+  });
+});

@@ -1,5 +1,6 @@
 // Per-client rate limits shared by every gateway replica: one counter per client address in Redis
-// (one round trip per request), 429 with Retry-After and RateLimit-* headers once it is used up.
+// (one command per request, awaited only near the limit), 429 with Retry-After and RateLimit-*
+// headers once it is used up.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
@@ -18,11 +19,20 @@ export interface RateLimitOptions {
 }
 
 /** The limit's state for one response, as the RateLimit-* headers state it. */
-function setRateLimitHeaders(res: Response, limit: number, state: RateLimiterRes): void {
+function setRateLimitHeaders(res: Response, limit: number, remaining: number, msBeforeReset: number): void {
   res.setHeader('RateLimit-Limit', String(limit));
-  res.setHeader('RateLimit-Remaining', String(Math.max(0, state.remainingPoints)));
-  res.setHeader('RateLimit-Reset', String(Math.ceil(state.msBeforeNext / 1000)));
+  res.setHeader('RateLimit-Remaining', String(Math.max(0, remaining)));
+  res.setHeader('RateLimit-Reset', String(Math.ceil(msBeforeReset / 1000)));
 }
+
+/** What a gateway last heard from Redis about one client, counted down by its own admissions since. */
+interface KnownState {
+  remaining: number;
+  resetAt: number;
+}
+
+// Bounds the memory of known clients; past it the map starts afresh (those clients wait for Redis once).
+const MAX_KNOWN_CLIENTS = 100_000;
 
 function describeWindow(seconds: number): string {
   if (seconds === 60) return 'minute';
@@ -63,6 +73,26 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   const local = new RateLimiterMemory({ points, duration: windowSeconds });
   let degraded = false;
 
+  // A client far from its limit does not wait for Redis: its request is admitted at once and
+  // counted in Redis in the background, which keeps a Redis round trip out of every prediction's
+  // latency. Only a client whose last known remainder is within `slack` of the limit (or unknown)
+  // waits for Redis's verdict, so the limit stays exact unless more than `slack` of one client's
+  // requests are in flight across replicas at the moment it crosses, and any limit up to `slack`
+  // is always exact.
+  const slack = Math.max(16, Math.ceil(points / 10));
+  const known = new Map<string, KnownState>();
+  const remember = (key: string, state: RateLimiterRes) => {
+    const now = Date.now();
+    const previous = known.get(key);
+    // Within one window the lower count is the newer: answers to earlier requests arrive late.
+    if (previous && previous.resetAt > now) {
+      previous.remaining = Math.min(previous.remaining, state.remainingPoints);
+      return;
+    }
+    if (known.size >= MAX_KNOWN_CLIENTS) known.clear();
+    known.set(key, { remaining: state.remainingPoints, resetAt: now + state.msBeforeNext });
+  };
+
   const recovered = () => {
     if (degraded) logger.info({ limit: name }, 'rate limit counted in Redis again');
     degraded = false;
@@ -93,9 +123,25 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
     // req.ip follows TRUST_PROXY: the proxy's client, not the proxy, when one is trusted.
     const key = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const cached = known.get(key);
+    const now = Date.now();
+    if (cached && cached.resetAt > now && cached.remaining > slack) {
+      cached.remaining -= 1;
+      setRateLimitHeaders(res, points, cached.remaining, cached.resetAt - now);
+      consume(key).then(
+        (state) => remember(key, state),
+        (outcome: unknown) => {
+          if (outcome instanceof RateLimiterRes) remember(key, outcome);
+          else known.delete(key);
+        },
+      );
+      next();
+      return;
+    }
     consume(key).then(
       (state) => {
-        setRateLimitHeaders(res, points, state);
+        remember(key, state);
+        setRateLimitHeaders(res, points, state.remainingPoints, state.msBeforeNext);
         next();
       },
       (outcome: unknown) => {
@@ -103,7 +149,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
           next(outcome);
           return;
         }
-        setRateLimitHeaders(res, points, outcome);
+        remember(key, outcome);
+        setRateLimitHeaders(res, points, outcome.remainingPoints, outcome.msBeforeNext);
         const retryAfter = Math.max(1, Math.ceil(outcome.msBeforeNext / 1000));
         res.setHeader('Retry-After', String(retryAfter));
         next(
