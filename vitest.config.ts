@@ -2,7 +2,12 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['services/**/*.test.ts', 'infra/**/*.test.ts', 'web/test/*.test.ts'],
+    include: [
+      'services/**/*.test.ts',
+      'infra/**/*.test.ts',
+      'web/test/*.test.ts',
+      'artillery/src/**/*.test.ts',
+    ],
     exclude: ['**/node_modules/**'],
     pool: 'forks',
     testTimeout: 60_000,

@@ -40,9 +40,13 @@ describe('decodeSmallJpeg', () => {
     ['4:2:0, quality 20', { chromaSubsampling: '4:2:0', quality: 20 }],
     ['progressive', { progressive: true, quality: 75 }],
     ['optimised Huffman tables', { optimiseCoding: true, quality: 90 }],
-  ] as const)('when given a generated 32x32 JPEG (%s), then its pixels equal sharp’s', async (_kind, options) => {
-    for (let seed = 0; seed < 20; seed++) await expectSameAsSharp(await rawImage(seed).jpeg(options).toBuffer());
-  });
+  ] as const)(
+    'when given a generated 32x32 JPEG (%s), then its pixels equal sharp’s',
+    async (_kind, options) => {
+      for (let seed = 0; seed < 20; seed++)
+        await expectSameAsSharp(await rawImage(seed).jpeg(options).toBuffer());
+    },
+  );
 
   it('when the JPEG is not a plain 32x32 colour image, then it leaves it to sharp', async () => {
     const others = [
