@@ -1,12 +1,12 @@
 // The stack the load tests run against when TARGET is not set: Redis, the embedded S3, the gateway
 // and (for the retrain scenario) a trainer, on free ports with a temporary data directory and the
 // baseline model seeded as v1. stop() removes all of it again.
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, repoRoot, S3Keys } from '../../services/core/src/index.js';
 import { createS3Client, ObjectStore } from '../../services/core/src/registry/index.js';
-import { buildTestModel, useCpuBackend } from '../../services/core/test/registry-fixtures.js';
+import { writeStandInBaseline } from '../../services/core/test/registry-fixtures.js';
 import { sliceZip } from '../../services/trainer/test/retrain-data.js';
 import { freePort } from '../../infra/src/free-port.js';
 import { startStack, type Stack } from '../../infra/src/start-stack.js';
@@ -34,14 +34,7 @@ async function baselineDir(workDir: string): Promise<string> {
   const shipped = join(repoRoot, 'models', 'baseline');
   if (existsSync(join(shipped, 'card.json'))) return shipped;
   // Without the shipped baseline, a small untrained model stands in so the stack still serves.
-  await useCpuBackend();
-  const model = await buildTestModel(1);
-  const dir = join(workDir, 'baseline');
-  mkdirSync(dir);
-  writeFileSync(join(dir, 'model.json'), model.files.modelJson);
-  writeFileSync(join(dir, 'weights.bin'), model.files.weightsBin);
-  writeFileSync(join(dir, 'card.json'), JSON.stringify(model.card));
-  return dir;
+  return writeStandInBaseline(workDir);
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {

@@ -4,15 +4,18 @@
 
 export interface RetrainRun {
   jobId: string;
+  /** Epoch ms: job submitted, job completed, the gateway first answered with the new version. */
   submittedAt: number;
   completedAt: number | undefined;
   swappedAt: number | undefined;
   fromVersion: string;
   toVersion: string | undefined;
+  /** True when the evaluation gate promoted the version; false when the driver had to promote it. */
   promotedByGate: boolean | undefined;
   gateReason: string | undefined;
   accuracy: number | undefined;
   productionAccuracy: number | undefined;
+  /** Problems that made the retrain part fail (job failed, no swap seen, ...). */
   problems: string[];
 }
 

@@ -1,5 +1,6 @@
 // What one `npm run loadtest` (or loadtest:smoke) measured: the machine, each scenario's figures
 // and SLO checks, and the retrain-under-load timeline. Written as summary.json and rendered.
+import type { RetrainRun } from './retrain-during-load.js';
 import type { Knee, ReportFigures } from './artillery-report.js';
 import type { SloCheck } from './slo.js';
 
@@ -27,26 +28,13 @@ export interface PhaseFigures {
   p99: number | undefined;
 }
 
-export interface RetrainOutcome {
-  jobId: string;
+/** The retrain run (see retrain-during-load.ts) with the predict load's figures around it. */
+export interface RetrainOutcome extends RetrainRun {
   images: number;
   epochs: number;
-  /** Epoch ms: job submitted, job completed, the gateway first answered with the new version. */
-  submittedAt: number;
-  completedAt: number | undefined;
-  swappedAt: number | undefined;
-  fromVersion: string;
-  toVersion: string | undefined;
-  /** True when the evaluation gate promoted the version; false when the driver had to promote it. */
-  promotedByGate: boolean | undefined;
-  gateReason: string | undefined;
-  accuracy: number | undefined;
-  productionAccuracy: number | undefined;
   before: PhaseFigures;
   training: PhaseFigures;
   swap: PhaseFigures;
-  /** Problems that made the retrain part fail (job failed, no swap seen, ...). */
-  problems: string[];
 }
 
 export interface RunResult {

@@ -1,7 +1,7 @@
 // Test helpers for anything that uses the model registry: an embedded S3 server with a fresh
 // bucket, a Redis connection, and small real models (ResNet-9 at width 4) with their cards.
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -86,4 +86,19 @@ export async function buildTestModel(seed = 1, width = 4): Promise<TestModel> {
 export async function useCpuBackend(): Promise<void> {
   await tf.setBackend('cpu');
   await tf.ready();
+}
+
+/**
+ * Writes a width-4 ResNet-9 (seed 1) as a model directory under `dir`, laid out as
+ * BASELINE_MODEL_DIR expects it, and returns that directory: a baseline that trains in seconds.
+ */
+export async function writeStandInBaseline(dir: string): Promise<string> {
+  await useCpuBackend();
+  const baseline = await buildTestModel(1);
+  const baselineDir = join(dir, 'baseline');
+  mkdirSync(baselineDir);
+  writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
+  writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
+  writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
+  return baselineDir;
 }

@@ -2,12 +2,12 @@
 // the real baseline when present (else a width-4 stand-in, seeded as v1), small replay and
 // evaluation slices, and a fresh bucket and queue prefix that stop() removes again.
 import { randomUUID } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createLogger, RedisKeys, repoRoot } from '@visionops/core';
-import { buildTestModel, useCpuBackend } from '../../core/test/registry-fixtures.js';
+import { writeStandInBaseline } from '../../core/test/registry-fixtures.js';
 import { startStack, type Stack } from '../../../infra/src/start-stack.js';
 import { sliceZip } from './retrain-data.js';
 
@@ -24,21 +24,6 @@ export interface RetrainStack {
   stack: Stack;
   gatewayUrl: string;
   stop(): Promise<void>;
-}
-
-/**
- * Writes a width-4 ResNet-9 (seed 1) as a model directory under `dir`, laid out as
- * BASELINE_MODEL_DIR expects it, and returns that directory: a baseline that trains in seconds.
- */
-export async function writeStandInBaseline(dir: string): Promise<string> {
-  await useCpuBackend();
-  const baseline = await buildTestModel(1);
-  const baselineDir = join(dir, 'baseline');
-  mkdirSync(baselineDir);
-  writeFileSync(join(baselineDir, 'model.json'), baseline.files.modelJson);
-  writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
-  writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
-  return baselineDir;
 }
 
 export async function startRetrainStack(options: RetrainStackOptions): Promise<RetrainStack> {
