@@ -8,7 +8,15 @@ import { createLogger, loadConfig, loadConfigOrExit } from '@visionops/core';
 import { freePort } from './free-port.js';
 import { spawnService, type ServiceExit } from './service-process.js';
 import { StackError } from './stack-error.js';
-import { entryFiles, startStack, type ServiceName, type Stack, type StackOptions } from './start-stack.js';
+import {
+  dialableHost,
+  entryFiles,
+  serviceEnv,
+  startStack,
+  type ServiceName,
+  type Stack,
+  type StackOptions,
+} from './start-stack.js';
 
 export interface ClusterOptions extends Pick<
   StackOptions,
@@ -55,7 +63,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
     options.logger ?? createLogger('cluster', { level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const graceMs = options.stopGraceMs ?? 10_000;
   const host = config.HOST;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const urlHost = dialableHost(host);
   const stack = await startStack({ ...options, env, logger, services: [] });
 
   const running: { service: ReturnType<typeof spawnService>; handle: ClusterService }[] = [];
@@ -68,18 +76,12 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
   try {
     const dataDir = options.dataDir ? resolve(options.dataDir) : config.DATA_DIR;
-    const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...env,
-      REDIS_URL: stack.redisUrl,
-      S3_ENDPOINT: stack.s3Endpoint,
-      S3_ACCESS_KEY: config.S3_ACCESS_KEY,
-      S3_SECRET_KEY: config.S3_SECRET_KEY,
-      S3_REGION: config.S3_REGION,
-      S3_BUCKET: stack.bucket,
-      DATA_DIR: dataDir,
-      HOST: host,
-    };
+    const childEnv = serviceEnv(env, config, {
+      redisUrl: stack.redisUrl,
+      s3Endpoint: stack.s3Endpoint,
+      bucket: stack.bucket,
+      dataDir,
+    });
     const wanted: ServiceName[] = [
       ...Array.from({ length: options.gateways }, () => 'gateway' as const),
       ...Array.from({ length: options.trainers }, () => 'trainer' as const),

@@ -2,7 +2,14 @@
 // and stopped in reverse. `startStack()` is the same launcher for tests.
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createLogger, loadConfig, loadConfigOrExit, repoRoot, type Logger } from '@visionops/core';
+import {
+  createLogger,
+  loadConfig,
+  loadConfigOrExit,
+  repoRoot,
+  type Config,
+  type Logger,
+} from '@visionops/core';
 import { startEmbeddedS3, type EmbeddedS3 } from './embedded-s3.js';
 import { freePort, isPortFree, preferredOrFreePort } from './free-port.js';
 import { useOrStartRedis, type RedisServer } from './redis-server.js';
@@ -57,6 +64,35 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
+/** The host to put in URLs for a service listening on `host`: a wildcard address is not dialable. */
+export function dialableHost(host: string): string {
+  return host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+}
+
+/** Where the services' shared backends are, as startStack settled them. */
+export interface Backends {
+  redisUrl: string;
+  s3Endpoint: string;
+  bucket: string;
+  dataDir: string;
+}
+
+/** The environment of a service child process: the caller's, pointed at the stack's Redis and S3. */
+export function serviceEnv(env: NodeJS.ProcessEnv, config: Config, backends: Backends): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    ...env,
+    REDIS_URL: backends.redisUrl,
+    S3_ENDPOINT: backends.s3Endpoint,
+    S3_ACCESS_KEY: config.S3_ACCESS_KEY,
+    S3_SECRET_KEY: config.S3_SECRET_KEY,
+    S3_REGION: config.S3_REGION,
+    S3_BUCKET: backends.bucket,
+    DATA_DIR: backends.dataDir,
+    HOST: config.HOST,
+  };
+}
+
 async function servicePort(requested: number, host: string, variable: string): Promise<number> {
   if (requested === 0) return freePort(host);
   if (await isPortFree(requested, host)) return requested;
@@ -89,7 +125,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const wanted = options.services ?? (['gateway', 'trainer'] as const);
   const graceMs = options.stopGraceMs ?? 10_000;
   const host = config.HOST;
-  const urlHost = host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host;
+  const urlHost = dialableHost(host);
 
   let redisServer: RedisServer | undefined;
   let embeddedS3: EmbeddedS3 | undefined;
@@ -165,16 +201,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         )
       : undefined;
     const childEnv: NodeJS.ProcessEnv = {
-      ...process.env,
-      ...env,
-      REDIS_URL: redis.url,
-      S3_ENDPOINT: s3Endpoint,
-      S3_ACCESS_KEY: config.S3_ACCESS_KEY,
-      S3_SECRET_KEY: config.S3_SECRET_KEY,
-      S3_REGION: config.S3_REGION,
-      S3_BUCKET: config.S3_BUCKET,
-      DATA_DIR: dataDir,
-      HOST: host,
+      ...serviceEnv(env, config, { redisUrl: redis.url, s3Endpoint, bucket: config.S3_BUCKET, dataDir }),
       ...(gatewayPort === undefined ? {} : { PORT: String(gatewayPort) }),
       ...(trainerPort === undefined ? {} : { TRAINER_HEALTH_PORT: String(trainerPort) }),
     };

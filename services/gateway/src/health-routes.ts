@@ -7,6 +7,7 @@ import type { ObjectStore } from '@visionops/core/registry';
 import { healthSchema, readySchema } from './api/api-schemas.js';
 import type { RouteDoc } from './api/route-docs.js';
 import type { InferencePool } from './inference/inference-pool.js';
+import { withTimeout } from './with-timeout.js';
 
 export const healthRouteDocs: RouteDoc[] = [
   {
@@ -46,22 +47,11 @@ export interface ReadinessSources {
 const CHECK_TIMEOUT_MS = 1000;
 
 async function check(probe: () => Promise<unknown>): Promise<string | undefined> {
-  let timer: NodeJS.Timeout | undefined;
   try {
-    await Promise.race([
-      probe(),
-      new Promise((_, reject) => {
-        timer = setTimeout(
-          () => reject(new Error(`no answer within ${CHECK_TIMEOUT_MS} ms`)),
-          CHECK_TIMEOUT_MS,
-        );
-      }),
-    ]);
+    await withTimeout(probe(), CHECK_TIMEOUT_MS, `no answer within ${CHECK_TIMEOUT_MS} ms`);
     return undefined;
   } catch (error) {
     return error instanceof Error ? error.message : String(error);
-  } finally {
-    clearTimeout(timer);
   }
 }
 

@@ -6,6 +6,7 @@ import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisKeys, type Logger } from '@visionops/core';
 import { AppError } from '../app-error.js';
+import { withTimeout } from '../with-timeout.js';
 
 export interface RateLimitOptions {
   /** Names the counters (`predict`, `retrain`) and the log lines. */
@@ -43,16 +44,6 @@ function describeWindow(seconds: number): string {
 // A Redis that keeps its connection open but stops answering must not hold every request: past
 // this the request is counted in memory, as during an outage. A healthy answer takes well under 1 ms.
 const REDIS_ANSWER_MS = 250;
-
-function answerWithin<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`Redis did not answer within ${ms} ms`)), ms);
-  });
-  // The losing promise may still settle later; its outcome no longer matters.
-  promise.catch(() => undefined);
-  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
-}
 
 /**
  * A middleware that counts the request against its client's limit, or passes everything through
@@ -100,7 +91,11 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
 
   async function consume(key: string): Promise<RateLimiterRes> {
     try {
-      const state = await answerWithin(shared.consume(key), REDIS_ANSWER_MS);
+      const state = await withTimeout(
+        shared.consume(key),
+        REDIS_ANSWER_MS,
+        `Redis did not answer within ${REDIS_ANSWER_MS} ms`,
+      );
       recovered();
       return state;
     } catch (outcome) {
