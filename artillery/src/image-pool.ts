@@ -31,6 +31,8 @@ export async function prepareImagePool(dir: string, perClass: number): Promise<I
       const path = join(dir, `${LABELS[item.label]}-${count}.jpg`);
       writeFileSync(path, item.data);
       paths.push(path);
+      // Every class full: the rest of the archive need not be read.
+      if (paths.length === perClass * LABELS.length) break;
     }
     source = `${paths.length} CIFAR-10 test JPEGs from ${testZip}`;
   } else {
