@@ -176,8 +176,17 @@ export class RetrainJobs {
     await this.queue.close();
   }
 
-  private async view(job: RetrainQueueJob): Promise<JobView | undefined> {
-    const state = apiState(await job.getState(), job.failedReason);
+  /**
+   * The job as the API shows it. The job's fields and its state are two reads: a job read while it
+   * ran can be found finished a moment later, and would then show that attempt's count and no
+   * reason. A finished state is final, so such a job is read again to match it.
+   */
+  async view(job: RetrainQueueJob): Promise<JobView | undefined> {
+    const bullState = await job.getState();
+    if ((bullState === 'completed' || bullState === 'failed') && job.finishedOn === undefined) {
+      job = (await this.queue.getJob(job.id!)) ?? job;
+    }
+    const state = apiState(bullState, job.failedReason);
     if (!state) return undefined;
     const cancelRequested =
       (await this.redis.exists(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, job.id!))) === 1;
