@@ -11,6 +11,12 @@ import { join } from 'node:path';
 import yazl from 'yazl';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { buildClassFolderZip, buildZip, syntheticImage } from '../../core/test/fixtures.js';
+import {
+  centralRecords,
+  endOfCentralDirectory,
+  renamedInLocalHeader,
+  withoutCentralRecord,
+} from '../../core/test/zip-bytes.js';
 import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'hostile-admin-token-0123456789';
@@ -99,24 +105,12 @@ async function zipWithModes(entries: { path: string; data: Buffer; mode: number 
   return Buffer.concat(chunks);
 }
 
-/** Offset of the end-of-central-directory record. */
-function endOfCentralDirectory(zip: Buffer): number {
-  const at = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
-  if (at < 0) throw new Error('no end of central directory');
-  return at;
-}
-
 /** Clears the "names are UTF-8" flag (bit 11) in every local and central header, as old tools write. */
 function withoutUtf8Flag(zip: Buffer): Buffer {
   const bytes = Buffer.from(zip);
-  const eocd = endOfCentralDirectory(bytes);
-  let at = bytes.readUInt32LE(eocd + 16);
-  for (let i = 0; i < bytes.readUInt16LE(eocd + 10); i++) {
-    if (bytes.readUInt32LE(at) !== 0x02014b50) throw new Error('not a central directory header');
+  for (const { at, localHeader } of centralRecords(bytes)) {
     bytes.writeUInt16LE(bytes.readUInt16LE(at + 8) & ~0x800, at + 8);
-    const local = bytes.readUInt32LE(at + 42);
-    bytes.writeUInt16LE(bytes.readUInt16LE(local + 6) & ~0x800, local + 6);
-    at += 46 + bytes.readUInt16LE(at + 28) + bytes.readUInt16LE(at + 30) + bytes.readUInt16LE(at + 32);
+    bytes.writeUInt16LE(bytes.readUInt16LE(localHeader + 6) & ~0x800, localHeader + 6);
   }
   return bytes;
 }
@@ -204,6 +198,33 @@ describe('crafted ZIPs to POST /retrain', () => {
         ),
       'non_utf8_name',
       /not UTF-8.*re-create the ZIP with a tool that writes UTF-8 names/,
+    ],
+    [
+      'a ZIP whose local header names another file than its central directory (cat/a.png read as dog/a.png)',
+      async () =>
+        renamedInLocalHeader(
+          await buildZip([
+            { path: 'cat/a.png', data: await image() },
+            { path: 'cat/b.png', data: await syntheticImage(3, 2) },
+          ]),
+          0,
+          'dog/a.png',
+        ),
+      'inconsistent_zip',
+      /do not match its central directory.*"cat\/a\.png".*local header names "dog\/a\.png"/,
+    ],
+    [
+      'a ZIP with an entry its central directory does not list (a hidden dog/x.png)',
+      async () =>
+        withoutCentralRecord(
+          await buildZip([
+            { path: 'dog/x.png', data: await image() },
+            { path: 'cat/a.png', data: await syntheticImage(3, 2) },
+          ]),
+          0,
+        ),
+      'inconsistent_zip',
+      /do not match its central directory.*"cat\/a\.png".*bytes before it are not a listed entry/,
     ],
     [
       'a bomb by compression ratio (entries each under the limit, 1000:1, too many bytes in all)',

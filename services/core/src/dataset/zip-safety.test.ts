@@ -1,8 +1,17 @@
 // Tests of the entry-name rules and declared-size checks the gateway runs on uploads.
-import { describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import unzipper from 'unzipper';
+import yazl from 'yazl';
+import { afterAll, describe, expect, it } from 'vitest';
+import { buildZip } from '../../test/fixtures.js';
+import { renamedInLocalHeader, withLongerCentralSize, withoutCentralRecord } from '../../test/zip-bytes.js';
 import {
   DEFAULT_ZIP_LIMITS,
   checkEntryName,
+  checkLocalHeaders,
   inspectZipEntries,
   isSymlinkEntry,
   isUtf8Name,
@@ -96,5 +105,66 @@ describe('looksLikeArchive', () => {
     expect(looksLikeArchive(Buffer.from('504b030414000000', 'hex'))).toBe(true);
     expect(looksLikeArchive(Buffer.from('1f8b0800', 'hex'))).toBe(true);
     expect(looksLikeArchive(Buffer.from('ffd8ffe000104a46', 'hex'))).toBe(false);
+  });
+});
+
+describe('checkLocalHeaders', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'visionops-zip-headers-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const check = async (zip: Buffer) => {
+    const path = join(dir, `${n++}.zip`);
+    writeFileSync(path, zip);
+    const directory = await unzipper.Open.file(path);
+    await checkLocalHeaders(path, directory.files, directory.offsetToStartOfCentralDirectory);
+  };
+  const twoEntries = () =>
+    buildZip([
+      { path: 'cat/', data: undefined },
+      { path: 'cat/a.png', data: 'a'.repeat(300), compress: true },
+      { path: 'cat/b.png', data: 'b'.repeat(300) },
+    ]);
+
+  it('when the ZIP is written normally, stored or deflated, sizes ahead or in data descriptors, then it passes', async () => {
+    await check(await twoEntries());
+    // Streamed entries: sizes unknown up front, so each is followed by a data descriptor.
+    const zip = new yazl.ZipFile();
+    zip.addReadStream(Readable.from([Buffer.alloc(5000, 7)]), 'dog/streamed.png');
+    zip.addReadStream(Readable.from([Buffer.alloc(10, 1)]), 'dog/small.png', { compress: false });
+    zip.end();
+    const chunks: Buffer[] = [];
+    for await (const chunk of zip.outputStream as AsyncIterable<Buffer>) chunks.push(chunk);
+    await check(Buffer.concat(chunks));
+  });
+
+  it('when a local header names another file than the directory, then it is refused naming both', async () => {
+    await expect(check(renamedInLocalHeader(await twoEntries(), 1, 'dog/a.png'))).rejects.toMatchObject({
+      reason: 'inconsistent_zip',
+      entry: 'cat/a.png',
+      message: expect.stringContaining('its local header names "dog/a.png"') as string,
+    });
+  });
+
+  it('when an entry is left out of the directory, then the bytes it occupies are refused', async () => {
+    await expect(check(withoutCentralRecord(await twoEntries(), 1))).rejects.toMatchObject({
+      reason: 'inconsistent_zip',
+      entry: 'cat/b.png',
+      message: expect.stringMatching(/\d+ bytes before it are not a listed entry/) as string,
+    });
+  });
+
+  it('when the last entry is the one left out, then the gap before the directory is refused', async () => {
+    await expect(check(withoutCentralRecord(await twoEntries(), 2))).rejects.toMatchObject({
+      reason: 'inconsistent_zip',
+      message: expect.stringMatching(/bytes before the central directory are not a listed entry/) as string,
+    });
+  });
+
+  it('when the directory makes two entries overlap, then it is refused', async () => {
+    await expect(check(withLongerCentralSize(await twoEntries(), 1, 100))).rejects.toMatchObject({
+      reason: 'inconsistent_zip',
+      entry: 'cat/b.png',
+      message: expect.stringContaining('it overlaps "cat/a.png"') as string,
+    });
   });
 });

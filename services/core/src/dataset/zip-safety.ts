@@ -1,5 +1,6 @@
 // Checks that keep a hostile ZIP harmless: entry names, counts and unpacked sizes. Shared by the
 // gateway (quick check of an upload's central directory) and the readers (enforced while streaming).
+import { open } from 'node:fs/promises';
 import unzipper from 'unzipper';
 
 export interface ZipLimits {
@@ -31,6 +32,7 @@ export type UnsafeZipReason =
   | 'too_many_entries'
   | 'too_many_bytes'
   | 'entry_too_large'
+  | 'inconsistent_zip'
   | 'not_a_zip';
 
 /** The archive as a whole is refused: the uploader's mistake or an attack (HTTP 400 / 413). */
@@ -105,6 +107,8 @@ const MESSAGES: Record<UnsafeZipReason, string> = {
   too_many_entries: 'the ZIP has too many entries',
   too_many_bytes: 'the ZIP unpacks to too many bytes',
   entry_too_large: 'an entry unpacks to too many bytes',
+  inconsistent_zip:
+    "the ZIP's entries do not match its central directory (a crafted or damaged archive); re-create it with a standard ZIP tool",
   not_a_zip: 'the file is not a readable ZIP archive',
 };
 
@@ -207,4 +211,85 @@ export async function inspectZipFile(
     throw new UnsafeZipError('not_a_zip', MESSAGES.not_a_zip, undefined, { cause: error });
   }
   return inspectZipEntries(directory.files, limits);
+}
+
+/** What checkLocalHeaders needs of a central-directory entry (unzipper's CentralDirectory files). */
+export interface CentralEntryRef {
+  path: string;
+  pathBuffer: Uint8Array;
+  offsetToLocalFileHeader: number;
+  compressedSize: number;
+}
+
+const LOCAL_HEADER_SIGNATURE = 0x04034b50;
+const LOCAL_HEADER_BYTES = 30;
+/** The largest data descriptor (ZIP64, with its optional signature); no local header fits in it. */
+const MAX_DATA_DESCRIPTOR_BYTES = 24;
+const HEADER_WINDOW_BYTES = 1024 * 1024;
+
+/**
+ * Checks that the archive a streaming reader sees (local headers, in file order) is the one the
+ * central directory describes: each entry's local header carries the same name, and the entries
+ * tile the file up to the central directory, leaving no room for an entry the directory does not
+ * list and no overlap (the overlapping-entries bomb). One small read per entry.
+ */
+export async function checkLocalHeaders(
+  path: string,
+  entries: readonly CentralEntryRef[],
+  centralDirectoryOffset: number,
+): Promise<void> {
+  const ordered = [...entries].sort((a, b) => a.offsetToLocalFileHeader - b.offsetToLocalFileHeader);
+  const file = await open(path, 'r');
+  // Headers are read through a window of the file: for small entries, hundreds per read.
+  const window = { start: 0, bytes: Buffer.alloc(0) };
+  const readAt = async (offset: number, length: number): Promise<Buffer> => {
+    if (offset < window.start || offset + length > window.start + window.bytes.length) {
+      const bytes = Buffer.alloc(Math.max(length, HEADER_WINDOW_BYTES));
+      const { bytesRead } = await file.read(bytes, 0, bytes.length, offset);
+      Object.assign(window, { start: offset, bytes: bytes.subarray(0, bytesRead) });
+    }
+    const from = offset - window.start;
+    return window.bytes.subarray(from, Math.min(from + length, window.bytes.length));
+  };
+  try {
+    let end = 0;
+    let previous: string | undefined;
+    // `entry` undefined: the central directory, which follows the last entry.
+    const expectNext = (offset: number, entry?: string) => {
+      const gap = offset - end;
+      const what = entry === undefined ? 'the central directory' : 'it';
+      if (gap < 0) {
+        throw unsafeZip('inconsistent_zip', entry, `${what} overlaps ${JSON.stringify(previous)}`);
+      }
+      if (gap > MAX_DATA_DESCRIPTOR_BYTES) {
+        throw unsafeZip('inconsistent_zip', entry, `${gap} bytes before ${what} are not a listed entry`);
+      }
+    };
+    for (const entry of ordered) {
+      expectNext(entry.offsetToLocalFileHeader, entry.path);
+      const nameLength = entry.pathBuffer.length;
+      const header = await readAt(entry.offsetToLocalFileHeader, LOCAL_HEADER_BYTES + nameLength);
+      const complete = header.length === LOCAL_HEADER_BYTES + nameLength;
+      const name = header.subarray(LOCAL_HEADER_BYTES);
+      if (
+        !complete ||
+        header.readUInt32LE(0) !== LOCAL_HEADER_SIGNATURE ||
+        header.readUInt16LE(26) !== nameLength ||
+        !name.equals(entry.pathBuffer)
+      ) {
+        const local = complete ? name.toString('utf8') : '(no header)';
+        throw unsafeZip('inconsistent_zip', entry.path, `its local header names ${JSON.stringify(local)}`);
+      }
+      end =
+        entry.offsetToLocalFileHeader +
+        LOCAL_HEADER_BYTES +
+        nameLength +
+        header.readUInt16LE(28) +
+        entry.compressedSize;
+      previous = entry.path;
+    }
+    expectNext(centralDirectoryOffset);
+  } finally {
+    await file.close();
+  }
 }

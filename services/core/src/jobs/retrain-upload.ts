@@ -4,6 +4,7 @@ import { stat } from 'node:fs/promises';
 import unzipper from 'unzipper';
 import { classifyClassFolderPath } from '../dataset/class-folder-paths.js';
 import {
+  checkLocalHeaders,
   inspectZipEntries,
   UnsafeZipError,
   type UnsafeZipReason,
@@ -82,6 +83,7 @@ export async function inspectRetrainUpload(
   let declared: { entries: number; totalBytes: number };
   try {
     declared = inspectZipEntries(directory.files, limits);
+    await checkLocalHeaders(path, directory.files, directory.offsetToStartOfCentralDirectory);
   } catch (error) {
     if (error instanceof UnsafeZipError) throw fromUnsafeZip(error);
     throw error;
