@@ -332,6 +332,18 @@ describe('dashboard', () => {
       production: { version: string };
     };
     expect(alias.production.version).toBe('v1');
+    // Each accuracy names the set it was measured on, since versions can be evaluated on different sets.
+    for (const version of ['v1', 'v2']) {
+      const card = (await (await fetch(`${stack.gatewayUrl}/models/${version}`)).json()) as {
+        metrics: { dataset: string; n: number };
+      };
+      const text = await page.locator(`tr[data-version="${version}"]`).getByTestId('eval-set').textContent();
+      const [dataset, count] = (text ?? '').split(' · ');
+      expect({ dataset, n: count?.replace(/\D/g, '') }).toEqual({
+        dataset: card.metrics.dataset,
+        n: String(card.metrics.n),
+      });
+    }
     await page.getByRole('button', { name: 'v1', exact: true }).click();
     await page.getByRole('table', { name: 'confusion matrix of v1' }).waitFor();
     await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
