@@ -44,6 +44,11 @@ export const configSchema = z.object({
     .max(100 * 1024 * 1024)
     .default(10 * 1024 * 1024),
   PREDICT_MAX_FILES: z.coerce.number().int().min(1).max(256).default(32),
+  PREDICT_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(32 * 1024 * 1024),
   INFERENCE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(1024).default(32),
   BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),

@@ -41,10 +41,15 @@ export function notFoundHandler(req: Request): never {
 
 export function errorHandler(error: unknown, _req: Request, res: Response, _next: NextFunction): void {
   const { requestId, log } = requestContextOf(res);
+  if (res.headersSent) {
+    // The answer is out already (a body cut off at its limit, whose parser then fails): end it.
+    log.debug({ err: error }, 'error after the answer was sent');
+    res.end();
+    return;
+  }
   const known = clientError(error);
   if (known) {
-    log.debug({ code: known.code, status: known.status }, known.message);
-    sendError(res, known.status, { error: { code: known.code, message: known.message } });
+    sendAppError(res, known);
     return;
   }
   const status = error instanceof AppError ? error.status : 500;
@@ -58,11 +63,12 @@ export function errorHandler(error: unknown, _req: Request, res: Response, _next
   });
 }
 
+/** Answers with a client error at once, outside the middleware chain (for example mid-upload). */
+export function sendAppError(res: Response, error: AppError): void {
+  requestContextOf(res).log.debug({ code: error.code, status: error.status }, error.message);
+  sendError(res, error.status, { error: { code: error.code, message: error.message } });
+}
+
 function sendError(res: Response, status: number, body: ErrorBody): void {
-  // A handler that already started streaming cannot send a JSON error any more: end it instead.
-  if (res.headersSent) {
-    res.end();
-    return;
-  }
   res.status(status).json(body);
 }

@@ -23,6 +23,7 @@ const ADMIN_TOKEN = 'hostile-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
 const REQUEST_TIMEOUT_MS = 6000;
 const MAX_UNPACKED = 1024 * 1024;
+const MAX_PREDICT_BODY = 600 * 1024;
 const uploadsDir = mkdtempSync(join(tmpdir(), 'visionops-hostile-'));
 const previousTmpdir = process.env.TMPDIR;
 let gw: TestGateway;
@@ -40,6 +41,7 @@ beforeAll(async () => {
       RETRAIN_MAX_ZIP_ENTRIES: '100',
       RETRAIN_MAX_UNPACKED_BYTES: String(MAX_UNPACKED),
       MAX_IMAGE_BYTES: String(256 * 1024),
+      PREDICT_MAX_BODY_BYTES: String(MAX_PREDICT_BODY),
       REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS),
     },
   });
@@ -400,6 +402,86 @@ describe('stuffed and broken multipart', () => {
       'invalid_multipart',
       /could not be read/,
     );
+  });
+});
+
+/**
+ * Sends `head` on a raw connection, then writes `chunk` again and again (as HTTP chunks when
+ * `chunked`) until the server answers or closes; resolves with the answer and the bytes sent.
+ */
+function floodingClient(
+  head: string,
+  chunk: Buffer,
+  chunked: boolean,
+): Promise<{ reply: string; sent: number }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+    let reply = '';
+    let sent = 0;
+    const frame = chunked
+      ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
+      : chunk;
+    const pump = () => {
+      while (reply === '' && socket.writable && sent < 64 * MAX_PREDICT_BODY) {
+        sent += chunk.length;
+        if (!socket.write(frame)) return;
+      }
+    };
+    socket.on('connect', () => {
+      socket.write(head);
+      pump();
+    });
+    socket.on('drain', pump);
+    socket.on('data', (data: Buffer) => (reply += data.toString('latin1')));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve({ reply, sent }));
+    setTimeout(() => {
+      socket.destroy();
+      reject(new Error('the server kept the flooding connection open'));
+    }, 15_000).unref();
+  });
+}
+
+describe('oversized /predict bodies', () => {
+  const head = (length: string) =>
+    'POST /predict HTTP/1.1\r\nHost: gw\r\nContent-Type: multipart/form-data; boundary=XYZ\r\n' +
+    `${length}\r\n\r\n`;
+
+  test('when the declared length is over PREDICT_MAX_BODY_BYTES, then 413 request_too_large before the body is read', async () => {
+    const { reply } = await floodingClient(
+      head(`Content-Length: ${100 * MAX_PREDICT_BODY}`),
+      Buffer.alloc(64 * 1024),
+      false,
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply).toMatch(/connection: close/i);
+    expect(reply).toContain('"code":"request_too_large"');
+    expect(reply).toContain(
+      `at most 0.6 MiB (${MAX_PREDICT_BODY} bytes) in all; send fewer or smaller images`,
+    );
+  });
+
+  test('when a chunked body goes on past PREDICT_MAX_BODY_BYTES, then 413 request_too_large and the connection is closed', async () => {
+    // Images of 200 KiB each, every one under MAX_IMAGE_BYTES: only the total is too much.
+    const part = Buffer.concat([
+      Buffer.from('--XYZ\r\nContent-Disposition: form-data; name="files"; filename="a.png"\r\n\r\n'),
+      Buffer.alloc(200 * 1024, 1),
+      Buffer.from('\r\n'),
+    ]);
+    const { reply, sent } = await floodingClient(head('Transfer-Encoding: chunked'), part, true);
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    expect(reply).toContain('"code":"request_too_large"');
+    // Cut off near the limit, not after the client had sent what it liked.
+    expect(sent).toBeLessThan(16 * MAX_PREDICT_BODY);
+  });
+
+  test('when several images together stay under the limit, then they are classified', async () => {
+    const form = new FormData();
+    for (let i = 0; i < 3; i++)
+      form.append('files', new Blob([new Uint8Array(await syntheticImage(i, i))]), `${i}.png`);
+    const response = await fetch(`${gw.url}/predict`, { method: 'POST', body: form });
+    expect(response.status).toBe(200);
+    expect(((await response.json()) as { results: unknown[] }).results).toHaveLength(3);
   });
 });
 

@@ -475,7 +475,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description an image is larger than MAX_IMAGE_BYTES */
+      /** @description an image is larger than MAX_IMAGE_BYTES, or the whole body than PREDICT_MAX_BODY_BYTES */
       413: {
         headers: {
           [name: string]: unknown;

@@ -5,6 +5,9 @@ import { batchPredictionSchema, predictFormSchema, predictionSchema } from '../a
 import type { RouteDoc } from '../api/route-docs.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { bodyLimit } from '../security/body-limit.js';
+import { AppError } from '../app-error.js';
+import { mebibytes } from '../multipart-errors.js';
 import { classifyImages } from './classify-images.js';
 import { predictUpload, uploadedImages } from './predict-upload.js';
 
@@ -23,7 +26,9 @@ export const predictRouteDocs: RouteDoc[] = [
         schema: predictionSchema.or(batchPredictionSchema),
       },
       400: { description: 'no file, a wrong field name, both fields, or too many files' },
-      413: { description: 'an image is larger than MAX_IMAGE_BYTES' },
+      413: {
+        description: 'an image is larger than MAX_IMAGE_BYTES, or the whole body than PREDICT_MAX_BODY_BYTES',
+      },
       415: { description: 'not an image, an unsupported format, a damaged image, or too many pixels' },
       429: {
         description: 'over RATE_LIMIT_PREDICT_PER_MINUTE for this client; Retry-After says when to retry',
@@ -34,13 +39,23 @@ export const predictRouteDocs: RouteDoc[] = [
 ];
 
 export function predictRoutes(
-  config: Pick<Config, 'MAX_IMAGE_BYTES' | 'PREDICT_MAX_FILES'>,
+  config: Pick<Config, 'MAX_IMAGE_BYTES' | 'PREDICT_MAX_FILES' | 'PREDICT_MAX_BODY_BYTES'>,
   pool: InferencePool,
   metrics: GatewayMetrics,
 ): Router {
   const router = Router();
   router.post(
     '/predict',
+    bodyLimit(
+      config.PREDICT_MAX_BODY_BYTES,
+      () =>
+        new AppError(
+          'request_too_large',
+          `a /predict request may carry at most ${mebibytes(config.PREDICT_MAX_BODY_BYTES)} ` +
+            `(${config.PREDICT_MAX_BODY_BYTES} bytes) in all; send fewer or smaller images per request`,
+          413,
+        ),
+    ),
     predictUpload({ maxImageBytes: config.MAX_IMAGE_BYTES, maxFiles: config.PREDICT_MAX_FILES }),
     async (req, res) => {
       const { single, images } = uploadedImages(req);

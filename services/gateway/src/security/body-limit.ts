@@ -1,0 +1,36 @@
+// A cap on a whole request body, for a route whose parts each have a limit but whose sum would
+// still be large: POST /predict takes PREDICT_MAX_FILES images of up to MAX_IMAGE_BYTES each, held in
+// memory, so the body as a whole is held to PREDICT_MAX_BODY_BYTES.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { AppError } from '../app-error.js';
+import { sendAppError } from '../error-handler.js';
+
+export function bodyLimit(maxBytes: number, tooLarge: () => AppError): RequestHandler {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const declared = req.headers['content-length'];
+    if (declared !== undefined) {
+      // Node stops a body at its declared length, so checking the declaration is enough. Nothing is
+      // read: the connection closes after the answer rather than taking the body in.
+      if (Number(declared) > maxBytes) {
+        res.setHeader('connection', 'close');
+        next(tooLarge());
+        return;
+      }
+      next();
+      return;
+    }
+    // A chunked body declares no length: count it as it arrives, answer 413 at the limit and close
+    // the connection, which also ends the parser reading it.
+    let received = 0;
+    const count = (chunk: Buffer) => {
+      received += chunk.length;
+      if (received <= maxBytes) return;
+      req.off('data', count);
+      res.setHeader('connection', 'close');
+      res.once('finish', () => req.socket.destroy());
+      sendAppError(res, tooLarge());
+    };
+    req.on('data', count);
+    next();
+  };
+}
