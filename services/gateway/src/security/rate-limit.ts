@@ -1,12 +1,13 @@
-// Per-client rate limits shared by every gateway replica: one counter per client address in Redis
-// (one command per request, awaited only near the limit), 429 with Retry-After and RateLimit-*
-// headers once it is used up.
+// Per-client rate limits shared by every gateway replica: one counter per client (an IPv4 address or
+// an IPv6 /64) in Redis (one command per request, awaited only near the limit), 429 with Retry-After
+// and RateLimit-* headers once it is used up.
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { RedisKeys, type Logger } from '@visionops/core';
 import { AppError } from '../app-error.js';
 import { withTimeout } from '../with-timeout.js';
+import { rateLimitKey } from './client-key.js';
 
 export interface RateLimitOptions {
   /** Names the counters (`predict`, `retrain`) and the log lines. */
@@ -117,7 +118,7 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
 
   return (req: Request, res: Response, next: NextFunction): void => {
     // req.ip follows TRUST_PROXY: the proxy's client, not the proxy, when one is trusted.
-    const key = req.ip ?? req.socket.remoteAddress ?? 'unknown';
+    const key = rateLimitKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
     const cached = known.get(key);
     const now = Date.now();
     if (cached && cached.resetAt > now && cached.remaining > slack) {
