@@ -198,6 +198,11 @@ describe('accepted uploads and /jobs', () => {
     expect(cancelled.status).toBe(200);
     expect(await cancelled.json()).toMatchObject({ id: jobId, state: 'cancelled' });
     expect(await (await fetch(`${gw.url}/jobs/${jobId}`)).json()).toMatchObject({ state: 'cancelled' });
+    const listedAs = async () =>
+      ((await (await fetch(`${gw.url}/jobs`)).json()) as { jobs: { id: string; state: string }[] }).jobs
+        .filter((entry) => entry.id === jobId)
+        .map((entry) => entry.state);
+    expect(await listedAs()).toEqual(['cancelled']);
     expect((await fetch(`${gw.url}/jobs/${jobId}`, { method: 'DELETE', headers: admin })).status).toBe(200);
     // The same upload again is a new job, not a cancelled one.
     const again = (await (await retrain(zipForm(zip))).json()) as { jobId: string };
@@ -206,6 +211,7 @@ describe('accepted uploads and /jobs', () => {
       state: 'queued',
       cancelRequested: false,
     });
+    expect(await listedAs()).toEqual(['queued']);
   });
 
   test('when an unknown job is asked for or cancelled, then 404', async () => {

@@ -12,6 +12,8 @@ export function retrainJobId(uploadSha256: string, epochs: number): string {
 export const RetrainRedisKeys = {
   cancelChannel: (prefix: string) => `${prefix}:${QUEUE_RETRAIN}:cancel`,
   cancelKey: (prefix: string, jobId: string) => `${prefix}:${QUEUE_RETRAIN}:cancel:${jobId}`,
+  /** Ids of queued jobs removed by a cancel (scored by when), so GET /jobs still lists them. */
+  removedIndex: (prefix: string) => `${prefix}:${QUEUE_RETRAIN}:cancelled-removed`,
 } as const;
 
 /** How long a cancel request is remembered: longer than any job can wait and run. */

@@ -88,7 +88,11 @@ export class RetrainJobs {
       requestId,
     } satisfies RetrainJobData);
     // An old cancel of this id must not cancel the new job.
-    await this.redis.del(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId));
+    await this.redis
+      .multi()
+      .del(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId))
+      .zrem(RetrainRedisKeys.removedIndex(this.config.QUEUE_PREFIX), jobId)
+      .exec();
     const job = await this.queue.add(JobName.Retrain, data, {
       jobId,
       attempts: ATTEMPTS,
@@ -118,8 +122,14 @@ export class RetrainJobs {
       .filter((job): job is RetrainQueueJob => job !== undefined)
       .sort((a, b) => b.timestamp - a.timestamp)
       .slice(0, limit);
-    const views = await Promise.all(newest.map((job) => this.view(job)));
-    return views.filter((view): view is JobView => view !== undefined);
+    const views = (await Promise.all(newest.map((job) => this.view(job)))).filter(
+      (view): view is JobView => view !== undefined,
+    );
+    const listed = new Set(views.map((view) => view.id));
+    const removed = (await this.removedViews(limit)).filter((view) => !listed.has(view.id));
+    return [...views, ...removed]
+      .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
+      .slice(0, limit);
   }
 
   async cancel(jobId: string): Promise<CancelOutcome> {
@@ -142,7 +152,16 @@ export class RetrainJobs {
           cancelRequested: false,
           finishedAt: new Date().toISOString(),
         };
-        await this.redis.set(cancelKey, JSON.stringify(removed), 'EX', CANCEL_KEY_TTL_SECONDS);
+        const index = RetrainRedisKeys.removedIndex(this.config.QUEUE_PREFIX);
+        const now = Date.now();
+        await this.redis
+          .multi()
+          .set(cancelKey, JSON.stringify(removed), 'EX', CANCEL_KEY_TTL_SECONDS)
+          .zadd(index, now, jobId)
+          // The index forgets what the snapshots forget, and keeps no more than BullMQ keeps.
+          .zremrangebyscore(index, '-inf', now - CANCEL_KEY_TTL_SECONDS * 1000)
+          .zremrangebyrank(index, 0, -KEEP_FINISHED - 1)
+          .exec();
         return { outcome: 'removed', job: removed };
       } catch {
         // remove() throws when a trainer locked the job in the meantime: cancel it as a running one
@@ -196,8 +215,22 @@ export class RetrainJobs {
   /** A queued job removed by a cancel survives as the snapshot stored in its cancel key. */
   private async removedView(jobId: string): Promise<JobView | undefined> {
     const stored = await this.redis.get(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId));
-    if (!stored) return undefined;
-    const parsed = JSON.parse(stored) as Partial<JobView>;
-    return parsed.state === 'cancelled' ? (parsed as JobView) : undefined;
+    return removedSnapshot(stored);
   }
+
+  /** The most recently cancelled queued jobs whose snapshots are still kept. */
+  private async removedViews(limit: number): Promise<JobView[]> {
+    const prefix = this.config.QUEUE_PREFIX;
+    const ids = await this.redis.zrevrange(RetrainRedisKeys.removedIndex(prefix), 0, limit - 1);
+    if (ids.length === 0) return [];
+    const stored = await this.redis.mget(ids.map((id) => RetrainRedisKeys.cancelKey(prefix, id)));
+    return stored.map(removedSnapshot).filter((view): view is JobView => view !== undefined);
+  }
+}
+
+/** A cancel key holds a removed job's snapshot, or only a request (a running job); null: nothing. */
+function removedSnapshot(stored: string | null): JobView | undefined {
+  if (!stored) return undefined;
+  const parsed = JSON.parse(stored) as Partial<JobView>;
+  return parsed.state === 'cancelled' ? (parsed as JobView) : undefined;
 }
