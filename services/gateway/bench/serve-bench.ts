@@ -1,6 +1,6 @@
-// `npm run bench:serve`: the in-process engine's batched throughput (the ceiling) and single-image
-// latency, then the gateway's throughput and latency over HTTP at concurrency 1, 8 and 32, in one
-// run, with /health probed during the concurrency-32 phase. The HTTP clients run in child processes
+// `npm run bench:serve`: the gateway's throughput and latency over HTTP at concurrency 1, 8 and 32,
+// with /health probed during the concurrency-32 phase, each level bracketed by slices of the
+// in-process engine's batched throughput (the ceiling) and single-image latency, all in one run. The HTTP clients run in child processes
 // (bench/load-client.ts), as real clients would, so they do not steal the gateway's event loop.
 // Real CIFAR-10 JPEGs from test.zip when present, synthetic images otherwise; 127.0.0.1 only.
 // Prints a table, then one JSON line with the ratios.
@@ -36,8 +36,8 @@ import type { FromLoadClient, LoadImage, ToLoadClient } from './load-client.js';
 
 const IMAGES = 256;
 const ENGINE_BATCH = 32;
-const ENGINE_BATCHES = 24;
-const SINGLE_RUNS = 60;
+const ENGINE_BATCHES = 12;
+const SINGLE_RUNS = 40;
 const LEVELS = [
   { concurrency: 1, requests: 150 },
   { concurrency: 8, requests: 400 },
@@ -79,29 +79,40 @@ async function benchModel(): Promise<{ files: ModelFiles; card: ModelCard; sourc
   return { files, card, source: `untrained resnet9 width ${DEFAULT_ARCHITECTURE.width}` };
 }
 
-/** Engine ceiling: batches of pre-decoded images straight into the model, in this thread. */
-async function benchEngine(files: ModelFiles, card: ModelCard, images: NamedImage[]) {
+/**
+ * The in-process engine in this thread: the model with pre-decoded images. Measured in slices
+ * before and after each gateway level, because this machine's speed drifts within minutes: each
+ * gateway figure is compared with the engine measured around it.
+ */
+async function startEngine(files: ModelFiles, card: ModelCard, images: NamedImage[]) {
   const model = await modelFromFiles(files);
   const decoded = await Promise.all(images.map((image) => decodeImage(image.data)));
   const batch = new Float32Array(ENGINE_BATCH * PIXELS_PER_IMAGE);
   for (let i = 0; i < ENGINE_BATCH; i++)
     normalise(decoded[i % decoded.length]!, card.normalisation, batch, i * PIXELS_PER_IMAGE);
   predictProbabilities(model, batch, ENGINE_BATCH); // warm-up
-  const started = performance.now();
-  for (let b = 0; b < ENGINE_BATCHES; b++) predictProbabilities(model, batch, ENGINE_BATCH);
-  const ceiling = (ENGINE_BATCHES * ENGINE_BATCH) / ((performance.now() - started) / 1000);
-
-  // Single image, the whole in-process path: decode, normalise, predict.
-  const singles: number[] = [];
-  for (let i = 0; i < SINGLE_RUNS; i++) {
-    const image = images[i % images.length]!;
-    const t0 = performance.now();
-    const input = normalise(await decodeImage(image.data), card.normalisation);
-    predictProbabilities(model, input, 1);
-    singles.push(performance.now() - t0);
-  }
-  model.dispose();
-  return { ceiling, singleMs: median(singles) };
+  let single = 0;
+  return {
+    /** Batched throughput, images/s: the ceiling. */
+    ceiling(): number {
+      const started = performance.now();
+      for (let b = 0; b < ENGINE_BATCHES; b++) predictProbabilities(model, batch, ENGINE_BATCH);
+      return (ENGINE_BATCHES * ENGINE_BATCH) / ((performance.now() - started) / 1000);
+    },
+    /** Single images, the whole in-process path (decode, normalise, predict): ms each. */
+    async singles(): Promise<number[]> {
+      const times: number[] = [];
+      for (let i = 0; i < SINGLE_RUNS; i++) {
+        const image = images[single++ % images.length]!;
+        const t0 = performance.now();
+        const input = normalise(await decodeImage(image.data), card.normalisation);
+        predictProbabilities(model, input, 1);
+        times.push(performance.now() - t0);
+      }
+      return times;
+    },
+    dispose: () => model.dispose(),
+  };
 }
 
 /** A load client in its own process (bench/load-client.ts), answering one message at a time. */
@@ -222,7 +233,10 @@ console.log(
   `model: ${source}; backend: ${choice.name}; images: ${images.length} ${real ? 'CIFAR-10 JPEGs' : 'synthetic PNGs'}`,
 );
 
-const engine = await benchEngine(files, card, images);
+const engine = await startEngine(files, card, images);
+// Engine slices taken before and after each gateway level (index i before level i, i + 1 after).
+const ceilings: number[] = [];
+const singles: number[][] = [];
 
 const storage = await startTestStorage({
   ML_BACKEND: backend,
@@ -247,6 +261,8 @@ try {
   }
   const payload = loadImages(images);
   await benchGateway(client, url, payload, 4, 40); // warm-up
+  ceilings.push(engine.ceiling());
+  singles.push(await engine.singles());
   for (const level of LEVELS) {
     // At the highest concurrency, a second client asks for /health all along: liveness must stay
     // quick while /predict is saturated.
@@ -272,8 +288,11 @@ try {
       if (reply.type !== 'probed') throw new Error(`unexpected reply ${reply.type}`);
       health = { requests: reply.latencies.length, failed: reply.failed, ...summary(reply.latencies) };
     }
+    ceilings.push(engine.ceiling());
+    singles.push(await engine.singles());
   }
 } finally {
+  engine.dispose();
   client.close();
   prober.close();
   await stopWebServer(1000);
@@ -286,11 +305,22 @@ console.log(
   '| measure | concurrency | requests | failed | images/s | p50 ms | p95 ms | p99 ms | mean batch |',
 );
 console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- |');
+const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
+const levelIndex = (concurrency: number) => LEVELS.findIndex((level) => level.concurrency === concurrency);
+/** The engine around gateway level `concurrency`: the slices just before and just after it. */
+const around = (concurrency: number) => {
+  const i = levelIndex(concurrency);
+  return {
+    ceiling: mean([ceilings[i]!, ceilings[i + 1]!]),
+    singleMs: median([...singles[i]!, ...singles[i + 1]!]),
+  };
+};
+const allSingles = median(singles.flat());
 console.log(
-  `| engine, in-process, batch ${ENGINE_BATCH} (ceiling) | - | ${ENGINE_BATCHES * ENGINE_BATCH} | 0 | ${round(engine.ceiling)} | - | - | - | ${ENGINE_BATCH} |`,
+  `| engine, in-process, batch ${ENGINE_BATCH} (ceiling; ${ceilings.length} slices: ${ceilings.map((c) => round(c, 0)).join(', ')}) | - | ${ceilings.length * ENGINE_BATCHES * ENGINE_BATCH} | 0 | ${round(mean(ceilings))} | - | - | - | ${ENGINE_BATCH} |`,
 );
 console.log(
-  `| engine, in-process, one image (decode + predict) | 1 | ${SINGLE_RUNS} | 0 | ${round(1000 / engine.singleMs)} | ${round(engine.singleMs, 2)} | - | - | 1 |`,
+  `| engine, in-process, one image (decode + predict) | 1 | ${singles.flat().length} | 0 | ${round(1000 / allSingles)} | ${round(allSingles, 2)} | - | - | 1 |`,
 );
 for (const r of results) {
   console.log(
@@ -322,9 +352,10 @@ console.log(
     backend: choice.name,
     model: source,
     realImages: real,
-    engineCeilingImagesPerSecond: round(engine.ceiling),
-    engineMsPerImage: round(1000 / engine.ceiling, 2),
-    inProcessSingleImageMs: round(engine.singleMs, 2),
+    engineCeilingImagesPerSecond: round(mean(ceilings)),
+    engineCeilingSlices: ceilings.map((c) => round(c)),
+    engineMsPerImage: round(1000 / mean(ceilings), 2),
+    inProcessSingleImageMs: round(allSingles, 2),
     gateway: Object.fromEntries(
       results.map((r) => [
         `c${r.concurrency}`,
@@ -342,8 +373,9 @@ console.log(
         },
       ]),
     ),
-    gatewayThroughputC32OverEngineCeiling: round(c32.throughput / engine.ceiling, 3),
-    p50C1MinusInProcessSingleMs: round(c1.p50 - engine.singleMs, 2),
+    // Each against the engine measured just before and just after that level.
+    gatewayThroughputC32OverEngineCeiling: round(c32.throughput / around(32).ceiling, 3),
+    p50C1MinusInProcessSingleMs: round(c1.p50 - around(1).singleMs, 2),
     healthP99MsUnderC32: health ? round(health.p99, 2) : null,
     client: 'child process',
   }),
