@@ -53,9 +53,14 @@ export function gateVerdict(
 ): RetrainTrainingRecord['gate'] {
   const promoted = accuracy >= production.accuracy - tolerance;
   const against = `production ${production.version} (${pct(production.accuracy)})`;
-  const reason = promoted
-    ? `promoted: accuracy ${pct(accuracy)} is within ${pct(tolerance)} of ${against} or better`
-    : `not promoted: accuracy ${pct(accuracy)} is more than ${pct(tolerance)} below ${against}`;
+  // The tolerance is in accuracy points (0.01: one point), not a share of production's accuracy.
+  const points = (value: number) => `${(value * 100).toFixed(2)} points`;
+  const reason = !promoted
+    ? `not promoted: accuracy ${pct(accuracy)} is more than ${points(tolerance)} below ${against}`
+    : accuracy >= production.accuracy
+      ? `promoted: accuracy ${pct(accuracy)} is at least that of ${against}`
+      : `promoted: accuracy ${pct(accuracy)} is ${points(production.accuracy - accuracy)} below ${against}, ` +
+        `within the tolerance of ${points(tolerance)}`;
   return { promoted, tolerance, reason };
 }
 
