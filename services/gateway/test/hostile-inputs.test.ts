@@ -407,12 +407,14 @@ describe('stuffed and broken multipart', () => {
 
 /**
  * Sends `head` on a raw connection, then writes `chunk` again and again (as HTTP chunks when
- * `chunked`) until the server answers or closes; resolves with the answer and the bytes sent.
+ * `chunked`) until the server answers (or, `untilClosed`, closes); resolves with the answer and the
+ * bytes sent.
  */
 function floodingClient(
   head: string,
   chunk: Buffer,
   chunked: boolean,
+  { untilClosed = false }: { untilClosed?: boolean } = {},
 ): Promise<{ reply: string; sent: number }> {
   return new Promise((resolve, reject) => {
     const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
@@ -422,7 +424,7 @@ function floodingClient(
       ? Buffer.concat([Buffer.from(`${chunk.length.toString(16)}\r\n`), chunk, Buffer.from('\r\n')])
       : chunk;
     const pump = () => {
-      while (reply === '' && socket.writable && sent < 64 * MAX_PREDICT_BODY) {
+      while ((untilClosed || reply === '') && socket.writable && sent < 64 * MAX_PREDICT_BODY) {
         sent += chunk.length;
         if (!socket.write(frame)) return;
       }
@@ -473,6 +475,21 @@ describe('oversized /predict bodies', () => {
     expect(reply).toContain('"code":"request_too_large"');
     // Cut off near the limit, not after the client had sent what it liked.
     expect(sent).toBeLessThan(16 * MAX_PREDICT_BODY);
+  });
+
+  test('when a chunked body that is not multipart is refused at once and keeps coming past the limit, then the connection is cut and the gateway lives on', async () => {
+    const { reply, sent } = await floodingClient(
+      'POST /predict HTTP/1.1\r\nHost: gw\r\nContent-Type: application/octet-stream\r\n' +
+        'Transfer-Encoding: chunked\r\n\r\n',
+      Buffer.alloc(64 * 1024, 1),
+      true,
+      { untilClosed: true },
+    );
+    expect(reply).toMatch(/^HTTP\/1\.1 400 /);
+    expect(reply).toContain('"code":"no_file"');
+    expect(sent).toBeGreaterThan(MAX_PREDICT_BODY);
+    expect(sent).toBeLessThan(16 * MAX_PREDICT_BODY);
+    expect((await fetch(`${gw.url}/health`)).status).toBe(200);
   });
 
   test('when several images together stay under the limit, then they are classified', async () => {

@@ -58,6 +58,8 @@ export function predictRoutes(
     ),
     predictUpload({ maxImageBytes: config.MAX_IMAGE_BYTES, maxFiles: config.PREDICT_MAX_FILES }),
     async (req, res) => {
+      // The body went over its limit as it ended, and the 413 is out: no work for a lost answer.
+      if (res.headersSent) return;
       const { single, images } = uploadedImages(req);
       const { modelVersion, results } = await classifyImages(images, pool, metrics);
       if (single) {

@@ -20,12 +20,17 @@ export function bodyLimit(maxBytes: number, tooLarge: () => AppError): RequestHa
       return;
     }
     // A chunked body declares no length: count it as it arrives, answer 413 at the limit and close
-    // the connection, which also ends the parser reading it.
+    // the connection, which also ends the parser reading it. A request answered already (a refusal
+    // that did not wait for the body) is only cut off.
     let received = 0;
     const count = (chunk: Buffer) => {
       received += chunk.length;
       if (received <= maxBytes) return;
       req.off('data', count);
+      if (res.headersSent) {
+        req.socket.destroy();
+        return;
+      }
       res.setHeader('connection', 'close');
       res.once('finish', () => req.socket.destroy());
       sendAppError(res, tooLarge());
