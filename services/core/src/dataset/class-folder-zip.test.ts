@@ -1,7 +1,11 @@
-// Tests of the streaming class-folder ZIP reader and of the hostile-archive checks it enforces.
+// Tests of the class-folder ZIP reader (streamed, or through the central directory) and of the
+// hostile-archive checks it enforces.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import unzipper from 'unzipper';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { LABELS, NUM_CLASSES } from '../labels.js';
 import { decodeImage } from '../preprocess.js';
 import {
@@ -11,6 +15,7 @@ import {
   syntheticImage,
   syntheticPixels,
 } from '../../test/fixtures.js';
+import { withoutCentralRecord } from '../../test/zip-bytes.js';
 import { readClassFolderZip } from './class-folder-zip.js';
 import { imageAt, type DecodedDataset } from './decoded-dataset.js';
 import {
@@ -190,5 +195,70 @@ describe('hostile ZIPs', () => {
         limits,
       ),
     ).toThrow(UnsafeZipError);
+  });
+});
+
+describe("read: 'directory'", () => {
+  const dir = mkdtempSync(join(tmpdir(), 'visionops-zip-directory-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  let n = 0;
+  const onDisk = (zip: Buffer) => {
+    const path = join(dir, `${n++}.zip`);
+    writeFileSync(path, zip);
+    return path;
+  };
+  const viaDirectory = (zip: Buffer, limits?: ZipLimits) =>
+    readClassFolderZip(onDisk(zip), { read: 'directory', ...(limits && { limits }) });
+
+  it('when the ZIP is an ordinary one with clutter and broken files, then it reads what the stream reads', async () => {
+    const { zip } = await buildClassFolderZip({
+      perClass: 2,
+      classes: [0, 3, 7],
+      extra: [
+        { path: 'README.txt', data: 'my photos' },
+        { path: 'dinosaur/t-rex.png', data: await syntheticImage(0, 0) },
+        { path: 'cat/notes.txt', data: 'not an image' },
+        { path: 'horse/big.png', data: await syntheticImage(7, 5, { size: 64 }), compress: true },
+      ],
+    });
+    const streamed = await readClassFolderZip(fromBuffer(zip));
+    const direct = await viaDirectory(zip);
+    expect(direct.n).toBe(7);
+    expect(direct).toEqual(streamed);
+  });
+
+  it('when the local headers hold an entry the central directory does not list, then only the listed ones are read', async () => {
+    const zip = withoutCentralRecord(
+      await buildZip([
+        { path: 'dog/hidden.png', data: await syntheticImage(5, 1) },
+        { path: 'cat/listed.png', data: await syntheticImage(3, 1) },
+      ]),
+      0,
+    );
+    expect([...(await readClassFolderZip(fromBuffer(zip))).labels]).toEqual([5, 3]);
+    expect([...(await viaDirectory(zip)).labels]).toEqual([3]);
+  });
+
+  it('when the ZIP is hostile, then the same limits and naming rules refuse it', async () => {
+    const png = await syntheticImage(1, 1);
+    const traversal = await buildZip([{ path: 'cat/xx/evil.png', data: png }], {
+      'cat/xx/evil.png': 'cat/../evil.png',
+    });
+    expect(await rejection(viaDirectory(traversal))).toMatchObject({
+      reason: 'path_traversal',
+      entry: 'cat/../evil.png',
+    });
+    const limits: ZipLimits = { maxEntries: 5, maxTotalBytes: 1_000_000, maxEntryBytes: 400_000 };
+    const bomb = await buildZip([{ path: 'cat/bomb.png', data: Buffer.alloc(500_000), compress: true }]);
+    expect((await rejection(viaDirectory(bomb, limits))).reason).toBe('entry_too_large');
+    const inner = await buildZip([{ path: 'cat/a.png', data: png }]);
+    const disguised = await buildZip([{ path: 'cat/more.png', data: inner }]);
+    expect((await rejection(viaDirectory(disguised))).reason).toBe('nested_archive');
+    expect((await rejection(viaDirectory(Buffer.from('this is not a zip file at all')))).reason).toBe(
+      'not_a_zip',
+    );
+    await expect(readClassFolderZip(join(dir, 'missing.zip'), { read: 'directory' })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 });

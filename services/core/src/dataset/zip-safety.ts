@@ -280,6 +280,17 @@ export async function checkLocalHeaders(
         const local = complete ? name.toString('utf8') : '(no header)';
         throw unsafeZip('inconsistent_zip', entry.path, `its local header names ${JSON.stringify(local)}`);
       }
+      // A size in the local header must be the directory's: 0 is allowed only with a data
+      // descriptor (flag bit 3), and 0xffffffff defers to a ZIP64 field.
+      const localSize = header.readUInt32LE(18);
+      const deferred = localSize === 0xffffffff || (localSize === 0 && (header.readUInt16LE(6) & 0x08) !== 0);
+      if (!deferred && localSize !== entry.compressedSize) {
+        throw unsafeZip(
+          'inconsistent_zip',
+          entry.path,
+          `its local header says ${localSize} packed bytes, the directory ${entry.compressedSize}`,
+        );
+      }
       end =
         entry.offsetToLocalFileHeader +
         LOCAL_HEADER_BYTES +

@@ -164,6 +164,8 @@ export async function handleRetrain(
     await checkpoint();
     await progress.phase('decoding');
     const decoded = await readClassFolderZip(zipPath, {
+      // Through the central directory: exactly the entries the gateway's check saw.
+      read: 'directory',
       limits,
       signal,
       onProgress: (count) => progress.decoded(count),
