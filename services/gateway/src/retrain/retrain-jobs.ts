@@ -198,18 +198,26 @@ export class RetrainJobs {
   /**
    * The job as the API shows it. The job's fields and its state are two reads: a job read while it
    * ran can be found finished a moment later, and would then show that attempt's count and no
-   * reason. A finished state is final, so such a job is read again to match it.
+   * reason. A finished state is final, so such a job is read again (state and fields) until they
+   * match; if the id was removed meanwhile (a cancel, or a new upload making way), the view is what
+   * the id holds now.
    */
   async view(job: RetrainQueueJob): Promise<JobView | undefined> {
-    const bullState = await job.getState();
-    if ((bullState === 'completed' || bullState === 'failed') && job.finishedOn === undefined) {
-      job = (await this.queue.getJob(job.id!)) ?? job;
+    let current = job;
+    for (let reads = 1; ; reads++) {
+      const bullState = await current.getState();
+      const finished = bullState === 'completed' || bullState === 'failed';
+      if (!finished || current.finishedOn !== undefined || reads === 3) {
+        const state = apiState(bullState, current.failedReason);
+        if (!state) return undefined;
+        const cancelRequested =
+          (await this.redis.exists(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, current.id!))) === 1;
+        return jobView(current, state, cancelRequested);
+      }
+      const fresh = await this.queue.getJob(current.id!);
+      if (!fresh) return this.removedView(current.id!);
+      current = fresh;
     }
-    const state = apiState(bullState, job.failedReason);
-    if (!state) return undefined;
-    const cancelRequested =
-      (await this.redis.exists(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, job.id!))) === 1;
-    return jobView(job, state, cancelRequested);
   }
 
   /** A queued job removed by a cancel survives as the snapshot stored in its cancel key. */
