@@ -1,4 +1,5 @@
-// The rate limit's client key: IPv4 as it is, IPv6 per /64, IPv4-mapped IPv6 as the IPv4 address.
+// The rate limit's client key: IPv4 as it is, IPv6 per /64, IPv4-mapped IPv6 as the IPv4 address,
+// ports dropped, anything else no key.
 import { describe, expect, it } from 'vitest';
 import { rateLimitKey } from './client-key.js';
 
@@ -14,7 +15,12 @@ describe('rateLimitKey', () => {
     ['::1', '0:0:0:0::/64'],
     ['fe80::1%eth0', 'fe80:0:0:0::/64'],
     ['64:ff9b::192.0.2.7', '64:ff9b:0:0::/64'],
-    ['unknown', 'unknown'],
+    ['192.0.2.7:51234', '192.0.2.7'],
+    ['[2001:db8:1:2::1]:443', '2001:db8:1:2::/64'],
+    ['[::ffff:192.0.2.7]', '192.0.2.7'],
+    ['unknown', undefined],
+    ['', undefined],
+    ['evil.example:80', undefined],
   ])('when the client address is %s, then the key is %s', (address, key) => {
     expect(rateLimitKey(address)).toBe(key);
   });

@@ -1,4 +1,5 @@
-// The client a rate limit counts: an IPv4 address as it is, an IPv6 client by its /64 network.
+// The client a rate limit counts: an IPv4 address as it is, an IPv6 client by its /64 network, and
+// a forwarded address with a port (some proxies add one) without it.
 // One IPv6 host usually holds a whole /64 (SLAAC, privacy addresses), so counting per address
 // would let it take 2^64 fresh limits.
 import { isIPv4, isIPv6 } from 'node:net';
@@ -19,8 +20,19 @@ function ipv6Groups(address: string): number[] {
   return [...first, ...new Array<number>(8 - first.length - last.length).fill(0), ...last];
 }
 
-export function rateLimitKey(address: string): string {
-  if (isIPv4(address) || !isIPv6(address)) return address;
+/** An address as a proxy may forward it, with a port (`192.0.2.1:5678`, `[2001:db8::1]:443`). */
+function withoutPort(address: string): string {
+  const bracketed = /^\[([^\]]+)\](?::\d+)?$/.exec(address);
+  if (bracketed) return bracketed[1]!;
+  const v4 = /^(\d+\.\d+\.\d+\.\d+):\d+$/.exec(address);
+  return v4 ? v4[1]! : address;
+}
+
+/** The counter's key for a client address, or undefined when it is not an IP address at all. */
+export function rateLimitKey(raw: string): string | undefined {
+  const address = withoutPort(raw.trim());
+  if (isIPv4(address)) return address;
+  if (!isIPv6(address)) return undefined;
   const groups = ipv6Groups(address);
   // An IPv4 client seen through a dual-stack socket (::ffff:192.0.2.1) is that IPv4 address.
   if (groups.slice(0, 5).every((group) => group === 0) && groups[5] === 0xffff) {

@@ -118,7 +118,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
 
   return (req: Request, res: Response, next: NextFunction): void => {
     // req.ip follows TRUST_PROXY: the proxy's client, not the proxy, when one is trusted.
-    const key = rateLimitKey(req.ip ?? req.socket.remoteAddress ?? 'unknown');
+    // A forwarded value that is no address at all counts as the connection's own address.
+    const key = rateLimitKey(req.ip ?? '') ?? rateLimitKey(req.socket.remoteAddress ?? '') ?? 'unknown';
     const cached = known.get(key);
     const now = Date.now();
     if (cached && cached.resetAt > now && cached.remaining > slack) {
