@@ -18,6 +18,8 @@ export interface RateLimitOptions {
   redis: Redis;
   queuePrefix: string;
   logger: Logger;
+  /** How long a request waits for Redis's verdict before it is counted in memory instead. */
+  redisAnswerMs?: number;
 }
 
 /** The limit's state for one response, as the RateLimit-* headers state it. */
@@ -44,7 +46,7 @@ function describeWindow(seconds: number): string {
 
 // A Redis that keeps its connection open but stops answering must not hold every request: past
 // this the request is counted in memory, as during an outage. A healthy answer takes well under 1 ms.
-const REDIS_ANSWER_MS = 250;
+const DEFAULT_REDIS_ANSWER_MS = 250;
 
 /**
  * A middleware that counts the request against its client's limit, or passes everything through
@@ -52,7 +54,7 @@ const REDIS_ANSWER_MS = 250;
  * instead (each replica then limits on its own): a Redis outage must never fail a prediction.
  */
 export function rateLimit(options: RateLimitOptions): RequestHandler {
-  const { name, points, windowSeconds, logger } = options;
+  const { name, points, windowSeconds, logger, redisAnswerMs = DEFAULT_REDIS_ANSWER_MS } = options;
   if (points === 0) return (_req, _res, next) => next();
   const shared = new RateLimiterRedis({
     storeClient: options.redis,
@@ -94,8 +96,8 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     try {
       const state = await withTimeout(
         shared.consume(key),
-        REDIS_ANSWER_MS,
-        `Redis did not answer within ${REDIS_ANSWER_MS} ms`,
+        redisAnswerMs,
+        `Redis did not answer within ${redisAnswerMs} ms`,
       );
       recovered();
       return state;
