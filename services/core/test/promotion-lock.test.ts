@@ -2,6 +2,7 @@
 // at the same moment, as two trainers finishing together do, and a promotion by hand meanwhile.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisKeys } from '../src/names.js';
+import { ModelRegistry } from '../src/registry/model-registry.js';
 import {
   buildTestModel,
   startTestStorage,
@@ -69,5 +70,42 @@ describe('promoteIfProductionIs', () => {
     await byHand;
     expect((await registry.getProduction())?.alias.version).toBe(second.version);
     expect(await redis.exists(lockKey)).toBe(0);
+  });
+
+  test('when a promotion stalls on S3 until its lock lapses and another promotion takes over, then the stalled one writes nothing', async () => {
+    const { registry, redis, store } = storage;
+    const first = await registry.publish(model.files, model.card);
+    const second = await registry.publish(model.files, model.card);
+    await registry.promote(first.version, 'test seed');
+    const lockKey = RedisKeys.promotionLock(store.bucket);
+    // A registry whose next S3 stat hangs until released, as a slow S3 would.
+    let release = () => {};
+    let stalled = () => {};
+    const stalledAt = new Promise<void>((resolve) => (stalled = resolve));
+    const slowStore = Object.create(store) as typeof store;
+    slowStore.stat = async (key: string) => {
+      stalled();
+      await new Promise<void>((resolve) => (release = resolve));
+      return store.stat(key);
+    };
+    const slow = new ModelRegistry({ store: slowStore, redis, channel: storage.channel });
+    const stalledPromotion = slow.promote(second.version, 'stalled').then(
+      () => 'written',
+      (error: Error) => error.message,
+    );
+    await stalledAt;
+    // Its lock lapses (deleted here rather than waited for) and a rollback by hand takes it.
+    await redis.del(lockKey);
+    await registry.promote(first.version, 'rollback by hand');
+    const etag = (await registry.getProduction())?.etag;
+    await redis.set(lockKey, 'yet another holder', 'PX', 30_000);
+    release();
+
+    expect(await stalledPromotion).toMatch(/lapsed before production was written; nothing changed/);
+    expect((await registry.getProduction())?.alias.version).toBe(first.version);
+    expect((await registry.getProduction())?.etag).toBe(etag);
+    // The other holder's lock is left alone.
+    expect(await redis.get(lockKey)).toBe('yet another holder');
+    await redis.del(lockKey);
   });
 });

@@ -49,6 +49,11 @@ const RELEASE_LOCK = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0
 `;
+/** Renews a lock only while it is still this holder's: 1, or 0 when it lapsed. */
+const RENEW_LOCK = `
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+return 0
+`;
 
 export class ModelRegistry {
   readonly store: ObjectStore;
@@ -148,7 +153,7 @@ export class ModelRegistry {
    * production and its own promotion (promoteIfProductionIs) and then be silently replaced.
    */
   async promote(version: string, reason: string): Promise<ProductionAlias> {
-    return this.withPromotionLock(() => this.writeProduction(version, reason));
+    return this.withPromotionLock((stillHeld) => this.writeProduction(version, reason, stillHeld));
   }
 
   /**
@@ -162,18 +167,20 @@ export class ModelRegistry {
     expected: string | null,
     reason: string,
   ): Promise<{ promoted: boolean; production: string | undefined }> {
-    return this.withPromotionLock(async () => {
+    return this.withPromotionLock(async (stillHeld) => {
       const production = (await this.getProduction())?.alias.version;
       if (production === version) return { promoted: true, production };
       if (production !== expected) return { promoted: false, production };
-      await this.writeProduction(version, reason);
+      await this.writeProduction(version, reason, stillHeld);
       return { promoted: true, production: version };
     });
   }
 
-  // Every change of the production alias runs under one Redis lock. Its expiry only matters if a
-  // holder dies; a holder is one S3 read and two writes, far inside PROMOTION_LOCK_MS.
-  private async withPromotionLock<T>(work: () => Promise<T>): Promise<T> {
+  // Every change of the production alias runs under one Redis lock. Its expiry matters if a holder
+  // dies, or stalls (S3 slow to answer): `work` is handed a check that renews the lock while it is
+  // still held and that it calls right before writing the alias, so a holder whose lock lapsed
+  // (and may have been taken by another promotion since) writes nothing.
+  private async withPromotionLock<T>(work: (stillHeld: () => Promise<void>) => Promise<T>): Promise<T> {
     const lockKey = RedisKeys.promotionLock(this.store.bucket);
     const token = randomUUID();
     const deadline = Date.now() + PROMOTION_LOCK_WAIT_MS;
@@ -181,16 +188,31 @@ export class ModelRegistry {
       if (Date.now() > deadline) throw new Error(`another promotion still holds ${lockKey}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
+    const stillHeld = async () => {
+      if ((await this.redis.eval(RENEW_LOCK, 1, lockKey, token, PROMOTION_LOCK_MS)) !== 1) {
+        throw new Error(
+          `the promotion lock ${lockKey} lapsed before production was written; nothing changed`,
+        );
+      }
+    };
     try {
-      return await work();
+      return await work(stillHeld);
     } finally {
-      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token);
+      // The outcome stands either way: a lock that cannot be released expires on its own.
+      await this.redis.eval(RELEASE_LOCK, 1, lockKey, token).catch((error: unknown) => {
+        this.logger?.warn({ err: error, lockKey }, 'promotion lock not released; it expires by itself');
+      });
     }
   }
 
-  private async writeProduction(version: string, reason: string): Promise<ProductionAlias> {
+  private async writeProduction(
+    version: string,
+    reason: string,
+    stillHeld: () => Promise<void>,
+  ): Promise<ProductionAlias> {
     await this.requirePublished(version);
     const alias: ProductionAlias = { version, promotedAt: new Date().toISOString(), reason };
+    await stillHeld();
     await this.store.put(S3Keys.productionAlias, JSON.stringify(alias), 'application/json');
     const event: ModelEvent = { type: 'promoted', version };
     try {
