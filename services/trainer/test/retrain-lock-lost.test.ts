@@ -8,6 +8,7 @@ import type { RetrainProgress } from '@visionops/core/jobs';
 import { buildClassFolderZip } from '../../core/test/fixtures.js';
 import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
 import { until } from '../../core/test/wait-until.js';
+import { handleRetrain } from '../src/retrain/retrain-job.js';
 import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
   dropQueue,
@@ -89,6 +90,36 @@ async function startLoggedTrainer(): Promise<LoggedTrainer> {
 }
 
 describe('a lost job lock', () => {
+  test('when the lock turns out lost as the run is about to publish, then it stops there and publishes nothing', async () => {
+    const { zip } = await buildClassFolderZip({ perClass: 2, classes: [0, 1] });
+    // The handler alone, no worker: its lock check answers "lost", as after a stall noticed late.
+    const job = await enqueueUpload(storage, queue, zip);
+    const versionsBefore = (await storage.registry.list()).versions.length;
+    let asked = 0;
+    const outcome = await handleRetrain(
+      job,
+      new AbortController().signal,
+      {
+        config,
+        registry: storage.registry,
+        store: storage.store,
+        redis: storage.redis,
+        logger: createLogger('trainer', { level: 'silent' }),
+      },
+      () => {
+        asked++;
+        return Promise.resolve(false);
+      },
+    ).then(
+      () => 'published',
+      (error: Error) => error.message,
+    );
+    expect(outcome).toMatch(/lock lapsed before publishing; this run stopped/);
+    expect(asked).toBe(1);
+    expect((await storage.registry.list()).versions).toHaveLength(versionsBefore);
+    expect((await queue.getJob(job.id!))?.data.publishedVersion).toBeUndefined();
+  }, 120_000);
+
   test('when a running job loses its lock and another trainer reruns it, then the first run stops and one version is published', async () => {
     const stalled: string[] = [];
     events.on('stalled', ({ jobId }) => stalled.push(jobId));

@@ -59,6 +59,12 @@ export interface RetrainDeps {
 
 export type RetrainJob = Job<RetrainJobData, RetrainResult>;
 
+/**
+ * Renews this worker's lock on the job; false when the lock is no longer its own (it lapsed, and
+ * the job may be running elsewhere). Absent outside a worker (tests that call the handler).
+ */
+export type RenewJobLock = () => Promise<boolean>;
+
 export function uploadLimits(config: RetrainConfig): ZipLimits {
   return {
     maxEntries: config.RETRAIN_MAX_ZIP_ENTRIES,
@@ -104,6 +110,7 @@ export async function handleRetrain(
   job: RetrainJob,
   jobSignal: AbortSignal,
   deps: RetrainDeps,
+  renewLock?: RenewJobLock,
 ): Promise<RetrainResult> {
   const parsed = retrainJobDataSchema.safeParse(job.data);
   if (!parsed.success) throw new UnrecoverableError(`invalid retrain job payload: ${parsed.error.message}`);
@@ -249,6 +256,14 @@ export async function handleRetrain(
       startedAt: new Date(Date.now() - seconds() * 1000).toISOString(),
       totalSeconds: seconds(),
     });
+    // A lost lock is reported only at the next renewal tick, seconds later: ask now, so a run whose
+    // job went to another trainer meanwhile does not publish a second version.
+    if (renewLock && !(await renewLock())) {
+      log.warn(
+        'retrain run stopped: its lock lapsed before publishing and the job runs again; nothing was published',
+      );
+      throw new Error('the job lock lapsed before publishing; this run stopped and the job runs again');
+    }
     const published = await registry.publish(outcome.files, card);
     await job.updateData({ ...data, publishedVersion: published.version });
     log.info(

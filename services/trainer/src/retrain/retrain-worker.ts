@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
 import { RetrainRedisKeys, type JobOf, type RetrainResult } from '@visionops/core/jobs';
 import { JobReleasedError, LOCK_LOST_REASON, RELEASE_REASON } from './job-release.js';
-import { handleRetrain, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
+import { handleRetrain, type RenewJobLock, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
 import { trainerId } from '../trainer-heartbeat.js';
 
 export type WorkerConfig = RetrainConfig &
@@ -16,6 +16,7 @@ type Handler<Name extends JobName> = (
   job: Job<JobOf<Name>, RetrainResult>,
   signal: AbortSignal,
   deps: RetrainDeps,
+  renewLock: RenewJobLock,
 ) => Promise<RetrainResult>;
 
 /** One handler per job name; the mapped type makes a missing one a compile error. */
@@ -60,7 +61,9 @@ export async function startRetrainWorker(
       if (!isJobName(job.name)) throw new UnrecoverableError(`no handler for job name "${job.name}"`);
       try {
         // A processor is always given a signal by BullMQ 5.81; the fallback keeps the type honest.
-        return await handlers[job.name](job, signal ?? new AbortController().signal, deps);
+        const renewLock = async () =>
+          token !== undefined && (await job.extendLock(token, config.RETRAIN_LOCK_MS)) === 1;
+        return await handlers[job.name](job, signal ?? new AbortController().signal, deps, renewLock);
       } catch (error) {
         if (!(error instanceof JobReleasedError) || token === undefined) throw error;
         // Back to the head of the wait list with its lock released and its attempts unchanged;
