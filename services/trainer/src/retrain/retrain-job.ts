@@ -82,6 +82,27 @@ function isBadData(error: unknown): error is Error {
   );
 }
 
+/** Waits for `promise` (its outcome ignored); throws the abort reason as soon as `signal` aborts. */
+async function untilSettledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
+  signal.throwIfAborted();
+  let onAbort = () => {};
+  const aborted = new Promise<never>((_, reject) => {
+    onAbort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    await Promise.race([
+      promise.then(
+        () => undefined,
+        () => undefined,
+      ),
+      aborted,
+    ]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
+}
+
 function seedOf(sha256: string): number {
   return Number.parseInt(sha256.slice(0, 8), 16);
 }
@@ -191,7 +212,8 @@ export async function handleRetrain(
       registry.getCard(production.alias.version),
       registry.getFiles(production.alias.version),
     ]);
-    await deps.datasetsReady;
+    // The first seeding of the datasets may take a while: a stop or cancel must not wait for it.
+    if (deps.datasetsReady) await untilSettledOrAborted(deps.datasetsReady, signal);
     const sets = await loadTrainingSets({
       store,
       parent,
