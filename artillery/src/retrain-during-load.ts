@@ -34,13 +34,18 @@ interface JobStatus {
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 
+/** Each call of the gateway is bounded: a gateway that never answers must not outlast the run. */
+const CALL_TIMEOUT_MS = 30_000;
+const call = (url: string, init: RequestInit = {}) =>
+  fetch(url, { ...init, signal: AbortSignal.timeout(CALL_TIMEOUT_MS) });
+
 async function json<T>(response: Response, what: string): Promise<T> {
   if (!response.ok) throw new Error(`${what} answered ${response.status}: ${await response.text()}`);
   return (await response.json()) as T;
 }
 
 async function servingVersion(gatewayUrl: string): Promise<string | null> {
-  const models = await json<{ serving: string | null }>(await fetch(`${gatewayUrl}/models`), 'GET /models');
+  const models = await json<{ serving: string | null }>(await call(`${gatewayUrl}/models`), 'GET /models');
   return models.serving;
 }
 
@@ -64,7 +69,7 @@ export async function retrainDuringLoad(options: RetrainOptions): Promise<Retrai
   form.append('epochs', String(epochs));
   const submittedAt = Date.now();
   const { jobId } = await json<{ jobId: string }>(
-    await fetch(`${gatewayUrl}/retrain`, { method: 'POST', body: form, headers: auth }),
+    await call(`${gatewayUrl}/retrain`, { method: 'POST', body: form, headers: auth }),
     'POST /retrain',
   );
   log(`retrain job ${jobId} submitted (${zip.length} bytes, ${epochs} epoch(s)), serving ${fromVersion}`);
@@ -85,7 +90,7 @@ export async function retrainDuringLoad(options: RetrainOptions): Promise<Retrai
   let status: JobStatus | undefined;
   while (Date.now() < deadline) {
     status = await json<JobStatus>(
-      await fetch(`${gatewayUrl}/jobs/${encodeURIComponent(jobId)}`),
+      await call(`${gatewayUrl}/jobs/${encodeURIComponent(jobId)}`),
       'GET /jobs/:id',
     );
     if (status.state === 'completed' || status.state === 'failed' || status.state === 'cancelled') break;
@@ -112,7 +117,7 @@ export async function retrainDuringLoad(options: RetrainOptions): Promise<Retrai
   if (!result.promoted) {
     // The scenario is about the hot swap under load, so a refused version is promoted anyway.
     await json(
-      await fetch(`${gatewayUrl}/models/${encodeURIComponent(result.version)}/promote`, {
+      await call(`${gatewayUrl}/models/${encodeURIComponent(result.version)}/promote`, {
         method: 'POST',
         headers: { ...auth, 'content-type': 'application/json' },
         body: JSON.stringify({ reason: 'load test: hot swap under load' }),

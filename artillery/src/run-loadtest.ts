@@ -23,10 +23,14 @@ import { sliceZip } from '../../services/trainer/test/retrain-data.js';
 const log = (message: string) => process.stdout.write(`[loadtest] ${message}\n`);
 
 let runningStack: LocalStack | undefined;
-const stopStack = async () => {
+const stops = new WeakMap<LocalStack, Promise<void>>();
+/** Stops the local stack once; every caller (the run's end, the smoke budget) waits for that stop. */
+const stopStack = (): Promise<void> => {
   const stack = runningStack;
-  runningStack = undefined;
-  await stack?.stop();
+  if (!stack) return Promise.resolve();
+  const stop = stops.get(stack) ?? stack.stop();
+  stops.set(stack, stop);
+  return stop;
 };
 
 async function waitReady(gatewayUrl: string, timeoutMs: number): Promise<void> {
@@ -34,7 +38,8 @@ async function waitReady(gatewayUrl: string, timeoutMs: number): Promise<void> {
   let last = 'no answer';
   while (Date.now() < deadline) {
     try {
-      const response = await fetch(`${gatewayUrl}/ready`);
+      // A gateway that accepts the connection but never answers must not outlast the deadline.
+      const response = await fetch(`${gatewayUrl}/ready`, { signal: AbortSignal.timeout(5000) });
       if (response.ok) return;
       last = `${response.status} ${await response.text()}`;
     } catch (error) {
@@ -232,6 +237,8 @@ async function main(): Promise<number> {
     }
     return passed ? 0 : 1;
   } finally {
+    // A run that ends on an error must not leave artillery sending load after the driver exits.
+    killArtilleryRuns();
     await stopStack();
     rmSync(poolDir, { recursive: true, force: true });
   }
