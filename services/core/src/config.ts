@@ -64,8 +64,8 @@ export const configSchema = z.object({
     .transform((value): boolean | number | string =>
       value === 'true' ? true : value === 'false' ? false : /^\d+$/.test(value) ? Number(value) : value,
     ),
-  // 1000/s per client: above what a gateway on two cores serves (about 600/s), so load tests on
-  // one machine are never throttled; a public deployment sets its own.
+  // 1000/s per client: above what a gateway on two cores serves (250-600/s, by machine), so load
+  // tests on one machine are never throttled; a public deployment sets its own.
   RATE_LIMIT_PREDICT_PER_MINUTE: z.coerce.number().int().min(0).default(60_000),
   RATE_LIMIT_RETRAIN_PER_HOUR: z.coerce.number().int().min(0).default(30),
   CORS_ORIGINS: z
