@@ -111,7 +111,8 @@ async function runScenario(scenario: Scenario, context: RunContext): Promise<Sce
   if (scenario.retrain) {
     const { afterMs, epochs } = scenario.retrain;
     const zip = retrainZip!;
-    // afterMs counts from artillery's spawn, which takes about 10 s to start sending.
+    // afterMs counts from artillery's spawn, which takes a few seconds to start sending (about 4 s
+    // on a quiet machine, more under load).
     await new Promise((resolveSleep) => setTimeout(resolveSleep, afterMs));
     sampleAt(8_000, `${scenario.name}, while the retrain job trains`);
     retrain = await retrainDuringLoad({

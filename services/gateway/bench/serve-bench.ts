@@ -6,7 +6,7 @@
 // Prints a table, then one JSON line with the ratios.
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   createLogger,
@@ -61,7 +61,7 @@ async function benchModel(): Promise<{ files: ModelFiles; card: ModelCard; sourc
   if (existsSync(join(baseline, 'card.json'))) {
     const { readFile } = await import('node:fs/promises');
     const card = JSON.parse(await readFile(join(baseline, 'card.json'), 'utf8')) as ModelCard;
-    return { files: await readModelFiles(baseline), card, source: baseline };
+    return { files: await readModelFiles(baseline), card, source: relative(repoRoot, baseline) || baseline };
   }
   const model = createModel(DEFAULT_ARCHITECTURE, 1);
   const files = await modelToFiles(model);
