@@ -5,12 +5,16 @@ import type { components, paths } from './schema.js';
 
 type Schemas = components['schemas'];
 type Method = 'get' | 'post' | 'delete';
-/** The JSON body `method path` answers with `status`, as the OpenAPI document declares it. */
+/**
+ * The JSON body `method path` answers with `status`, as the OpenAPI document declares it. A
+ * combination the document does not declare gives a type with no usable field (not `never`, which
+ * would fit anywhere), so using it fails to compile.
+ */
 type JsonBody<P extends keyof paths, M extends Method, S extends number = 200> = paths[P][M] extends {
   responses: { [K in S]: { content: { 'application/json': infer T } } };
 }
   ? T
-  : never;
+  : { undeclaredResponse: `${M & string} ${P & string} ${S} has no JSON body in the OpenAPI document` };
 
 export type ApiErrorBody = Schemas['Error'];
 export type Prediction = Schemas['Prediction'];
