@@ -439,7 +439,7 @@ describe('dashboard', () => {
     await page.screenshot({ path: join(screenshots, 'system.png'), fullPage: true });
   }, 30_000);
 
-  test('when axe-core audits every page and state, then it finds no violation, and no page overflows a phone', async () => {
+  test('when axe-core audits every page, with a result, an error, a refusal, the job list, a model and a confirmation open, then it finds no violation, and no page overflows a phone', async () => {
     // A page of its own that ignores the Content-Security-Policy: addScriptTag puts axe-core in as an
     // inline script, which the dashboard's policy rightly refuses. The main page keeps the policy.
     // The main page stops polling System meanwhile: less load on the shared machine.
