@@ -228,10 +228,11 @@ const MAX_DATA_DESCRIPTOR_BYTES = 24;
 const HEADER_WINDOW_BYTES = 1024 * 1024;
 
 /**
- * Checks that the archive a streaming reader sees (local headers, in file order) is the one the
- * central directory describes: each entry's local header carries the same name, and the entries
- * tile the file up to the central directory, leaving no room for an entry the directory does not
- * list and no overlap (the overlapping-entries bomb). One small read per entry.
+ * Checks that the local headers agree with the central directory: each entry's header carries the
+ * same name and, where it gives one, the same packed size, and the entries tile the file up to the
+ * central directory, with no unlisted bytes between them and no overlap (the overlapping-entries
+ * bomb). The trainer reads uploads through the central directory, so this refuses crafted or
+ * damaged archives rather than guarding what it reads. Headers are read through a 1 MiB window.
  */
 export async function checkLocalHeaders(
   path: string,
