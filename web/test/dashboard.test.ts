@@ -328,6 +328,8 @@ describe('dashboard', () => {
     await dialog.getByRole('button', { name: 'Roll back' }).click();
     await page.getByText('v1 is now in production.').waitFor();
     expect(await productionRow().getAttribute('data-version')).toBe('v1');
+    // The page follows the swap closely, well before its 10 s refresh.
+    await page.getByText('production v1 · this gateway serves v1').waitFor({ timeout: 5000 });
     const alias = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as {
       production: { version: string };
     };
