@@ -513,6 +513,11 @@ describe('dashboard', () => {
       await auditPage.getByLabel('Choose an image').setInputFiles(await testImage(LABELS.indexOf('frog')));
       await auditPage.getByTestId('predicted-label').waitFor({ timeout: 30_000 });
       expect(await overflowing(auditPage), 'Predict at 390 px').toEqual([]);
+      // The file picker stays inside its drop zone (a flex item grows to the input's own width).
+      const zone = (await auditPage.getByTestId('drop-zone').boundingBox())!;
+      const picker = (await auditPage.getByLabel('Choose an image').boundingBox())!;
+      expect(picker.x).toBeGreaterThanOrEqual(zone.x);
+      expect(picker.x + picker.width).toBeLessThanOrEqual(zone.x + zone.width);
       await auditPage.screenshot({ path: join(screenshots, 'predict-phone.png'), fullPage: true });
       await audit(auditPage, 'Predict at phone width');
       for (const [hash, name] of [
