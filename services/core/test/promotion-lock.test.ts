@@ -4,9 +4,8 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisKeys } from '../src/names.js';
 import { ModelRegistry } from '../src/registry/model-registry.js';
 import {
-  buildTestModel,
-  startTestStorage,
-  useCpuBackend,
+  closeRegistryTest,
+  openRegistryTest,
   type TestModel,
   type TestStorage,
 } from './registry-fixtures.js';
@@ -15,14 +14,9 @@ let storage: TestStorage;
 let model: TestModel;
 
 beforeAll(async () => {
-  await useCpuBackend();
-  storage = await startTestStorage();
-  model = await buildTestModel(1);
+  ({ storage, model } = await openRegistryTest());
 });
-afterAll(async () => {
-  await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
-  await storage.stop();
-});
+afterAll(() => closeRegistryTest(storage));
 
 describe('promoteIfProductionIs', () => {
   test('when two children of production are promoted at once, then exactly one goes to production and the other sees it', async () => {

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { startEmbeddedS3 } from '../../../infra/src/embedded-s3.js';
 import { loadConfig, type Config } from '../src/config.js';
 import { LABELS } from '../src/labels.js';
+import { RedisKeys } from '../src/names.js';
 import { createModel, modelToFiles, type ModelCard, type ModelFiles } from '../src/model/index.js';
 import { CIFAR10_NORMALISATION, PREPROCESS_VERSION } from '../src/preprocess.js';
 import { createS3Client, ModelRegistry, ObjectStore } from '../src/registry/index.js';
@@ -101,4 +102,16 @@ export async function writeStandInBaseline(dir: string): Promise<string> {
   writeFileSync(join(baselineDir, 'weights.bin'), baseline.files.weightsBin);
   writeFileSync(join(baselineDir, 'card.json'), JSON.stringify(baseline.card));
   return baselineDir;
+}
+
+/** What a registry test file opens in beforeAll: storage, and a small model to publish (cpu backend). */
+export async function openRegistryTest(): Promise<{ storage: TestStorage; model: TestModel }> {
+  await useCpuBackend();
+  return { storage: await startTestStorage(), model: await buildTestModel(1) };
+}
+
+/** Its afterAll: forgets the bucket's version counter in the shared Redis and stops the storage. */
+export async function closeRegistryTest(storage: TestStorage): Promise<void> {
+  await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
+  await storage.stop();
 }

@@ -13,9 +13,9 @@ import {
   type PublishedCard,
 } from '../src/registry/index.js';
 import {
-  buildTestModel,
+  closeRegistryTest,
+  openRegistryTest,
   startTestStorage,
-  useCpuBackend,
   type TestModel,
   type TestStorage,
 } from './registry-fixtures.js';
@@ -24,14 +24,9 @@ let storage: TestStorage;
 let model: TestModel;
 
 beforeAll(async () => {
-  await useCpuBackend();
-  storage = await startTestStorage();
-  model = await buildTestModel(1);
+  ({ storage, model } = await openRegistryTest());
 });
-afterAll(async () => {
-  await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
-  await storage.stop();
-});
+afterAll(() => closeRegistryTest(storage));
 
 describe('model registry', () => {
   test('when the registry is empty, then list() has no versions and no production', async () => {
@@ -149,8 +144,7 @@ describe('seedFromDirectory', () => {
       });
     } finally {
       await other.quit();
-      await fresh.redis.del(RedisKeys.modelVersionCounter(fresh.store.bucket));
-      await fresh.stop();
+      await closeRegistryTest(fresh);
       rmSync(dir, { recursive: true, force: true });
     }
   });
