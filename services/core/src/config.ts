@@ -111,6 +111,12 @@ export const configSchema = z.object({
   REPLAY_RATIO: z.coerce.number().min(0).max(100).default(3),
   EVAL_DATA_PATH: path.optional(),
   PROMOTION_TOLERANCE: z.coerce.number().min(0).max(1).default(0.01),
+  // Keras imports (POST /models/import): the largest model file taken.
+  IMPORT_MAX_UPLOAD_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(100 * 1024 * 1024),
 
   // Load tests (npm run loadtest): the gateway to load; unset, they start a local stack themselves.
   TARGET: z.url({ protocol: /^https?$/ }).optional(),

@@ -4,6 +4,8 @@ export const QUEUE_RETRAIN = 'retrain';
 
 export const JobName = {
   Retrain: 'retrain',
+  /** A Keras model file converted, evaluated and published (POST /models/import). */
+  Import: 'import',
 } as const;
 export type JobName = (typeof JobName)[keyof typeof JobName];
 
@@ -17,6 +19,8 @@ export const S3Keys = {
   modelFile: (version: string, file: ModelFileName) => `models/${version}/${file}`,
   productionAlias: 'models/production.json',
   upload: (sha256: string) => `uploads/${sha256}.zip`,
+  /** An uploaded Keras model file, content-addressed like a retrain ZIP. */
+  modelUpload: (sha256: string, format: 'h5' | 'keras') => `uploads/${sha256}.${format}`,
   datasetPrefix: 'datasets/',
   /** A decoded dataset the trainer keeps (`eval`, `replay/<version>`) and its manifest, written last. */
   dataset: (name: string) => `datasets/${name}.vods`,

@@ -7,11 +7,14 @@ import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Gateway } from './gateway.js';
 import { healthRouteDocs, healthRoutes } from './health-routes.js';
+import { exportRouteDocs, exportRoutes } from './models/export-routes.js';
+import { importRouteDocs, importRoutes } from './models/import-routes.js';
 import { modelRouteDocs, modelRoutes } from './models/model-routes.js';
 import { httpMetrics } from './observability/http-metrics.js';
 import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.js';
 import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
+import { RetrainJobs } from './retrain/retrain-jobs.js';
 import { retrainRouteDocs, retrainRoutes } from './retrain/retrain-routes.js';
 import { corsAllowList } from './security/cors.js';
 import { rateLimit } from './security/rate-limit.js';
@@ -60,7 +63,9 @@ export function createApp(gateway: Gateway): Express {
   const routeDocs: RouteDoc[] = [
     ...healthRouteDocs,
     ...predictRouteDocs,
+    ...importRouteDocs,
     ...modelRouteDocs,
+    ...exportRouteDocs,
     ...metricsRouteDocs,
     ...retrainRouteDocs,
     ...trainerRouteDocs,
@@ -74,8 +79,11 @@ export function createApp(gateway: Gateway): Express {
     }),
   );
   app.use(predictRoutes(config, pool, metrics));
+  const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
+  app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
-  app.use(retrainRoutes(gateway));
+  app.use(exportRoutes(registry));
+  app.use(retrainRoutes(gateway, jobs));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(routeDocs, API_VERSION));

@@ -1,5 +1,7 @@
-// Retrain jobs of @visionops/core (import from '@visionops/core/jobs'): payload, progress and
-// result types, the upload check shared by gateway and trainer, Redis names and job ids.
+// Jobs of @visionops/core (import from '@visionops/core/jobs'): retrain and import payloads,
+// progress and result types, the upload check shared by gateway and trainer, Redis names and job ids.
+export * from './import-job.js';
+export * from './job-payload.js';
 export * from './retrain-job.js';
 export * from './retrain-keys.js';
 export * from './retrain-upload.js';

@@ -3,7 +3,7 @@
 import { z } from 'zod';
 import type { SkippedEntry } from '../dataset/decoded-dataset.js';
 import type { EvaluationMetrics } from '../model/model-card.js';
-import { MODEL_VERSION_PATTERN, type JobName } from '../names.js';
+import { MODEL_VERSION_PATTERN } from '../names.js';
 
 export const RETRAIN_EPOCHS = Object.freeze({ default: 3, min: 1, max: 50 });
 
@@ -34,10 +34,6 @@ export const retrainJobDataSchema = z.object({
   publishedVersion: z.string().regex(MODEL_VERSION_PATTERN).optional(),
 });
 export type RetrainJobData = z.infer<typeof retrainJobDataSchema>;
-
-/** Every job payload, discriminated by job name (one entry per JobName). */
-export type JobPayload = { name: typeof JobName.Retrain; data: RetrainJobData };
-export type JobOf<Name extends JobName> = Extract<JobPayload, { name: Name }>['data'];
 
 export const RETRAIN_PHASES = [
   'downloading',

@@ -1,7 +1,15 @@
 // The model card stored next to every model version (card.json): what the model is, how it was
 // made, how well it does. Serving reads its normalisation; the registry and dashboard show the rest.
+import type { ImportOrigin } from '../jobs/import-job.js';
 import type { Normalisation } from '../preprocess.js';
 import type { ArchitectureSpec } from './architecture.js';
+
+/** An imported model's architecture: whatever its Keras file described, summarised. */
+export interface ImportedArchitecture {
+  name: 'keras';
+  /** Layers of the converted model, by Keras class name. */
+  layers: number;
+}
 
 export interface EvaluationMetrics {
   /** Top-1 accuracy in [0, 1]. */
@@ -21,10 +29,18 @@ export interface ModelCard {
   parent: string | null;
   createdAt: string;
   labels: string[];
-  architecture: ArchitectureSpec & { parameters: number; inputShape: number[] };
+  architecture: (ArchitectureSpec | ImportedArchitecture) & { parameters: number; inputShape: number[] };
+  /** Where an imported version came from; absent for versions visionops trained. */
+  origin?: ImportOrigin;
   normalisation: Normalisation;
   preprocessVersion: number;
   training: Record<string, unknown>;
   metrics: EvaluationMetrics | null;
   sizeBytes?: number;
+}
+
+/** The card's architecture when visionops can rebuild (and so fine-tune) it; undefined for an imported one. */
+export function trainableArchitecture(card: Pick<ModelCard, 'architecture'>): ArchitectureSpec | undefined {
+  const { architecture } = card;
+  return architecture.name === 'resnet9' ? { name: 'resnet9', width: architecture.width } : undefined;
 }

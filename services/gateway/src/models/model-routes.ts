@@ -59,7 +59,7 @@ function registryError(error: unknown): AppError {
   return new AppError('storage_unavailable', 'the model registry is unavailable', 503, { cause: error });
 }
 
-async function fromRegistry<T>(call: () => Promise<T>): Promise<T> {
+export async function fromRegistry<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {

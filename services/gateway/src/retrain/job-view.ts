@@ -1,24 +1,32 @@
 // What GET /jobs and /jobs/:id show of a BullMQ job: its state in the API's words (queued, active,
 // completed, failed, cancelled), progress, result and timestamps.
 import type { Job, JobState } from 'bullmq';
+import { JobName } from '@visionops/core';
 import {
   CANCELLED_REASON,
-  type RetrainJobData,
+  type ImportJobData,
+  type JobOf,
+  type JobResult,
   type RetrainProgress,
-  type RetrainResult,
 } from '@visionops/core/jobs';
 
 export type ApiJobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
 
 export interface JobView {
   id: string;
+  /** `retrain` (POST /retrain) or `import` (POST /models/import). */
+  kind: JobName;
   state: ApiJobState;
   /** A cancel was asked for and the trainer has not stopped yet. */
   cancelRequested: boolean;
+  /** Fine-tuning epochs; 0 for an import, which trains nothing. */
   epochs: number;
   upload: { sha256: string; bytes: number; fileName: string | null };
+  /** An import's options. */
+  import: Pick<ImportJobData, 'format' | 'preprocessing' | 'promote'> | null;
+  /** An import reports only `phase` (downloading, converting, evaluating, publishing). */
   progress: RetrainProgress | null;
-  result: RetrainResult | null;
+  result: JobResult | null;
   failedReason: string | null;
   attempts: { made: number; max: number };
   createdAt: string;
@@ -54,22 +62,25 @@ export function apiState(
 
 const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
 
-export function jobView(
-  job: Job<RetrainJobData, RetrainResult>,
-  state: ApiJobState,
-  cancelRequested: boolean,
-): JobView {
+function importOptions(data: JobOf<JobName>): JobView['import'] {
+  if (!('format' in data)) return null;
+  return { format: data.format, preprocessing: data.preprocessing, promote: data.promote };
+}
+
+export function jobView(job: Job<JobOf<JobName>, JobResult>, state: ApiJobState, cancelRequested: boolean): JobView {
   const progress = typeof job.progress === 'object' ? (job.progress as unknown as RetrainProgress) : null;
   return {
     id: job.id!,
+    kind: job.name === JobName.Import ? JobName.Import : JobName.Retrain,
     state,
     cancelRequested: cancelRequested && (state === 'active' || state === 'queued'),
-    epochs: job.data.epochs,
+    epochs: 'epochs' in job.data ? job.data.epochs : 0,
     upload: {
       sha256: job.data.uploadSha256,
       bytes: job.data.uploadBytes,
       fileName: job.data.fileName ?? null,
     },
+    import: importOptions(job.data),
     progress,
     result: state === 'completed' ? (job.returnvalue ?? null) : null,
     failedReason: job.failedReason || null,

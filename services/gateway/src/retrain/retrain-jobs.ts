@@ -6,12 +6,18 @@ import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, S3Keys, type Config } from '@visionops/core';
 import {
   CANCEL_KEY_TTL_SECONDS,
+  importJobDataSchema,
+  importJobId,
   inspectRetrainUpload,
+  KERAS_UPLOAD_EXTENSION,
   RetrainRedisKeys,
   retrainJobDataSchema,
   retrainJobId,
+  type ImportJobData,
+  type JobOf,
+  type JobResult,
+  type KerasFormat,
   type RetrainJobData,
-  type RetrainResult,
   type UploadSummary,
 } from '@visionops/core/jobs';
 import type { ObjectStore } from '@visionops/core/registry';
@@ -28,13 +34,19 @@ const ATTEMPTS = 3;
 /** Finished jobs kept for GET /jobs; older ones are dropped by BullMQ. */
 const KEEP_FINISHED = 500;
 
-type RetrainQueueJob = Job<RetrainJobData, RetrainResult>;
+type RetrainQueueJob = Job<JobOf<JobName>, JobResult>;
 
 export interface Submitted {
   jobId: string;
   /** True when the same upload's job was still queued or running and is returned instead. */
   existing: boolean;
   upload: UploadSummary;
+}
+
+export interface ImportOptions {
+  format: KerasFormat;
+  preprocessing: ImportJobData['preprocessing'];
+  promote: ImportJobData['promote'];
 }
 
 /** What a cancel did: removed a queued job, signalled a running one, or found it finished. */
@@ -45,7 +57,7 @@ export type CancelOutcome =
   | { outcome: 'not_found' };
 
 export class RetrainJobs {
-  readonly queue: Queue<RetrainJobData, RetrainResult>;
+  readonly queue: Queue<JobOf<JobName>, JobResult>;
 
   constructor(
     private readonly config: RetrainJobsConfig,
@@ -70,14 +82,6 @@ export class RetrainJobs {
     const key = S3Keys.upload(zip.sha256);
     if (!(await this.store.stat(key))) await this.store.putStream(key, createReadStream(zip.path), zip.size);
 
-    const jobId = retrainJobId(zip.sha256, epochs);
-    const previous = await this.queue.getJob(jobId);
-    if (previous) {
-      const state = apiState(await previous.getState(), previous.failedReason);
-      if (state === 'queued' || state === 'active') return { jobId, existing: true, upload };
-      // A finished job holds the id: its outcome lives on in the model card, so it makes way.
-      await previous.remove();
-    }
     const data = retrainJobDataSchema.parse({
       uploadKey: key,
       uploadSha256: zip.sha256,
@@ -87,13 +91,52 @@ export class RetrainJobs {
       requestedAt: new Date().toISOString(),
       requestId,
     } satisfies RetrainJobData);
+    const enqueued = await this.enqueue(JobName.Retrain, retrainJobId(zip.sha256, epochs), data);
+    return { ...enqueued, upload };
+  }
+
+  /** Stores a Keras model file by content (its format checked by the caller) and enqueues its import. */
+  async submitImport(
+    file: UploadedZip,
+    options: ImportOptions,
+    requestId: string,
+  ): Promise<Omit<Submitted, 'upload'>> {
+    const key = S3Keys.modelUpload(file.sha256, KERAS_UPLOAD_EXTENSION[options.format]);
+    if (!(await this.store.stat(key))) await this.store.putStream(key, createReadStream(file.path), file.size);
+    const data = importJobDataSchema.parse({
+      uploadKey: key,
+      uploadSha256: file.sha256,
+      uploadBytes: file.size,
+      fileName: file.originalname.slice(0, 255),
+      ...options,
+      requestedAt: new Date().toISOString(),
+      requestId,
+    } satisfies ImportJobData);
+    return this.enqueue(JobName.Import, importJobId(data), data);
+  }
+
+  /**
+   * Adds a job under a deterministic id: while the same id is queued or running, that job answers;
+   * a finished one makes way (its outcome lives on in the model card).
+   */
+  private async enqueue<Name extends JobName>(
+    name: Name,
+    jobId: string,
+    data: JobOf<Name>,
+  ): Promise<{ jobId: string; existing: boolean }> {
+    const previous = await this.queue.getJob(jobId);
+    if (previous) {
+      const state = apiState(await previous.getState(), previous.failedReason);
+      if (state === 'queued' || state === 'active') return { jobId, existing: true };
+      await previous.remove();
+    }
     // An old cancel of this id must not cancel the new job.
     await this.redis
       .multi()
       .del(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId))
       .zrem(RetrainRedisKeys.removedIndex(this.config.QUEUE_PREFIX), jobId)
       .exec();
-    const job = await this.queue.add(JobName.Retrain, data, {
+    const job = await this.queue.add(name, data, {
       jobId,
       attempts: ATTEMPTS,
       backoff: { type: 'exponential', delay: this.config.RETRAIN_BACKOFF_MS },
@@ -101,7 +144,7 @@ export class RetrainJobs {
       removeOnFail: { count: KEEP_FINISHED },
     });
     // Two identical uploads at once: BullMQ keeps the first job of an id, and both answer with it.
-    return { jobId: job.id ?? jobId, existing: false, upload };
+    return { jobId: job.id ?? jobId, existing: false };
   }
 
   async get(jobId: string): Promise<JobView | undefined> {
@@ -119,7 +162,7 @@ export class RetrainJobs {
       false,
     );
     const newest = jobs
-      .filter((job): job is RetrainQueueJob => job !== undefined)
+      .filter((job) => job !== undefined)
       .sort((a, b) => b.timestamp - a.timestamp)
       .slice(0, limit);
     const views = (await Promise.all(newest.map((job) => this.view(job)))).filter(

@@ -10,7 +10,7 @@ import type { Gateway } from '../gateway.js';
 import { requestContextOf } from '../request-context.js';
 import { statusUrlOf } from './job-view.js';
 import { registerQueueMetrics } from './queue-metrics.js';
-import { RetrainJobs } from './retrain-jobs.js';
+import type { RetrainJobs } from './retrain-jobs.js';
 import {
   jobListQuerySchema,
   jobListSchema,
@@ -47,7 +47,7 @@ export const retrainRouteDocs: RouteDoc[] = [
     method: 'get',
     path: '/jobs',
     tag: 'retraining',
-    summary: 'Recent retrain jobs, newest first',
+    summary: 'Recent jobs (retrains and imports), newest first',
     query: jobListQuerySchema,
     responses: {
       200: { description: 'the jobs', schema: jobListSchema },
@@ -79,7 +79,7 @@ export const retrainRouteDocs: RouteDoc[] = [
   },
 ];
 
-function jobNotFound(id: string): AppError {
+export function jobNotFound(id: string): AppError {
   return new AppError('job_not_found', `no job ${JSON.stringify(id)}; GET /jobs lists the recent ones`, 404);
 }
 
@@ -87,7 +87,7 @@ function jobNotFound(id: string): AppError {
  * Runs a call on the queue or storage: a bad upload stays a 400 that says what to fix; anything
  * else there is Redis or S3 trouble, a 503 with the details in the log only.
  */
-async function fromBackends<T>(call: () => Promise<T>): Promise<T> {
+export async function fromBackends<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
@@ -98,9 +98,8 @@ async function fromBackends<T>(call: () => Promise<T>): Promise<T> {
   }
 }
 
-export function retrainRoutes(gateway: Pick<Gateway, 'config' | 'redis' | 'store' | 'metrics'>): Router {
+export function retrainRoutes(gateway: Pick<Gateway, 'config' | 'metrics'>, jobs: RetrainJobs): Router {
   const { config } = gateway;
-  const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   registerQueueMetrics(gateway.metrics.registry, jobs);
   const router = Router();
 

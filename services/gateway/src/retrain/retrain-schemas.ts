@@ -1,6 +1,15 @@
 // The request and response shapes of /retrain and /jobs, for validation and the OpenAPI document.
 import { z } from 'zod';
-import { RETRAIN_EPOCHS, RETRAIN_PHASES } from '@visionops/core/jobs';
+import {
+  IMPORT_PHASES,
+  IMPORT_PREPROCESSING,
+  IMPORT_PROMOTE,
+  KERAS_FORMATS,
+  RETRAIN_EPOCHS,
+  RETRAIN_PHASES,
+} from '@visionops/core/jobs';
+
+const JOB_PHASES = [...new Set([...RETRAIN_PHASES, ...IMPORT_PHASES])] as [string, ...string[]];
 
 export const retrainFormSchema = z
   .object({
@@ -32,7 +41,7 @@ export const jobListQuerySchema = z.object({
 });
 
 const progressSchema = z.object({
-  phase: z.enum(RETRAIN_PHASES),
+  phase: z.enum(JOB_PHASES),
   epoch: z.number().optional(),
   epochs: z.number(),
   batch: z.number().optional(),
@@ -42,15 +51,24 @@ const progressSchema = z.object({
   history: z.array(
     z.object({ epoch: z.number(), loss: z.number(), accuracy: z.number(), seconds: z.number() }),
   ),
+  decoded: z.number().optional().meta({ description: 'images decoded so far (decoding phase)' }),
 });
 
 export const jobSchema = z
   .object({
     id: z.string(),
+    kind: z.enum(['retrain', 'import']),
     state: z.enum(['queued', 'active', 'completed', 'failed', 'cancelled']),
     cancelRequested: z.boolean(),
-    epochs: z.number(),
+    epochs: z.number().meta({ description: 'fine-tuning epochs; 0 for an import' }),
     upload: z.object({ sha256: z.string(), bytes: z.number(), fileName: z.string().nullable() }),
+    import: z
+      .object({
+        format: z.enum(KERAS_FORMATS),
+        preprocessing: z.enum(IMPORT_PREPROCESSING),
+        promote: z.enum(IMPORT_PROMOTE),
+      })
+      .nullable(),
     progress: progressSchema.nullable(),
     result: z
       .object({

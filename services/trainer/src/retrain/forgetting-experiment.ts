@@ -12,7 +12,7 @@ import {
   type DecodedDataset,
   type LabelledFile,
 } from '@visionops/core/dataset';
-import { readModelFiles, type ModelCard } from '@visionops/core/model';
+import { readModelFiles, trainableArchitecture, type ModelCard } from '@visionops/core/model';
 import { REPLAY_SEED, sampleDataset } from './dataset-seeding.js';
 import { fineTune, type FineTuneOutput } from './fine-tune.js';
 
@@ -67,6 +67,8 @@ export async function runForgettingExperiment(options: ForgettingOptions): Promi
   const cacheDir = join(options.config.DATA_DIR, 'cache');
   const files = await readModelFiles(options.baselineDir);
   const card = JSON.parse(await readFile(join(options.baselineDir, 'card.json'), 'utf8')) as ModelCard;
+  const architecture = trainableArchitecture(card);
+  if (!architecture) throw new Error(`${options.baselineDir} holds an imported model, which cannot be fine-tuned`);
 
   log(`decoding ${options.images ?? 500} ${label} images, the replay sample and the test set`);
   const upload = await oneClass(options.trainZip, labelIndex, options.images ?? 500);
@@ -81,7 +83,7 @@ export async function runForgettingExperiment(options: ForgettingOptions): Promi
     log(`fine-tuning ${epochs} epochs with replay ${withReplay ? 'on' : 'off'}`);
     const started = performance.now();
     const output = await fineTune({
-      parent: { files, architecture: card.architecture, normalisation: card.normalisation },
+      parent: { files, architecture, normalisation: card.normalisation },
       upload,
       replay: withReplay ? replay : undefined,
       replayRatio: options.config.REPLAY_RATIO,

@@ -140,6 +140,12 @@ export function buildRetrainCard(input: RetrainCardInput): ModelCard {
   };
 }
 
+/** The promotion gate's verdict a published card records (retrained and imported versions). */
+export function gateRecordOf(card: ModelCard): RetrainTrainingRecord['gate'] | undefined {
+  const gate = (card.training as { gate?: RetrainTrainingRecord['gate'] }).gate;
+  return gate && typeof gate.promoted === 'boolean' ? gate : undefined;
+}
+
 /** The training record of a retrained version's card, or undefined for any other card. */
 export function retrainRecordOf(card: ModelCard): RetrainTrainingRecord | undefined {
   return card.training.recipe === 'retrain' ? (card.training as unknown as RetrainTrainingRecord) : undefined;

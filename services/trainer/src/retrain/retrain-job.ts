@@ -9,7 +9,6 @@ import type { Redis } from 'ioredis';
 import type { Config, Logger } from '@visionops/core';
 import { readClassFolderZip, UnsafeZipError, type ZipLimits } from '@visionops/core/dataset';
 import {
-  CANCELLED_REASON,
   inspectRetrainUpload,
   RetrainRedisKeys,
   retrainJobDataSchema,
@@ -17,6 +16,7 @@ import {
   type RetrainJobData,
   type RetrainResult,
 } from '@visionops/core/jobs';
+import { trainableArchitecture } from '@visionops/core/model';
 import {
   NotFoundError,
   type ModelRegistry,
@@ -26,10 +26,9 @@ import {
 import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
 import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune } from './fine-tune.js';
-import { isLockLost, isRelease, JobReleasedError } from './job-release.js';
 import { JobProgress } from './job-progress.js';
-import { buildRetrainCard, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
-import { asS3Unreachable } from './s3-unreachable.js';
+import { jobRunFailure, startJobRun, untilSettledOrAborted } from './job-run.js';
+import { buildRetrainCard, gateRecordOf, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
 import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets } from './training-sets.js';
 
@@ -45,6 +44,7 @@ export type RetrainConfig = Pick<
   | 'REPLAY_SAMPLE_SIZE'
   | 'REPLAY_RATIO'
   | 'PROMOTION_TOLERANCE'
+  | 'IMPORT_MAX_UPLOAD_BYTES'
 >;
 
 export interface RetrainDeps {
@@ -82,27 +82,6 @@ function isBadData(error: unknown): error is Error {
   );
 }
 
-/** Waits for `promise` (its outcome ignored); throws the abort reason as soon as `signal` aborts. */
-async function untilSettledOrAborted(promise: Promise<unknown>, signal: AbortSignal): Promise<void> {
-  signal.throwIfAborted();
-  let onAbort = () => {};
-  const aborted = new Promise<never>((_, reject) => {
-    onAbort = () => reject(signal.reason as Error);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-  try {
-    await Promise.race([
-      promise.then(
-        () => undefined,
-        () => undefined,
-      ),
-      aborted,
-    ]);
-  } finally {
-    signal.removeEventListener('abort', onAbort);
-  }
-}
-
 function seedOf(sha256: string): number {
   return Number.parseInt(sha256.slice(0, 8), 16);
 }
@@ -115,7 +94,7 @@ async function promoteIfGated(
   registry: ModelRegistry,
   card: PublishedCard,
 ): Promise<{ promoted: boolean; reason: string }> {
-  const gate = retrainRecordOf(card)?.gate;
+  const gate = gateRecordOf(card);
   if (!gate?.promoted) return { promoted: false, reason: gate?.reason ?? 'not promoted' };
   // Checked and promoted under the registry's lock: another job from the same parent may finish now.
   const { promoted, production } = await registry.promoteIfProductionIs(
@@ -149,19 +128,8 @@ export async function handleRetrain(
     return resultFromCard(card, record, await promoteIfGated(registry, card), seconds());
   }
 
-  // BullMQ aborts jobSignal when this worker is told to cancel the job, or to release it because the
-  // trainer is stopping (its reason says which); a cancel key found at a phase boundary (a message
-  // missed while reconnecting) aborts the same way.
-  const controller = new AbortController();
-  const onJobAbort = () => controller.abort(jobSignal.reason);
-  jobSignal.addEventListener('abort', onJobAbort, { once: true });
-  const signal = controller.signal;
-  const cancelKey = RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!);
-  const checkpoint = async () => {
-    if (!signal.aborted && (await redis.exists(cancelKey)) === 1)
-      controller.abort(new Error('cancel requested'));
-    signal.throwIfAborted();
-  };
+  const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
+  const { signal, checkpoint } = run;
   const progress = new JobProgress(
     { updateProgress: (value) => job.updateProgress(value) },
     data.epochs,
@@ -222,10 +190,18 @@ export async function handleRetrain(
       seed: seedOf(data.uploadSha256),
     });
 
+    const architecture = trainableArchitecture(parent);
+    if (!architecture) {
+      throw new UnrecoverableError(
+        `production ${parent.version} is an imported Keras model, which visionops cannot fine-tune yet; ` +
+          'promote a version trained by visionops (POST /models/<version>/promote), then retrain',
+      );
+    }
+
     await checkpoint();
     await progress.phase('training');
     const outcome = await fineTune({
-      parent: { files: parentFiles, architecture: parent.architecture, normalisation: parent.normalisation },
+      parent: { files: parentFiles, architecture, normalisation: parent.normalisation },
       upload: sets.train,
       replay: sets.replay?.dataset,
       replayRatio: config.REPLAY_RATIO,
@@ -304,29 +280,9 @@ export async function handleRetrain(
       seconds(),
     );
   } catch (error) {
-    if (signal.aborted && isRelease(signal.reason)) {
-      log.info('retrain job released: this trainer is stopping');
-      throw new JobReleasedError('the trainer stopped; the job goes back to the queue', { cause: error });
-    }
-    if (signal.aborted && isLockLost(signal.reason)) {
-      // BullMQ refuses this run's outcome (its lock is gone); the rerun elsewhere gives the result.
-      log.warn('retrain run stopped: its lock lapsed and the job runs again; nothing was published');
-      throw new Error('the job lock lapsed; this run stopped and the job runs again', { cause: error });
-    }
-    if (signal.aborted) {
-      log.info('retrain job cancelled');
-      throw new UnrecoverableError(
-        `${CANCELLED_REASON}: the job was cancelled on request; nothing was published`,
-      );
-    }
-    if (isBadData(error)) {
-      log.info({ reason: error.message }, 'retrain upload refused');
-      throw new UnrecoverableError(error.message);
-    }
-    // Retried with backoff: S3 may be back for the next attempt.
-    throw asS3Unreachable(error, config.S3_ENDPOINT) ?? error;
+    throw jobRunFailure(error, run, { log, what: 'retrain', isBadData, s3Endpoint: config.S3_ENDPOINT });
   } finally {
-    jobSignal.removeEventListener('abort', onJobAbort);
+    run.end();
     await rm(workDir, { recursive: true, force: true });
   }
 }

@@ -4,7 +4,8 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
-import { RetrainRedisKeys, type JobOf, type RetrainResult } from '@visionops/core/jobs';
+import { RetrainRedisKeys, type JobOf, type JobResult, type JobResultOf } from '@visionops/core/jobs';
+import { handleImport } from '../import/import-job.js';
 import { JobReleasedError, LOCK_LOST_REASON, RELEASE_REASON } from './job-release.js';
 import { handleRetrain, type RenewJobLock, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
 import { trainerId } from '../trainer-heartbeat.js';
@@ -13,16 +14,28 @@ export type WorkerConfig = RetrainConfig &
   Pick<Config, 'REDIS_URL' | 'RETRAIN_LOCK_MS' | 'RETRAIN_STALLED_INTERVAL_MS'>;
 
 type Handler<Name extends JobName> = (
-  job: Job<JobOf<Name>, RetrainResult>,
+  job: Job<JobOf<Name>, JobResultOf<Name>>,
   signal: AbortSignal,
   deps: RetrainDeps,
   renewLock: RenewJobLock,
-) => Promise<RetrainResult>;
+) => Promise<JobResultOf<Name>>;
 
 /** One handler per job name; the mapped type makes a missing one a compile error. */
 const handlers: { [Name in JobName]: Handler<Name> } = {
   [JobName.Retrain]: handleRetrain,
+  [JobName.Import]: handleImport,
 };
+
+/** Runs a job by its handler; the cast states what the job name guarantees about its data. */
+function runHandler<Name extends JobName>(
+  name: Name,
+  job: Job<JobOf<JobName>, JobResult>,
+  signal: AbortSignal,
+  deps: RetrainDeps,
+  renewLock: RenewJobLock,
+): Promise<JobResult> {
+  return handlers[name](job as unknown as Job<JobOf<Name>, JobResultOf<Name>>, signal, deps, renewLock);
+}
 
 function isJobName(name: string): name is JobName {
   return Object.hasOwn(handlers, name);
@@ -39,7 +52,7 @@ function cancelledJobId(message: string): string | undefined {
 }
 
 export interface RetrainWorker {
-  worker: Worker<JobOf<JobName>, RetrainResult>;
+  worker: Worker<JobOf<JobName>, JobResult>;
   /**
    * Hands the job in hand back to the queue (its training stops within a batch) and closes; with
    * `force` it does not wait at all and the job is left to stalled-job recovery.
@@ -55,7 +68,7 @@ export async function startRetrainWorker(
   deps: Omit<RetrainDeps, 'config'> & { config: WorkerConfig },
 ): Promise<RetrainWorker> {
   const { config, logger } = deps;
-  const worker = new Worker<JobOf<JobName>, RetrainResult>(
+  const worker = new Worker<JobOf<JobName>, JobResult>(
     QUEUE_RETRAIN,
     async (job, token, signal) => {
       if (!isJobName(job.name)) throw new UnrecoverableError(`no handler for job name "${job.name}"`);
@@ -63,7 +76,7 @@ export async function startRetrainWorker(
         // A processor is always given a signal by BullMQ 5.81; the fallback keeps the type honest.
         const renewLock = async () =>
           token !== undefined && (await job.extendLock(token, config.RETRAIN_LOCK_MS)) === 1;
-        return await handlers[job.name](job, signal ?? new AbortController().signal, deps, renewLock);
+        return await runHandler(job.name, job, signal ?? new AbortController().signal, deps, renewLock);
       } catch (error) {
         if (!(error instanceof JobReleasedError) || token === undefined) throw error;
         // Back to the head of the wait list with its lock released and its attempts unchanged;
