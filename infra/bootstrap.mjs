@@ -18,6 +18,7 @@ const manifests = [
   'services/core/package.json',
   'services/gateway/package.json',
   'services/trainer/package.json',
+  'services/cli/package.json',
   'web/package.json',
   'infra/package.json',
   'artillery/package.json',

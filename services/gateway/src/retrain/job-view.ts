@@ -67,7 +67,11 @@ function importOptions(data: JobOf<JobName>): JobView['import'] {
   return { format: data.format, preprocessing: data.preprocessing, promote: data.promote };
 }
 
-export function jobView(job: Job<JobOf<JobName>, JobResult>, state: ApiJobState, cancelRequested: boolean): JobView {
+export function jobView(
+  job: Job<JobOf<JobName>, JobResult>,
+  state: ApiJobState,
+  cancelRequested: boolean,
+): JobView {
   const progress = typeof job.progress === 'object' ? (job.progress as unknown as RetrainProgress) : null;
   return {
     id: job.id!,

@@ -102,7 +102,8 @@ export class RetrainJobs {
     requestId: string,
   ): Promise<Omit<Submitted, 'upload'>> {
     const key = S3Keys.modelUpload(file.sha256, KERAS_UPLOAD_EXTENSION[options.format]);
-    if (!(await this.store.stat(key))) await this.store.putStream(key, createReadStream(file.path), file.size);
+    if (!(await this.store.stat(key)))
+      await this.store.putStream(key, createReadStream(file.path), file.size);
     const data = importJobDataSchema.parse({
       uploadKey: key,
       uploadSha256: file.sha256,

@@ -58,7 +58,9 @@ export function fileUpload(options: FileUploadOptions) {
     },
   }).single(ZIP_FIELD);
   return (req: Request, res: Response, next: NextFunction): void => {
-    upload(req, res, (error?: unknown) => next(error === undefined ? undefined : uploadError(error, options)));
+    upload(req, res, (error?: unknown) =>
+      next(error === undefined ? undefined : uploadError(error, options)),
+    );
   };
 }
 

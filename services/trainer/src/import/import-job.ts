@@ -100,7 +100,8 @@ export async function handleImport(
   }
 
   const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
-  const { signal, checkpoint } = run;
+  const { signal } = run;
+  const checkpoint = () => run.checkpoint();
   const phase = async (name: ImportPhase) => {
     await checkpoint();
     log.info({ phase: name }, 'import phase');
@@ -152,9 +153,14 @@ export async function handleImport(
     };
     // One thread converts and evaluates: the phase shown while it runs moves on when it answers.
     const evaluationStarted = performance.now();
-    const answer = await runInThread<ImportAnswer>(new URL('./import-worker.ts', import.meta.url), task, signal);
+    const answer = await runInThread<ImportAnswer>(
+      new URL('./import-worker.ts', import.meta.url),
+      task,
+      signal,
+    );
     if (!answer.ok) {
-      if (answer.refused) throw new KerasFileRefusedError(`the Keras model could not be imported: ${answer.message}`);
+      if (answer.refused)
+        throw new KerasFileRefusedError(`the Keras model could not be imported: ${answer.message}`);
       const error = new Error(`import thread: ${answer.message}`);
       if (answer.stack) error.stack = answer.stack;
       throw error;
@@ -185,7 +191,12 @@ export async function handleImport(
     const record: ImportTrainingRecord = {
       recipe: 'import',
       jobId: job.id!,
-      upload: { key: data.uploadKey, sha256: data.uploadSha256, bytes: data.uploadBytes, fileName: data.fileName },
+      upload: {
+        key: data.uploadKey,
+        sha256: data.uploadSha256,
+        bytes: data.uploadBytes,
+        fileName: data.fileName,
+      },
       preprocessing: data.preprocessing,
       promote: data.promote,
       engine: answer.engine,
@@ -204,7 +215,12 @@ export async function handleImport(
       parent: null,
       createdAt: new Date().toISOString(),
       labels: [...LABELS],
-      architecture: { name: 'keras', layers: answer.layers, parameters: answer.parameters, inputShape: [32, 32, 3] },
+      architecture: {
+        name: 'keras',
+        layers: answer.layers,
+        parameters: answer.parameters,
+        inputShape: [32, 32, 3],
+      },
       origin,
       normalisation: task.normalisation,
       preprocessVersion: PREPROCESS_VERSION,
@@ -217,10 +233,16 @@ export async function handleImport(
     if (renewLock && !(await renewLock())) {
       throw new Error('the job lock lapsed before publishing; this run stopped and the job runs again');
     }
-    const files = { modelJson: Buffer.from(answer.files.modelJson), weightsBin: Buffer.from(answer.files.weightsBin) };
+    const files = {
+      modelJson: Buffer.from(answer.files.modelJson),
+      weightsBin: Buffer.from(answer.files.weightsBin),
+    };
     const published = await registry.publish(files, card);
     await job.updateData({ ...data, publishedVersion: published.version });
-    log.info({ version: published.version, accuracy: answer.metrics.accuracy, gate }, 'imported version published');
+    log.info(
+      { version: published.version, accuracy: answer.metrics.accuracy, gate },
+      'imported version published',
+    );
     return resultOf(published, record, await promoteIfGatedImport(deps, published, record), seconds());
   } catch (error) {
     throw jobRunFailure(error, run, { log, what: 'import', isBadData, s3Endpoint: config.S3_ENDPOINT });

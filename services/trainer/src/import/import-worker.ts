@@ -8,7 +8,9 @@ import type { ImportAnswer, ImportTask } from './import-task.js';
 
 async function run(task: ImportTask): Promise<ImportAnswer> {
   const engine = await initBackend(task.backend);
-  const imported = await importKerasModel(Buffer.from(task.file.buffer, task.file.byteOffset, task.file.byteLength));
+  const imported = await importKerasModel(
+    Buffer.from(task.file.buffer, task.file.byteOffset, task.file.byteLength),
+  );
   const production = await modelFromFiles({
     modelJson: Buffer.from(task.production.files.modelJson),
     weightsBin: Buffer.from(task.production.files.weightsBin),

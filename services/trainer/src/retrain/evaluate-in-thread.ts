@@ -6,7 +6,11 @@ export async function evaluateInThread(
   task: EvaluationTask,
   signal?: AbortSignal,
 ): Promise<Extract<EvaluationAnswer, { ok: true }>> {
-  const answer = await runInThread<EvaluationAnswer>(new URL('./evaluation-worker.ts', import.meta.url), task, signal);
+  const answer = await runInThread<EvaluationAnswer>(
+    new URL('./evaluation-worker.ts', import.meta.url),
+    task,
+    signal,
+  );
   if (answer.ok) return answer;
   const error = new Error(`evaluation thread: ${answer.message}`);
   if (answer.stack) error.stack = answer.stack;

@@ -68,7 +68,8 @@ export async function runForgettingExperiment(options: ForgettingOptions): Promi
   const files = await readModelFiles(options.baselineDir);
   const card = JSON.parse(await readFile(join(options.baselineDir, 'card.json'), 'utf8')) as ModelCard;
   const architecture = trainableArchitecture(card);
-  if (!architecture) throw new Error(`${options.baselineDir} holds an imported model, which cannot be fine-tuned`);
+  if (!architecture)
+    throw new Error(`${options.baselineDir} holds an imported model, which cannot be fine-tuned`);
 
   log(`decoding ${options.images ?? 500} ${label} images, the replay sample and the test set`);
   const upload = await oneClass(options.trainZip, labelIndex, options.images ?? 500);

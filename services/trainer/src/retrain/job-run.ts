@@ -29,7 +29,8 @@ export function startJobRun(jobSignal: AbortSignal, redis: Redis, cancelKey: str
   return {
     signal,
     async checkpoint() {
-      if (!signal.aborted && (await redis.exists(cancelKey)) === 1) controller.abort(new Error('cancel requested'));
+      if (!signal.aborted && (await redis.exists(cancelKey)) === 1)
+        controller.abort(new Error('cancel requested'));
       signal.throwIfAborted();
     },
     end: () => jobSignal.removeEventListener('abort', onJobAbort),
@@ -59,14 +60,18 @@ export function jobRunFailure(
   }
   if (signal.aborted) {
     log.info(`${what} job cancelled`);
-    return new UnrecoverableError(`${CANCELLED_REASON}: the job was cancelled on request; nothing was published`);
+    return new UnrecoverableError(
+      `${CANCELLED_REASON}: the job was cancelled on request; nothing was published`,
+    );
   }
   if (options.isBadData(error)) {
     log.info({ reason: error.message }, `${what} input refused`);
     return new UnrecoverableError(error.message);
   }
   // Retried with backoff: S3 may be back for the next attempt.
-  return asS3Unreachable(error, options.s3Endpoint) ?? (error instanceof Error ? error : new Error(String(error)));
+  return (
+    asS3Unreachable(error, options.s3Endpoint) ?? (error instanceof Error ? error : new Error(String(error)))
+  );
 }
 
 /** Waits for `promise` (its outcome ignored); throws the abort reason as soon as `signal` aborts. */

@@ -28,7 +28,13 @@ import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune } from './fine-tune.js';
 import { JobProgress } from './job-progress.js';
 import { jobRunFailure, startJobRun, untilSettledOrAborted } from './job-run.js';
-import { buildRetrainCard, gateRecordOf, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
+import {
+  buildRetrainCard,
+  gateRecordOf,
+  gateVerdict,
+  resultFromCard,
+  retrainRecordOf,
+} from './retrain-card.js';
 import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets } from './training-sets.js';
 
@@ -129,7 +135,8 @@ export async function handleRetrain(
   }
 
   const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
-  const { signal, checkpoint } = run;
+  const { signal } = run;
+  const checkpoint = () => run.checkpoint();
   const progress = new JobProgress(
     { updateProgress: (value) => job.updateProgress(value) },
     data.epochs,
