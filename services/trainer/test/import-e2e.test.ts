@@ -12,7 +12,12 @@ import { initBackend } from '@visionops/core/engine';
 import { importKerasModel } from '@visionops/core/keras';
 import { predictProbabilities } from '@visionops/core/model';
 import { main as cli, type CliIo } from '@visionops/cli';
-import { KERAS_FIXTURE, kerasFixture, kerasFixturesDir, MISSING_FIXTURE } from '../../core/test/keras-fixtures.js';
+import {
+  KERAS_FIXTURE,
+  kerasFixture,
+  kerasFixturesDir,
+  MISSING_FIXTURE,
+} from '../../core/test/keras-fixtures.js';
 import { until } from '../../core/test/wait-until.js';
 import { sliceZip } from './retrain-data.js';
 import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
@@ -66,111 +71,127 @@ async function importFile(file: Buffer, fields: Record<string, string> = {}): Pr
 }
 
 async function versions(): Promise<string[]> {
-  const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { versions: { version: string }[] };
+  const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as {
+    versions: { version: string }[];
+  };
   return body.versions.map((card) => card.version);
 }
 
-describe.skipIf(!fixture)(`importing a Keras model on the real stack${fixture ? '' : ` (skipped: ${MISSING_FIXTURE})`}`, () => {
-  beforeAll(async () => {
-    stack = await startRetrainStack({ adminToken: ADMIN_TOKEN });
-    await until('the gateway serving the seeded baseline', 60_000, async () => {
-      const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { serving: string | null };
-      return body.serving ?? undefined;
-    });
-  }, 150_000);
+describe.skipIf(!fixture)(
+  `importing a Keras model on the real stack${fixture ? '' : ` (skipped: ${MISSING_FIXTURE})`}`,
+  () => {
+    beforeAll(async () => {
+      stack = await startRetrainStack({ adminToken: ADMIN_TOKEN });
+      await until('the gateway serving the seeded baseline', 60_000, async () => {
+        const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { serving: string | null };
+        return body.serving ?? undefined;
+      });
+    }, 150_000);
 
-  afterAll(async () => {
-    await stack?.stop();
-  });
-
-  test('when a damaged Keras file is imported, then its job fails saying why and nothing is published', async () => {
-    const before = await versions();
-    const job = await importFile(fixture!.subarray(0, Math.floor(fixture!.length / 2)));
-    expect(job.state).toBe('failed');
-    expect(job.kind).toBe('import');
-    expect(job.failedReason).toMatch(/could not be imported/);
-    expect(await versions()).toEqual(before);
-  });
-
-  test('when the real Keras 3.5 file is imported with promote=never, then it is published with its origin but production stays', async () => {
-    const before = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { production: { version: string } };
-    const job = await importFile(fixture!, { preprocessing: 'scale01', promote: 'never' });
-    expect(job.state, job.failedReason ?? '').toBe('completed');
-    expect(job.result).toMatchObject({
-      promoted: false,
-      origin: { format: 'keras-h5', kerasVersion: '3.5.0', output: 'softmax' },
-    });
-    expect(job.result!.reason).toMatch(/promote=never/);
-    // A real CIFAR-10 model, not noise: well above chance (10%) on the evaluation slice.
-    expect(job.result!.accuracy).toBeGreaterThan(0.4);
-    const card = (await (await fetch(`${stack.gatewayUrl}/models/${job.result!.version}`)).json()) as Record<string, unknown>;
-    expect(card).toMatchObject({
-      parent: null,
-      normalisation: { mean: [0, 0, 0], std: [1, 1, 1] },
-      architecture: { name: 'keras', inputShape: [32, 32, 3] },
-      origin: { format: 'keras-h5', fileName: 'model.h5' },
-      inProduction: false,
-    });
-    const after = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { production: { version: string } };
-    expect(after.production.version).toBe(before.production.version);
-  });
-
-  test('when the CLI imports it through the gate and waits, then the version goes to production and /predict answers as the Keras model does on pixels / 255', async () => {
-    const io = capture();
-    // The stack's tolerance is 1 (see startRetrainStack): the gate lets it through.
-    const code = await cli(['import', join(kerasFixturesDir, KERAS_FIXTURE), '--wait', '--interval', '200'], io);
-    expect(code, io.errors.join('\n')).toBe(0);
-    const version = /^(v\d+) promoted/.exec(io.lines.at(-1) ?? '')?.[1];
-    expect(version, io.lines.join('\n')).toMatch(/^v\d+$/);
-    await until(`the gateway serving ${version}`, 30_000, async () => {
-      const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { serving: string | null };
-      return body.serving === version ? true : undefined;
+    afterAll(async () => {
+      await stack?.stop();
     });
 
-    // The same images through the imported model here, preprocessed as Keras saw them (RGB / 255).
-    await initBackend('wasm');
-    const imported = await importKerasModel(fixture!);
-    const dir = await mkdtemp(join(tmpdir(), 'import-e2e-'));
-    try {
-      await writeFile(join(dir, 'slice.zip'), (await sliceZip('test.zip', 1)).zip);
-      let compared = 0;
-      for await (const item of iterateClassFolderZip(join(dir, 'slice.zip'))) {
-        if (isSkipped(item)) continue;
-        const pixels = normalise(await decodeImage(item.data), { mean: [0, 0, 0], std: [1, 1, 1] });
-        const expected = predictProbabilities(imported.model, pixels, 1);
-        const form = new FormData();
-        form.append('file', new Blob([new Uint8Array(item.data)]), item.name);
-        const answer = (await (await fetch(`${stack.gatewayUrl}/predict`, { method: 'POST', body: form })).json()) as {
-          modelVersion: string;
-          probabilities: Record<string, number>;
-        };
-        expect(answer.modelVersion).toBe(version);
-        LABELS.forEach((label, c) => expect(answer.probabilities[label]).toBeCloseTo(expected[c]!, 4));
-        compared++;
+    test('when a damaged Keras file is imported, then its job fails saying why and nothing is published', async () => {
+      const before = await versions();
+      const job = await importFile(fixture!.subarray(0, Math.floor(fixture!.length / 2)));
+      expect(job.state).toBe('failed');
+      expect(job.kind).toBe('import');
+      expect(job.failedReason).toMatch(/could not be imported/);
+      expect(await versions()).toEqual(before);
+    });
+
+    test('when the real Keras 3.5 file is imported with promote=never, then it is published with its origin but production stays', async () => {
+      const before = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as {
+        production: { version: string };
+      };
+      const job = await importFile(fixture!, { preprocessing: 'scale01', promote: 'never' });
+      expect(job.state, job.failedReason ?? '').toBe('completed');
+      expect(job.result).toMatchObject({
+        promoted: false,
+        origin: { format: 'keras-h5', kerasVersion: '3.5.0', output: 'softmax' },
+      });
+      expect(job.result!.reason).toMatch(/promote=never/);
+      // A real CIFAR-10 model, not noise: well above chance (10%) on the evaluation slice.
+      expect(job.result!.accuracy).toBeGreaterThan(0.4);
+      const card = (await (
+        await fetch(`${stack.gatewayUrl}/models/${job.result!.version}`)
+      ).json()) as Record<string, unknown>;
+      expect(card).toMatchObject({
+        parent: null,
+        normalisation: { mean: [0, 0, 0], std: [1, 1, 1] },
+        architecture: { name: 'keras', inputShape: [32, 32, 3] },
+        origin: { format: 'keras-h5', fileName: 'model.h5' },
+        inProduction: false,
+      });
+      const after = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as {
+        production: { version: string };
+      };
+      expect(after.production.version).toBe(before.production.version);
+    });
+
+    test('when the CLI imports it through the gate and waits, then the version goes to production and /predict answers as the Keras model does on pixels / 255', async () => {
+      const io = capture();
+      // The stack's tolerance is 1 (see startRetrainStack): the gate lets it through.
+      const code = await cli(
+        ['import', join(kerasFixturesDir, KERAS_FIXTURE), '--wait', '--interval', '200'],
+        io,
+      );
+      expect(code, io.errors.join('\n')).toBe(0);
+      const version = /^(v\d+) promoted/.exec(io.lines.at(-1) ?? '')?.[1];
+      expect(version, io.lines.join('\n')).toMatch(/^v\d+$/);
+      await until(`the gateway serving ${version}`, 30_000, async () => {
+        const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { serving: string | null };
+        return body.serving === version ? true : undefined;
+      });
+
+      // The same images through the imported model here, preprocessed as Keras saw them (RGB / 255).
+      await initBackend('wasm');
+      const imported = await importKerasModel(fixture!);
+      const dir = await mkdtemp(join(tmpdir(), 'import-e2e-'));
+      try {
+        await writeFile(join(dir, 'slice.zip'), (await sliceZip('test.zip', 1)).zip);
+        let compared = 0;
+        for await (const item of iterateClassFolderZip(join(dir, 'slice.zip'))) {
+          if (isSkipped(item)) continue;
+          const pixels = normalise(await decodeImage(item.data), { mean: [0, 0, 0], std: [1, 1, 1] });
+          const expected = predictProbabilities(imported.model, pixels, 1);
+          const form = new FormData();
+          form.append('file', new Blob([new Uint8Array(item.data)]), item.name);
+          const answer = (await (
+            await fetch(`${stack.gatewayUrl}/predict`, { method: 'POST', body: form })
+          ).json()) as {
+            modelVersion: string;
+            probabilities: Record<string, number>;
+          };
+          expect(answer.modelVersion).toBe(version);
+          LABELS.forEach((label, c) => expect(answer.probabilities[label]).toBeCloseTo(expected[c]!, 4));
+          compared++;
+        }
+        expect(compared).toBe(LABELS.length);
+      } finally {
+        imported.model.dispose();
+        await rm(dir, { recursive: true, force: true });
       }
-      expect(compared).toBe(LABELS.length);
-    } finally {
-      imported.model.dispose();
-      await rm(dir, { recursive: true, force: true });
-    }
-  });
+    });
 
-  test('when production is an imported model, then a retrain fails saying to promote a visionops-trained version first', async () => {
-    const { zip } = await sliceZip('train.zip', 2);
-    const form = new FormData();
-    form.append('epochs', '1');
-    form.append('file', new Blob([new Uint8Array(zip)]), 'slice.zip');
-    const accepted = await fetch(`${stack.gatewayUrl}/retrain`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
-      body: form,
+    test('when production is an imported model, then a retrain fails saying to promote a visionops-trained version first', async () => {
+      const { zip } = await sliceZip('train.zip', 2);
+      const form = new FormData();
+      form.append('epochs', '1');
+      form.append('file', new Blob([new Uint8Array(zip)]), 'slice.zip');
+      const accepted = await fetch(`${stack.gatewayUrl}/retrain`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: form,
+      });
+      const { statusUrl } = (await accepted.json()) as { statusUrl: string };
+      const job = await until('the retrain job finishing', 120_000, async () => {
+        const body = (await (await fetch(`${stack.gatewayUrl}${statusUrl}`)).json()) as JobBody;
+        return body.state === 'completed' || body.state === 'failed' ? body : undefined;
+      });
+      expect(job.state).toBe('failed');
+      expect(job.failedReason).toMatch(/imported Keras model.*promote a version trained by visionops/);
     });
-    const { statusUrl } = (await accepted.json()) as { statusUrl: string };
-    const job = await until('the retrain job finishing', 120_000, async () => {
-      const body = (await (await fetch(`${stack.gatewayUrl}${statusUrl}`)).json()) as JobBody;
-      return body.state === 'completed' || body.state === 'failed' ? body : undefined;
-    });
-    expect(job.state).toBe('failed');
-    expect(job.failedReason).toMatch(/imported Keras model.*promote a version trained by visionops/);
-  });
-});
+  },
+);
