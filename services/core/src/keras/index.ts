@@ -1,0 +1,4 @@
+// Keras interchange: import Keras models (.h5, .keras) as TensorFlow.js models, export as Keras HDF5.
+export * from './import-keras-model.js';
+export * from './keras-import-error.js';
+export { SUPPORTED_LAYERS } from './keras-model-config.js';
