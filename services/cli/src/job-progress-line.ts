@@ -65,5 +65,5 @@ export function outcomeLine(job: JobSnapshot): string {
       `vs production ${(productionAccuracy * 100).toFixed(2)}%\n  ${reason}`
     );
   }
-  return `${job.state}: ${job.failedReason ?? 'no reason given'}`;
+  return job.failedReason ? `${job.state}: ${job.failedReason}` : job.state;
 }
