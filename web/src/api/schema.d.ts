@@ -144,7 +144,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Recent retrain jobs, newest first */
+    /** Recent jobs (retrains and imports), newest first */
     get: operations['getJobs'];
     put?: never;
     post?: never;
@@ -254,17 +254,29 @@ export interface components {
     Job: {
       id: string;
       /** @enum {string} */
+      kind: 'retrain' | 'import';
+      /** @enum {string} */
       state: 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
       cancelRequested: boolean;
+      /** @description fine-tuning epochs; 0 for an import */
       epochs: number;
       upload: {
         sha256: string;
         bytes: number;
         fileName: string | null;
       };
+      import: {
+        /** @enum {string} */
+        format: 'keras-h5' | 'keras-v3';
+        /** @enum {string} */
+        preprocessing: 'scale01' | 'visionops';
+        /** @enum {string} */
+        promote: 'gate' | 'never';
+      } | null;
       progress: {
         /** @enum {string} */
-        phase: 'downloading' | 'validating' | 'decoding' | 'training' | 'evaluating' | 'publishing';
+        phase:
+          'downloading' | 'validating' | 'decoding' | 'training' | 'evaluating' | 'publishing' | 'converting';
         epoch?: number;
         epochs: number;
         batch?: number;
@@ -277,6 +289,8 @@ export interface components {
           accuracy: number;
           seconds: number;
         }[];
+        /** @description images decoded so far (decoding phase) */
+        decoded?: number;
       } | null;
       result:
         | ({
@@ -539,10 +553,27 @@ export interface operations {
               createdAt: string;
               labels: string[];
               architecture: {
+                /** @description `resnet9` (trained by visionops) or `keras` (imported) */
                 name: string;
-                width: number;
+                width?: number;
+                parameters: number;
               } & {
                 [key: string]: unknown;
+              };
+              /** @description where an imported version came from; absent for versions visionops trained */
+              origin?: {
+                /** @enum {string} */
+                format: 'keras-h5' | 'keras-v3';
+                kerasVersion: string | null;
+                sha256: string;
+                /** @enum {string} */
+                output: 'softmax' | 'logits';
+              } & {
+                [key: string]: unknown;
+              };
+              normalisation: {
+                mean: number[];
+                std: number[];
               };
               metrics:
                 | ({
@@ -594,10 +625,27 @@ export interface operations {
             createdAt: string;
             labels: string[];
             architecture: {
+              /** @description `resnet9` (trained by visionops) or `keras` (imported) */
               name: string;
-              width: number;
+              width?: number;
+              parameters: number;
             } & {
               [key: string]: unknown;
+            };
+            /** @description where an imported version came from; absent for versions visionops trained */
+            origin?: {
+              /** @enum {string} */
+              format: 'keras-h5' | 'keras-v3';
+              kerasVersion: string | null;
+              sha256: string;
+              /** @enum {string} */
+              output: 'softmax' | 'logits';
+            } & {
+              [key: string]: unknown;
+            };
+            normalisation: {
+              mean: number[];
+              std: number[];
             };
             metrics:
               | ({

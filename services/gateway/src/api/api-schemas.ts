@@ -79,7 +79,21 @@ export const modelCardSchema = z
     parent: z.string().nullable(),
     createdAt: z.string(),
     labels: z.array(z.string()),
-    architecture: z.looseObject({ name: z.string(), width: z.number() }),
+    architecture: z.looseObject({
+      name: z.string().meta({ description: '`resnet9` (trained by visionops) or `keras` (imported)' }),
+      width: z.number().optional(),
+      parameters: z.number(),
+    }),
+    origin: z
+      .looseObject({
+        format: z.enum(['keras-h5', 'keras-v3']),
+        kerasVersion: z.string().nullable(),
+        sha256: z.string(),
+        output: z.enum(['softmax', 'logits']),
+      })
+      .optional()
+      .meta({ description: 'where an imported version came from; absent for versions visionops trained' }),
+    normalisation: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
     metrics: z.looseObject({ accuracy: z.number() }).nullable(),
     sizeBytes: z.number(),
   })
