@@ -1,4 +1,5 @@
 // Keras interchange: import Keras models (.h5, .keras) as TensorFlow.js models, export as Keras HDF5.
+export * from './export-keras-h5.js';
 export * from './import-keras-model.js';
 export * from './keras-import-error.js';
-export { SUPPORTED_LAYERS } from './keras-model-config.js';
+export { SUPPORTED_LAYERS, type OutputKind } from './keras-model-config.js';

@@ -94,8 +94,11 @@ export function weightNamesOf(node: KerasLayerNode): string[] {
 function layerName(layer: Json): string {
   const config = isObject(layer['config']) ? layer['config'] : {};
   const name = layer['name'] ?? config['name'];
-  if (typeof name !== 'string' || name === '' || name.includes('/') || name.length > 200) {
-    throw badConfig(`a layer has no usable name (${JSON.stringify(name)})`);
+  // TensorFlow.js names weights after their layer and accepts only these characters.
+  if (typeof name !== 'string' || !/^[A-Za-z0-9][-A-Za-z0-9._]{0,199}$/.test(name)) {
+    throw badConfig(
+      `layer name ${JSON.stringify(name)} is not supported; rename the layer with letters, digits, "_", "-" or "." only`,
+    );
   }
   return name;
 }
