@@ -264,6 +264,12 @@ describe('V2 infer with JSON tensors', () => {
     expectSameAsPredict(rows(body.outputs[0]!.data as number[]), predicted.slice(0, 1));
   });
 
+  test('when "outputs" is an empty list, then every output comes back, as when it is left out', async () => {
+    const { status, json } = await postJson({ inputs: [uint8Input(pixels.slice(0, 1))], outputs: [] });
+    expect(status).toBe(200);
+    expect((json as V2Response).outputs.map((each) => each.name)).toEqual(['probabilities', 'label']);
+  });
+
   test('when the pixels are sent as FP32 in 0..255, then they are rounded to whole pixels and predict as UINT8 does', async () => {
     const data = pixels.flatMap((image) =>
       Array.from(image, (value, i) => value + (i % 3 === 0 ? 0.3 : -0.2)),
@@ -456,6 +462,17 @@ describe('V2 infer refusals', () => {
 
   test('when the body is not JSON, then 400 says so', async () => {
     expect(await refused(postJson('{"inputs": ['), 400)).toMatch(/not valid JSON/);
+  });
+
+  test('when a BYTES element is not base64 (half a megabyte of spaces, then a stray character), then 400 at once', async () => {
+    const data = [' '.repeat(500_000) + '!'];
+    const started = performance.now();
+    const error = await refused(
+      postJson({ inputs: [{ name: 'images', shape: [1], datatype: 'BYTES', data }] }),
+      400,
+    );
+    expect(error).toMatch(/not a base64 string/);
+    expect(performance.now() - started).toBeLessThan(2000);
   });
 
   test('when an encoded image cannot be decoded, then 415 names it', async () => {

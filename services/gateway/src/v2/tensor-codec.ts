@@ -201,7 +201,8 @@ function fromJson(
   if (datatype === 'BYTES') {
     const encoded: Buffer[] = [];
     forEachElement(data, count, (value, index) => {
-      if (typeof value !== 'string' || !/^[A-Za-z0-9+/\-_\s]*={0,2}\s*$/.test(value)) {
+      // Disjoint character classes keep the check linear on a hostile multi-megabyte string.
+      if (typeof value !== 'string' || !/^[A-Za-z0-9+/_-]*={0,2}$/.test(value)) {
         throw badRequest(`BYTES element ${index} is not a base64 string of an encoded image`);
       }
       encoded.push(Buffer.from(value, 'base64'));
@@ -281,7 +282,8 @@ function checkedImages(encoded: Buffer[], count: number, limits: TensorLimits): 
 function requestedOutputs(request: V2InferenceRequestBody): RequestedOutput[] {
   const binaryDefault =
     booleanParameter(request.parameters?.binary_data_output, 'binary_data_output') ?? false;
-  if (request.outputs === undefined) {
+  // No outputs named (or an empty list, as Triton reads it): all of them.
+  if (request.outputs === undefined || request.outputs.length === 0) {
     return V2_OUTPUT_NAMES.map((name) => ({ name, binary: binaryDefault }));
   }
   const seen = new Set<string>();

@@ -191,20 +191,21 @@ export function v2Routes(options: V2RouteOptions): Router {
     const current = pool.modelVersion;
     if (!current) throw modelNotReady();
     if (version === undefined || version === current) return current;
-    const exists =
-      MODEL_VERSION_PATTERN.test(version) &&
-      (await registry.getCard(version).then(
-        () => true,
-        (error: unknown) => !(error instanceof NotFoundError),
-      ));
-    throw new AppError(
-      'version_not_served',
-      exists
-        ? `version "${version}" of "${V2_MODEL_NAME}" is not loaded: this server serves only the production ` +
-            `version, ${current}; address it, or leave the version out`
-        : `"${V2_MODEL_NAME}" has no version "${version}"; the version in service is ${current}`,
-      404,
-    );
+    // Whether the registry has it, only to word the 404: a registry that does not answer says neither.
+    const known = MODEL_VERSION_PATTERN.test(version)
+      ? await registry.getCard(version).then(
+          () => 'exists' as const,
+          (error: unknown) => (error instanceof NotFoundError ? ('missing' as const) : ('unknown' as const)),
+        )
+      : ('missing' as const);
+    const message = {
+      exists:
+        `version "${version}" of "${V2_MODEL_NAME}" is not loaded: this server serves only the production ` +
+        `version, ${current}; address it, or leave the version out`,
+      missing: `"${V2_MODEL_NAME}" has no version "${version}"; the version in service is ${current}`,
+      unknown: `version "${version}" of "${V2_MODEL_NAME}" is not in service; the version in service is ${current}`,
+    }[known];
+    throw new AppError('version_not_served', message, 404);
   }
 
   router.get('/v2', (_req, res) => {
