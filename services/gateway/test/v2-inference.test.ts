@@ -318,6 +318,21 @@ describe('V2 infer with JSON tensors', () => {
   });
 });
 
+describe('V2 infer metrics', () => {
+  test('when V2 infer classifies images, then they are counted in the predictions metric and the route pattern is timed, as /predict is', async () => {
+    const counted = async () =>
+      (await gw.gateway.metrics.predictions.get()).values.reduce((sum, each) => sum + each.value, 0);
+    const before = await counted();
+    const { status } = await postJson({ inputs: [uint8Input(pixels.slice(0, 3))] });
+    expect(status).toBe(200);
+    expect((await counted()) - before).toBe(3);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toMatch(
+      /visionops_http_request_duration_seconds_count\{[^}]*route="\/v2\/models\/:model\/infer"/,
+    );
+  });
+});
+
 describe('V2 infer with the binary tensor data extension', () => {
   test('when a UINT8 tensor is sent as tritonclient.http sends it, with binary outputs asked, then the binary response carries the same probabilities', async () => {
     const data = Buffer.concat(pixels.slice(0, 4));
