@@ -2,6 +2,7 @@
 // model seeded into the embedded S3, Redis and the inference threads. Every request is built by hand
 // from the protocol text (JSON tensors, and a JSON header followed by binary data as tritonclient.http
 // sends it), and answers are checked against POST /predict for the same images.
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeImage, LABELS, PIXELS_PER_IMAGE, repoRoot } from '@visionops/core';
@@ -507,6 +508,45 @@ describe('V2 infer refusals', () => {
   test('when the body is larger than PREDICT_MAX_BODY_BYTES, then 413 names the limit', async () => {
     const body = JSON.stringify({ inputs: [one()], padding: 'x'.repeat(MAX_BODY_BYTES) });
     expect(await refused(postJson(body), 413)).toMatch(String(MAX_BODY_BYTES));
+  });
+
+  test('when a chunked body goes on past PREDICT_MAX_BODY_BYTES, then 413 {"error"} and the connection is closed', async () => {
+    // A raw connection: the request declares no length and keeps sending 64 KiB chunks until answered.
+    const reply = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(new URL(gw.url).port), '127.0.0.1');
+      const chunk = Buffer.alloc(64 * 1024, 0x20);
+      const frame = Buffer.concat([
+        Buffer.from(`${chunk.length.toString(16)}\r\n`),
+        chunk,
+        Buffer.from('\r\n'),
+      ]);
+      let answer = '';
+      let sent = 0;
+      const pump = () => {
+        while (answer === '' && socket.writable && sent < 16 * MAX_BODY_BYTES) {
+          sent += chunk.length;
+          if (!socket.write(frame)) return;
+        }
+      };
+      socket.on('connect', () => {
+        socket.write(
+          `POST ${INFER} HTTP/1.1\r\nHost: gw\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        );
+        pump();
+      });
+      socket.on('drain', pump);
+      socket.on('data', (data: Buffer) => (answer += data.toString('latin1')));
+      socket.on('error', () => undefined);
+      socket.on('close', () => resolve(answer));
+      setTimeout(() => {
+        socket.destroy();
+        reject(new Error('the server kept the connection open'));
+      }, 15_000).unref();
+    });
+    expect(reply).toMatch(/^HTTP\/1\.1 413 /);
+    const body = JSON.parse(reply.slice(reply.indexOf('\r\n\r\n') + 4)) as Record<string, string>;
+    expect(Object.keys(body)).toEqual(['error']);
+    expect(body.error).toContain(`(${MAX_BODY_BYTES} bytes)`);
   });
 
   test('when binary_data_size disagrees with the bytes after the header, then 400', async () => {
