@@ -1,8 +1,9 @@
 // The load generator of `npm run bench:serve`, run as a child process so that, as with a real
 // client, its HTTP work does not share the gateway's event loop. Multipart bodies are encoded once
 // per image (as wrk or autocannon send prepared requests); the gateway still parses every one.
-// Modes: `predict` (POST /predict at a fixed concurrency) and `probe` (GET /health every few ms
-// until told to stop). 127.0.0.1 only; it exits if its parent goes away.
+// Modes: `predict` (POST /predict at a fixed concurrency), `post` (prepared bodies with their
+// headers to any path, at a fixed concurrency) and `probe` (GET /health every few ms until told
+// to stop). 127.0.0.1 only; it exits if its parent goes away.
 import { Agent, request } from 'node:http';
 
 export interface LoadImage {
@@ -11,8 +12,22 @@ export interface LoadImage {
   data: Uint8Array;
 }
 
+/** A prepared request body and the headers it needs (content type, protocol headers). */
+export interface PreparedBody {
+  body: Uint8Array;
+  headers: Record<string, string>;
+}
+
 export type ToLoadClient =
   | { type: 'predict'; url: string; images: LoadImage[]; concurrency: number; requests: number }
+  | {
+      type: 'post';
+      url: string;
+      path: string;
+      bodies: PreparedBody[];
+      concurrency: number;
+      requests: number;
+    }
   | { type: 'probe'; url: string; intervalMs: number }
   | { type: 'stop' };
 
@@ -39,8 +54,20 @@ function localOnly(url: string): URL {
   return parsed;
 }
 
+const multipartHeaders = (body: Buffer) => ({
+  'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
+  'content-length': String(body.length),
+});
+
 /** One request; resolves with whether the status was 2xx once the whole body has arrived. */
-function send(agent: Agent, url: URL, method: string, path: string, body?: Buffer): Promise<boolean> {
+function send(
+  agent: Agent,
+  url: URL,
+  method: string,
+  path: string,
+  body?: Buffer,
+  headers: Record<string, string> = body ? multipartHeaders(body) : {},
+): Promise<boolean> {
   return new Promise((resolve, reject) => {
     const req = request(
       {
@@ -49,12 +76,7 @@ function send(agent: Agent, url: URL, method: string, path: string, body?: Buffe
         port: url.port,
         method,
         path,
-        headers: body
-          ? {
-              'content-type': `multipart/form-data; boundary=${BOUNDARY}`,
-              'content-length': body.length,
-            }
-          : {},
+        headers,
       },
       (res) => {
         res.on('data', () => undefined);
@@ -67,18 +89,33 @@ function send(agent: Agent, url: URL, method: string, path: string, body?: Buffe
   });
 }
 
-async function predict(message: Extract<ToLoadClient, { type: 'predict' }>): Promise<FromLoadClient> {
+function predict(message: Extract<ToLoadClient, { type: 'predict' }>): Promise<FromLoadClient> {
+  return post({
+    ...message,
+    type: 'post',
+    path: '/predict',
+    bodies: message.images.map((image) => {
+      const body = multipartBody(image);
+      return { body, headers: multipartHeaders(body) };
+    }),
+  });
+}
+
+async function post(message: Extract<ToLoadClient, { type: 'post' }>): Promise<FromLoadClient> {
   const url = localOnly(message.url);
-  const bodies = message.images.map(multipartBody);
+  const bodies = message.bodies.map(({ body, headers }) => ({
+    body: Buffer.from(body.buffer, body.byteOffset, body.byteLength),
+    headers: { ...headers, 'content-length': String(body.byteLength) },
+  }));
   const agent = new Agent({ keepAlive: true, maxSockets: message.concurrency });
   const latencies: number[] = [];
   let next = 0;
   let failed = 0;
   const worker = async () => {
     while (next < message.requests) {
-      const body = bodies[next++ % bodies.length]!;
+      const { body, headers } = bodies[next++ % bodies.length]!;
       const t0 = performance.now();
-      const ok = await send(agent, url, 'POST', '/predict', body).catch(() => false);
+      const ok = await send(agent, url, 'POST', message.path, body, headers).catch(() => false);
       latencies.push(performance.now() - t0);
       if (!ok) failed++;
     }
@@ -120,6 +157,9 @@ process.on('message', (message: ToLoadClient) => {
   switch (message.type) {
     case 'predict':
       void predict(message).then(reply);
+      return;
+    case 'post':
+      void post(message).then(reply);
       return;
     case 'probe':
       void probe(message).then(reply);

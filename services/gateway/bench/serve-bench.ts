@@ -4,10 +4,8 @@
 // (bench/load-client.ts), as real clients would, so they do not steal the gateway's event loop.
 // Real CIFAR-10 JPEGs from test.zip when present, synthetic images otherwise; 127.0.0.1 only.
 // Prints a table, then one JSON line with the ratios.
-import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import {
   createLogger,
   decodeImage,
@@ -32,7 +30,8 @@ import { startTestStorage } from '../../core/test/registry-fixtures.js';
 import { sampleImages, type NamedImage } from '../test/test-images.js';
 import type { Gateway } from '../src/gateway.js';
 import { startWebServer, stopWebServer } from '../src/web-server.js';
-import type { FromLoadClient, LoadImage, ToLoadClient } from './load-client.js';
+import type { LoadImage } from './load-client.js';
+import { LoadClient } from './load-client-process.js';
 
 const IMAGES = 256;
 const ENGINE_BATCH = 32;
@@ -44,7 +43,6 @@ const LEVELS = [
   { concurrency: 32, requests: 800 },
 ];
 const PROBED_CONCURRENCY = 32;
-const CLIENT_TIMEOUT_MS = 120_000;
 
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -113,43 +111,6 @@ async function startEngine(files: ModelFiles, card: ModelCard, images: NamedImag
     },
     dispose: () => model.dispose(),
   };
-}
-
-/** A load client in its own process (bench/load-client.ts), answering one message at a time. */
-class LoadClient {
-  private readonly child: ChildProcess;
-  private readonly exited: Promise<never>;
-
-  constructor() {
-    // The same Node flags as this process, so the child runs TypeScript through tsx as well.
-    this.child = fork(fileURLToPath(new URL('./load-client.ts', import.meta.url)), {
-      execArgv: process.execArgv,
-      serialization: 'advanced',
-      stdio: 'inherit',
-    });
-    this.exited = new Promise<never>((_, reject) => {
-      this.child.once('exit', (code) => reject(new Error(`the load client exited with code ${code}`)));
-    });
-    this.exited.catch(() => undefined);
-  }
-
-  ask(message: ToLoadClient): Promise<FromLoadClient> {
-    let timer: NodeJS.Timeout | undefined;
-    const answer = new Promise<FromLoadClient>((resolve, reject) => {
-      this.child.once('message', (reply: FromLoadClient) => resolve(reply));
-      timer = setTimeout(() => reject(new Error('the load client took too long')), CLIENT_TIMEOUT_MS);
-      this.child.send(message);
-    });
-    return Promise.race([answer, this.exited]).finally(() => clearTimeout(timer));
-  }
-
-  tell(message: ToLoadClient): void {
-    this.child.send(message);
-  }
-
-  close(): void {
-    this.child.kill();
-  }
 }
 
 const loadImages = (images: NamedImage[]): LoadImage[] =>

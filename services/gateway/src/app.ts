@@ -20,6 +20,7 @@ import { corsAllowList } from './security/cors.js';
 import { rateLimit } from './security/rate-limit.js';
 import { securityHeaders } from './security/security-headers.js';
 import { trainerRouteDocs, trainerRoutes } from './trainer-routes.js';
+import { v2RouteDocs, v2Routes } from './v2/v2-routes.js';
 
 const API_VERSION = '0.1.0';
 
@@ -39,15 +40,13 @@ export function createApp(gateway: Gateway): Express {
   // Rate limits come before the body is read, so a refused client costs no upload or decoding;
   // /retrain is counted before the admin check, which also slows down guessing the token.
   const limits = { redis: gateway.redis, queuePrefix: config.QUEUE_PREFIX, logger };
-  app.post(
-    '/predict',
-    rateLimit({
-      ...limits,
-      name: 'predict',
-      points: config.RATE_LIMIT_PREDICT_PER_MINUTE,
-      windowSeconds: 60,
-    }),
-  );
+  const predictLimit = rateLimit({
+    ...limits,
+    name: 'predict',
+    points: config.RATE_LIMIT_PREDICT_PER_MINUTE,
+    windowSeconds: 60,
+  });
+  app.post('/predict', predictLimit);
   app.post(
     '/retrain',
     rateLimit({
@@ -55,6 +54,19 @@ export function createApp(gateway: Gateway): Express {
       name: 'retrain',
       points: config.RATE_LIMIT_RETRAIN_PER_HOUR,
       windowSeconds: 3600,
+    }),
+  );
+  // The Open Inference Protocol routes read their own bodies (JSON tensors, binary data) under
+  // /predict's limits, and count against its rate limit; the V2 infer route applies it itself,
+  // so that a refusal has the protocol's error shape.
+  app.use(
+    v2Routes({
+      config,
+      pool,
+      metrics,
+      registry,
+      predictRateLimit: predictLimit,
+      serverVersion: API_VERSION,
     }),
   );
   // JSON bodies here are small commands (no route takes more than a few fields).
@@ -69,6 +81,7 @@ export function createApp(gateway: Gateway): Express {
     ...metricsRouteDocs,
     ...retrainRouteDocs,
     ...trainerRouteDocs,
+    ...v2RouteDocs,
   ];
   app.use(
     healthRoutes({

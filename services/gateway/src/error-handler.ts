@@ -17,7 +17,8 @@ interface HttpLikeError {
   message?: string;
 }
 
-function clientError(error: unknown): AppError | undefined {
+/** The error as the client's own mistake (4xx), or undefined when it is ours. */
+export function clientError(error: unknown): AppError | undefined {
   if (error instanceof AppError) return error.status < 500 ? error : undefined;
   const httpError = error as HttpLikeError | undefined;
   const status = httpError?.status ?? httpError?.statusCode;

@@ -189,6 +189,159 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/v2': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Server metadata: name, version and the protocol extensions implemented */
+    get: operations['getV2'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/health/live': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Liveness: 200 while the process serves HTTP */
+    get: operations['getV2HealthLive'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/health/ready': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Readiness: a model is loaded and the inference threads run (as /ready serves predictions) */
+    get: operations['getV2HealthReady'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/models/{model}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Model metadata: versions, platform, input and output tensors */
+    get: operations['getV2ModelsModel'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/models/{model}/ready': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Model readiness */
+    get: operations['getV2ModelsModelReady'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/models/{model}/infer': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Classify images: input "images" as UINT8 or FP32 [N,32,32,3] RGB pixels (FP32 rounded to 0..255) or BYTES [N] encoded images (JPEG, PNG, WebP, GIF; base64 strings in JSON), N up to PREDICT_MAX_FILES. Outputs "probabilities" FP32 [N,10] (or, with parameters.classification k, BYTES [N,k] "score:index:label") and "label" BYTES [N]. With the binary tensor data extension the body is the JSON header, then the tensors' bytes; Inference-Header-Content-Length gives the header length (Content-Type application/octet-stream), and so does the response when an output asks for binary_data. */
+    post: operations['postV2ModelsModelInfer'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/models/{model}/versions/{version}': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Model metadata: versions, platform, input and output tensors */
+    get: operations['getV2ModelsModelVersionsVersion'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/models/{model}/versions/{version}/ready': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Model readiness */
+    get: operations['getV2ModelsModelVersionsVersionReady'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/v2/models/{model}/versions/{version}/infer': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Classify images: input "images" as UINT8 or FP32 [N,32,32,3] RGB pixels (FP32 rounded to 0..255) or BYTES [N] encoded images (JPEG, PNG, WebP, GIF; base64 strings in JSON), N up to PREDICT_MAX_FILES. Outputs "probabilities" FP32 [N,10] (or, with parameters.classification k, BYTES [N,k] "score:index:label") and "label" BYTES [N]. With the binary tensor data extension the body is the JSON header, then the tensors' bytes; Inference-Header-Content-Length gives the header length (Content-Type application/octet-stream), and so does the response when an output asks for binary_data. */
+    post: operations['postV2ModelsModelVersionsVersionInfer'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/openapi.json': {
     parameters: {
       query?: never;
@@ -356,6 +509,74 @@ export interface components {
       file: string;
       /** @description fine-tuning epochs, 1 to 50 (default 3) */
       epochs?: string;
+    };
+    V2Error: {
+      /** @description what went wrong and what to fix */
+      error: string;
+    };
+    V2InferenceRequest: {
+      id?: string;
+      /** @description binary_data_output: true for every output as binary data */
+      parameters?: {
+        [key: string]: string | number | boolean | number[];
+      };
+      inputs: {
+        name: string;
+        shape: number[];
+        /** @enum {string} */
+        datatype: 'UINT8' | 'FP32' | 'BYTES';
+        /** @description binary_data_size: the bytes of this tensor after the JSON header (binary extension) */
+        parameters?: {
+          [key: string]: string | number | boolean | number[];
+        };
+        /** @description row-major elements, flat or nested; BYTES elements are base64 strings */
+        data?: unknown[];
+      }[];
+      outputs?: {
+        /** @enum {string} */
+        name: 'probabilities' | 'label';
+        /** @description binary_data: true for binary output; classification: k for the top k classes */
+        parameters?: {
+          [key: string]: string | number | boolean | number[];
+        };
+      }[];
+    };
+    V2InferenceResponse: {
+      model_name: string;
+      model_version: string;
+      id?: string;
+      outputs: {
+        name: string;
+        shape: number[];
+        /** @enum {string} */
+        datatype: 'FP32' | 'BYTES';
+        parameters?: {
+          [key: string]: string | number | boolean | number[];
+        };
+        data?: (number | string)[];
+      }[];
+    };
+    V2ModelMetadata: {
+      name: string;
+      versions: string[];
+      platform: string;
+      inputs: {
+        name: string;
+        datatype: string;
+        /** @description -1 for a dimension of any size */
+        shape: number[];
+      }[];
+      outputs: {
+        name: string;
+        datatype: string;
+        /** @description -1 for a dimension of any size */
+        shape: number[];
+      }[];
+    };
+    V2ServerMetadata: {
+      name: string;
+      version: string;
+      extensions: string[];
     };
   };
   responses: never;
@@ -999,6 +1220,398 @@ export interface operations {
               jobId: string | null;
             }[];
           };
+        };
+      };
+    };
+  };
+  getV2: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description server metadata */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2ServerMetadata'];
+        };
+      };
+    };
+  };
+  getV2HealthLive: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description alive */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            live: boolean;
+          };
+        };
+      };
+    };
+  };
+  getV2HealthReady: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description ready */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ready: boolean;
+          };
+        };
+      };
+      /** @description no model loaded yet */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            ready: boolean;
+          };
+        };
+      };
+    };
+  };
+  getV2ModelsModel: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description model metadata */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2ModelMetadata'];
+        };
+      };
+      /** @description a model other than "cifar10", or a version that is not the one in service */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+    };
+  };
+  getV2ModelsModelReady: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the model is loaded */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            ready: boolean;
+          };
+        };
+      };
+      /** @description a model other than "cifar10", or a version that is not the one in service */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description no model loaded yet */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            ready: boolean;
+          };
+        };
+      };
+    };
+  };
+  postV2ModelsModelInfer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['V2InferenceRequest'];
+      };
+    };
+    responses: {
+      /** @description the requested outputs, in request order */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2InferenceResponse'];
+        };
+      };
+      /** @description a malformed request: datatype, shape, data length, binary sizes, outputs, too many images */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description a model other than "cifar10", or a version that is not the one in service */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description an image over MAX_IMAGE_BYTES, or a body over PREDICT_MAX_BODY_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description an encoded image that is not a decodable JPEG, PNG, WebP or GIF */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description over RATE_LIMIT_PREDICT_PER_MINUTE for this client (shared with /predict) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description no model loaded yet */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+    };
+  };
+  getV2ModelsModelVersionsVersion: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+        version: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description model metadata */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2ModelMetadata'];
+        };
+      };
+      /** @description a model other than "cifar10", or a version that is not the one in service */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+    };
+  };
+  getV2ModelsModelVersionsVersionReady: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+        version: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the model is loaded */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            ready: boolean;
+          };
+        };
+      };
+      /** @description a model other than "cifar10", or a version that is not the one in service */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description no model loaded yet */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            name: string;
+            ready: boolean;
+          };
+        };
+      };
+    };
+  };
+  postV2ModelsModelVersionsVersionInfer: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        model: string;
+        version: string;
+      };
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['V2InferenceRequest'];
+      };
+    };
+    responses: {
+      /** @description the requested outputs, in request order */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2InferenceResponse'];
+        };
+      };
+      /** @description a malformed request: datatype, shape, data length, binary sizes, outputs, too many images */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description a model other than "cifar10", or a version that is not the one in service */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description an image over MAX_IMAGE_BYTES, or a body over PREDICT_MAX_BODY_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description an encoded image that is not a decodable JPEG, PNG, WebP or GIF */
+      415: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description over RATE_LIMIT_PREDICT_PER_MINUTE for this client (shared with /predict) */
+      429: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
+        };
+      };
+      /** @description no model loaded yet */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['V2Error'];
         };
       };
     };

@@ -84,7 +84,8 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
       version,
       description:
         'CIFAR-10 image classification: synchronous predictions, the model registry, health and metrics. ' +
-        'Errors are JSON {"error": {"code", "message"}}.',
+        'Errors are JSON {"error": {"code", "message"}}; the Open Inference Protocol routes under /v2 answer ' +
+        'theirs as that protocol does, {"error": "<message>"}.',
     },
     paths,
     components: {
@@ -100,13 +101,14 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
  * this list matches what the running gateway serves at /openapi.json.
  */
 export async function gatewayOpenApiDocument(version: string): Promise<Record<string, unknown>> {
-  const [health, predict, models, metrics, retrain, trainers, openApi] = await Promise.all([
+  const [health, predict, models, metrics, retrain, trainers, v2, openApi] = await Promise.all([
     import('../health-routes.js'),
     import('../predict/predict-routes.js'),
     import('../models/model-routes.js'),
     import('../observability/metrics-routes.js'),
     import('../retrain/retrain-routes.js'),
     import('../trainer-routes.js'),
+    import('../v2/v2-routes.js'),
     import('./openapi-routes.js'),
   ]);
   return buildOpenApiDocument(
@@ -117,6 +119,7 @@ export async function gatewayOpenApiDocument(version: string): Promise<Record<st
       ...metrics.metricsRouteDocs,
       ...retrain.retrainRouteDocs,
       ...trainers.trainerRouteDocs,
+      ...v2.v2RouteDocs,
       ...openApi.openApiRouteDocs,
     ],
     version,

@@ -30,9 +30,15 @@ function undecodable(error: ImageDecodeError, image: UploadedImage, several: boo
   return new AppError(`image_${error.reason}`, `${which}${error.message}`, 415, { cause: error });
 }
 
-function classification(probabilities: Float32Array): Classification {
+/** The index of the most probable class (the first on a tie). */
+export function topClass(probabilities: Float32Array): number {
   let best = 0;
   for (let c = 1; c < LABELS.length; c++) if (probabilities[c]! > probabilities[best]!) best = c;
+  return best;
+}
+
+function classification(probabilities: Float32Array): Classification {
+  const best = topClass(probabilities);
   return {
     label: LABELS[best]!,
     confidence: probabilities[best]!,
@@ -43,6 +49,47 @@ function classification(probabilities: Float32Array): Classification {
   };
 }
 
+/** Decodes uploaded images with the one preprocessing function; an undecodable one is a 415. */
+export function decodeUploadedImages(images: readonly UploadedImage[]): Promise<Uint8Array[]> {
+  return Promise.all(
+    images.map((image) =>
+      decodeImage(image.data).catch((error: unknown) => {
+        throw error instanceof ImageDecodeError ? undecodable(error, image, images.length > 1) : error;
+      }),
+    ),
+  );
+}
+
+export interface ClassProbabilities {
+  modelVersion: string;
+  /** One array of class probabilities (LABELS order) per image, in request order. */
+  probabilities: Float32Array[];
+  /** The most probable class of each image. */
+  labels: Label[];
+}
+
+/**
+ * Runs decoded 32x32 RGB images as one unit through the inference pool (so they share a model
+ * version) and counts each prediction in the metrics. Every prediction route ends here.
+ */
+export async function predictDecoded(
+  decoded: readonly Uint8Array[],
+  pool: InferencePool,
+  metrics: GatewayMetrics,
+): Promise<ClassProbabilities> {
+  let prediction;
+  try {
+    prediction = await pool.predict(decoded);
+  } catch (error) {
+    throw error instanceof ModelNotReadyError ? modelNotReady() : error;
+  }
+  const labels = prediction.probabilities.map((probabilities) => LABELS[topClass(probabilities)]!);
+  for (const label of labels) {
+    metrics.predictions.inc({ label, model_version: prediction.version });
+  }
+  return { modelVersion: prediction.version, probabilities: prediction.probabilities, labels };
+}
+
 export async function classifyImages(
   images: readonly UploadedImage[],
   pool: InferencePool,
@@ -50,25 +97,11 @@ export async function classifyImages(
 ): Promise<ClassifiedImages> {
   // Fail fast, before decoding, when there is no model to run.
   if (!pool.modelVersion) throw modelNotReady();
-  const decoded = await Promise.all(
-    images.map((image) =>
-      decodeImage(image.data).catch((error: unknown) => {
-        throw error instanceof ImageDecodeError ? undecodable(error, image, images.length > 1) : error;
-      }),
-    ),
-  );
-  let prediction;
-  try {
-    prediction = await pool.predict(decoded);
-  } catch (error) {
-    throw error instanceof ModelNotReadyError ? modelNotReady() : error;
-  }
-  const results = prediction.probabilities.map((probabilities, i) => ({
+  const decoded = await decodeUploadedImages(images);
+  const { modelVersion, probabilities } = await predictDecoded(decoded, pool, metrics);
+  const results = probabilities.map((each, i) => ({
     filename: images[i]!.filename,
-    ...classification(probabilities),
+    ...classification(each),
   }));
-  for (const result of results) {
-    metrics.predictions.inc({ label: result.label, model_version: prediction.version });
-  }
-  return { modelVersion: prediction.version, results };
+  return { modelVersion, results };
 }

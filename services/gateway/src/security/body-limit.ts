@@ -5,7 +5,15 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppError } from '../app-error.js';
 import { sendAppError } from '../error-handler.js';
 
-export function bodyLimit(maxBytes: number, tooLarge: () => AppError): RequestHandler {
+/**
+ * `send` answers a chunked body's 413 at once, outside the middleware chain; routes with an error
+ * body of their own (the V2 protocol's) pass theirs.
+ */
+export function bodyLimit(
+  maxBytes: number,
+  tooLarge: () => AppError,
+  send: (res: Response, error: AppError) => void = sendAppError,
+): RequestHandler {
   return (req: Request, res: Response, next: NextFunction): void => {
     const declared = req.headers['content-length'];
     if (declared !== undefined) {
@@ -33,7 +41,7 @@ export function bodyLimit(maxBytes: number, tooLarge: () => AppError): RequestHa
       }
       res.setHeader('connection', 'close');
       res.once('finish', () => req.socket.destroy());
-      sendAppError(res, tooLarge());
+      send(res, tooLarge());
     };
     req.on('data', count);
     next();
