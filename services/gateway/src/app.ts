@@ -1,26 +1,26 @@
 // The gateway's Express application: request context and metrics, the routes, then the 404 and
 // error handlers. Every route module declares its RouteDocs for the OpenAPI document.
 import express, { type Express } from 'express';
-import type { RouteDoc } from './api/route-docs.js';
+import { gatewayRouteDocs } from './api/gateway-route-docs.js';
 import { openApiRoutes } from './api/openapi-routes.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import type { Gateway } from './gateway.js';
-import { healthRouteDocs, healthRoutes } from './health-routes.js';
-import { exportRouteDocs, exportRoutes } from './models/export-routes.js';
-import { importRouteDocs, importRoutes } from './models/import-routes.js';
-import { modelRouteDocs, modelRoutes } from './models/model-routes.js';
+import { healthRoutes } from './health-routes.js';
+import { exportRoutes } from './models/export-routes.js';
+import { importRoutes } from './models/import-routes.js';
+import { modelRoutes } from './models/model-routes.js';
 import { httpMetrics } from './observability/http-metrics.js';
-import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.js';
-import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
+import { metricsRoutes } from './observability/metrics-routes.js';
+import { predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
 import { RetrainJobs } from './retrain/retrain-jobs.js';
-import { retrainRouteDocs, retrainRoutes } from './retrain/retrain-routes.js';
+import { retrainRoutes } from './retrain/retrain-routes.js';
 import { corsAllowList } from './security/cors.js';
 import { rateLimit } from './security/rate-limit.js';
 import { securityHeaders } from './security/security-headers.js';
-import { trainerRouteDocs, trainerRoutes } from './trainer-routes.js';
-import { v2RouteDocs, v2Routes } from './v2/v2-routes.js';
+import { trainerRoutes } from './trainer-routes.js';
+import { v2Routes } from './v2/v2-routes.js';
 
 const API_VERSION = '0.1.0';
 
@@ -72,17 +72,6 @@ export function createApp(gateway: Gateway): Express {
   // JSON bodies here are small commands (no route takes more than a few fields).
   app.use(express.json({ limit: '64kb' }));
 
-  const routeDocs: RouteDoc[] = [
-    ...healthRouteDocs,
-    ...predictRouteDocs,
-    ...importRouteDocs,
-    ...modelRouteDocs,
-    ...exportRouteDocs,
-    ...metricsRouteDocs,
-    ...retrainRouteDocs,
-    ...trainerRouteDocs,
-    ...v2RouteDocs,
-  ];
   app.use(
     healthRoutes({
       pool,
@@ -99,7 +88,7 @@ export function createApp(gateway: Gateway): Express {
   app.use(retrainRoutes(gateway, jobs));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
   app.use(metricsRoutes(metrics));
-  app.use(openApiRoutes(routeDocs, API_VERSION));
+  app.use(openApiRoutes(gatewayRouteDocs, API_VERSION));
   app.use(dashboardRoutes());
 
   app.use(notFoundHandler);

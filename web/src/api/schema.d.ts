@@ -52,6 +52,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/models/import': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Import a Keras model (.h5 or .keras): a trainer converts it, evaluates it on the evaluation set, publishes it as a new version and promotes it through the usual gate; follow it at statusUrl */
+    post: operations['postModelsImport'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/models': {
     parameters: {
       query?: never;
@@ -97,6 +114,23 @@ export interface paths {
     put?: never;
     /** Put a version in production (rollback: promote an older one); every gateway swaps to it */
     post: operations['postModelsVersionPromote'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/models/{version}/export': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Download a version: `format=keras-h5` (default) a legacy Keras HDF5 file, `format=tfjs` a ZIP of model.json, weights.bin and card.json. The card says which preprocessing the model expects (also sent as the X-Visionops-Normalisation header) */
+    get: operations['getModelsVersionExport'];
+    put?: never;
+    post?: never;
     delete?: never;
     options?: never;
     head?: never;
@@ -403,6 +437,31 @@ export interface components {
         /** @description present on 5xx errors: quote it */
         requestId?: string;
       };
+    };
+    ImportAccepted: {
+      jobId: string;
+      statusUrl: string;
+      /** @description the same file with the same options was already queued or running: this is its job */
+      existing: boolean;
+      /** @enum {string} */
+      format: 'keras-h5' | 'keras-v3';
+    };
+    ImportForm: {
+      /**
+       * Format: binary
+       * @description a Keras model: legacy HDF5 (.h5) or a Keras 3 archive (.keras)
+       */
+      file: string;
+      /**
+       * @description `scale01` (default): RGB / 255, as a model trained on keras.datasets.cifar10 / 255 expects; `visionops`: the project's per-channel normalisation
+       * @enum {string}
+       */
+      preprocessing?: 'scale01' | 'visionops';
+      /**
+       * @description `gate` (default): promoted when the evaluation gate allows; `never`: published only
+       * @enum {string}
+       */
+      promote?: 'gate' | 'never';
     };
     Job: {
       id: string;
@@ -748,6 +807,75 @@ export interface operations {
       };
     };
   };
+  postModelsImport: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'multipart/form-data': components['schemas']['ImportForm'];
+      };
+    };
+    responses: {
+      /** @description the import job */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['ImportAccepted'];
+        };
+      };
+      /** @description no file, not an HDF5 or Keras 3 file, or a wrong field; the message says what to fix */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the file is larger than IMPORT_MAX_UPLOAD_BYTES */
+      413: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the job queue (Redis) or the storage (S3) is unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
   getModels: {
     parameters: {
       query?: never;
@@ -954,6 +1082,46 @@ export interface operations {
       };
       /** @description wrong bearer token */
       403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no such version */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getModelsVersionExport: {
+    parameters: {
+      query?: {
+        format?: 'keras-h5' | 'tfjs';
+      };
+      header?: never;
+      path: {
+        version: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the model file */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description not a version id, or an unknown format */
+      400: {
         headers: {
           [name: string]: unknown;
         };

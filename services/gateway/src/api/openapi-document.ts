@@ -96,32 +96,14 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
 
 /**
  * The gateway's whole document built in-process, without Redis, S3 or a server: the dashboard
- * generates its API types from it. The route modules are imported lazily because
- * openapi-routes.ts imports this file and they would otherwise load with it; web/test checks that
- * this list matches what the running gateway serves at /openapi.json.
+ * generates its API types from it. The route list is imported lazily because openapi-routes.ts
+ * imports this file and the route modules would otherwise load with it; it is the list app.ts
+ * serves, and web/test checks that the running gateway's /openapi.json matches this document.
  */
 export async function gatewayOpenApiDocument(version: string): Promise<Record<string, unknown>> {
-  const [health, predict, models, metrics, retrain, trainers, v2, openApi] = await Promise.all([
-    import('../health-routes.js'),
-    import('../predict/predict-routes.js'),
-    import('../models/model-routes.js'),
-    import('../observability/metrics-routes.js'),
-    import('../retrain/retrain-routes.js'),
-    import('../trainer-routes.js'),
-    import('../v2/v2-routes.js'),
+  const [{ gatewayRouteDocs }, { openApiRouteDocs }] = await Promise.all([
+    import('./gateway-route-docs.js'),
     import('./openapi-routes.js'),
   ]);
-  return buildOpenApiDocument(
-    [
-      ...health.healthRouteDocs,
-      ...predict.predictRouteDocs,
-      ...models.modelRouteDocs,
-      ...metrics.metricsRouteDocs,
-      ...retrain.retrainRouteDocs,
-      ...trainers.trainerRouteDocs,
-      ...v2.v2RouteDocs,
-      ...openApi.openApiRouteDocs,
-    ],
-    version,
-  );
+  return buildOpenApiDocument([...gatewayRouteDocs, ...openApiRouteDocs], version);
 }

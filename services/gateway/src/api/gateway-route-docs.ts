@@ -1,0 +1,24 @@
+// Every route's RouteDocs in the order the OpenAPI document lists them: the one list both the
+// running gateway (app.ts) and the in-process document (gatewayOpenApiDocument) use.
+import { healthRouteDocs } from '../health-routes.js';
+import { exportRouteDocs } from '../models/export-routes.js';
+import { importRouteDocs } from '../models/import-routes.js';
+import { modelRouteDocs } from '../models/model-routes.js';
+import { metricsRouteDocs } from '../observability/metrics-routes.js';
+import { predictRouteDocs } from '../predict/predict-routes.js';
+import { retrainRouteDocs } from '../retrain/retrain-routes.js';
+import { trainerRouteDocs } from '../trainer-routes.js';
+import { v2RouteDocs } from '../v2/v2-routes.js';
+import type { RouteDoc } from './route-docs.js';
+
+export const gatewayRouteDocs: readonly RouteDoc[] = [
+  ...healthRouteDocs,
+  ...predictRouteDocs,
+  ...importRouteDocs,
+  ...modelRouteDocs,
+  ...exportRouteDocs,
+  ...metricsRouteDocs,
+  ...retrainRouteDocs,
+  ...trainerRouteDocs,
+  ...v2RouteDocs,
+];
