@@ -23,7 +23,11 @@ type Json = Record<string, unknown>;
 type LayerEntry = { class_name: string; config: Json };
 
 /** Expects the import to fail with `code`, leaving no tensors and no files; returns the message. */
-async function refused(bytes: Buffer, code: KerasImportErrorCode, limits?: Partial<KerasImportLimits>): Promise<string> {
+async function refused(
+  bytes: Buffer,
+  code: KerasImportErrorCode,
+  limits?: Partial<KerasImportLimits>,
+): Promise<string> {
   const before = tf.memory().numTensors;
   const error = await importKerasModel(bytes, limits).then(
     (result) => {
@@ -39,7 +43,11 @@ async function refused(bytes: Buffer, code: KerasImportErrorCode, limits?: Parti
   return (error as Error).message;
 }
 
-function cloneContents(contents: KerasFileContents): { config: Json; layers: LayerEntry[]; weights: Map<string, StoredWeight[]> } {
+function cloneContents(contents: KerasFileContents): {
+  config: Json;
+  layers: LayerEntry[];
+  weights: Map<string, StoredWeight[]>;
+} {
   const config = structuredClone(contents.modelConfig);
   const weights = new Map([...contents.weights].map(([name, list]) => [name, list.map((w) => ({ ...w }))]));
   return { config, layers: (config['config'] as { layers: LayerEntry[] }).layers, weights };
@@ -60,7 +68,10 @@ describe('refusing broken and hostile Keras files', () => {
   });
 
   it('when a file only starts like HDF5, then not_keras_file', async () => {
-    await refused(Buffer.concat([Buffer.from('894844460d0a1a0a', 'hex'), Buffer.alloc(2048, 7)]), 'not_keras_file');
+    await refused(
+      Buffer.concat([Buffer.from('894844460d0a1a0a', 'hex'), Buffer.alloc(2048, 7)]),
+      'not_keras_file',
+    );
   });
 
   it('when the fixture is cut in half, then truncated', async (context) => {
@@ -70,7 +81,10 @@ describe('refusing broken and hostile Keras files', () => {
 
   it('when model_config is not JSON, then bad_config', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
-    await refused(await writeLegacyKerasFile('{"class_name": "Sequential", "config": {', contents.weights), 'bad_config');
+    await refused(
+      await writeLegacyKerasFile('{"class_name": "Sequential", "config": {', contents.weights),
+      'bad_config',
+    );
   });
 
   it('when a layer is an LSTM or a Conv2DTranspose, then unsupported_layer naming it and what is supported', async (context) => {
@@ -89,14 +103,22 @@ describe('refusing broken and hostile Keras files', () => {
     const { config, weights } = cloneContents(contents);
     const dense = weights.get('dense_1')!;
     dense[0] = { name: 'kernel', shape: [64, 9], values: new Float32Array(64 * 9) };
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain('dense_1/kernel');
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain(
+      'dense_1/kernel',
+    );
   });
 
   it('when a kernel takes more input channels than the layer before gives, then weight_shape_mismatch', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, weights } = cloneContents(contents);
-    weights.get('conv2d_1')![0] = { name: 'kernel', shape: [3, 3, 16, 64], values: new Float32Array(3 * 3 * 16 * 64) };
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain('[3, 3, 32, 64]');
+    weights.get('conv2d_1')![0] = {
+      name: 'kernel',
+      shape: [3, 3, 16, 64],
+      values: new Float32Array(3 * 3 * 16 * 64),
+    };
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain(
+      '[3, 3, 32, 64]',
+    );
   });
 
   it('when a layer has no weights in the file, then missing_weights', async (context) => {
@@ -109,7 +131,11 @@ describe('refusing broken and hostile Keras files', () => {
   it('when a 1 MB file declares a 2 GB weight, then too_large before anything is read', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, weights } = cloneContents(contents);
-    const bytes = await writeLegacyKerasFile(config, weights, { layer: 'dense', weight: 'kernel', shape: [32_768, 16_384] });
+    const bytes = await writeLegacyKerasFile(config, weights, {
+      layer: 'dense',
+      weight: 'kernel',
+      shape: [32_768, 16_384],
+    });
     expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
     expect(await refused(bytes, 'too_large')).toMatch(/declares \[32768, 16384\]/);
   });
@@ -124,7 +150,9 @@ describe('refusing broken and hostile Keras files', () => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, layers, weights } = cloneContents(contents);
     layers[0]!.config['batch_shape'] = [null, 64, 64, 3];
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_input_shape')).toContain('[null, 32, 32, 3]');
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_input_shape')).toContain(
+      '[null, 32, 32, 3]',
+    );
   });
 
   it('when the model has 5 classes, then wrong_output', async (context) => {
@@ -136,7 +164,9 @@ describe('refusing broken and hostile Keras files', () => {
       { name: 'kernel', shape: [64, 5], values: kernel.values.slice(0, 64 * 5) },
       { name: 'bias', shape: [5], values: new Float32Array(5) },
     ]);
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_output')).toContain('10 classes');
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_output')).toContain(
+      '10 classes',
+    );
   });
 
   it('when the model ends in a sigmoid, then wrong_output', async (context) => {

@@ -69,9 +69,13 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new KerasImportError('bad_config', `${what} is not valid JSON; the file is damaged or not written by Keras`, {
-      cause: error,
-    });
+    throw new KerasImportError(
+      'bad_config',
+      `${what} is not valid JSON; the file is damaged or not written by Keras`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -123,7 +127,10 @@ class WeightReader {
     const raw = dataset.value;
     const count = weight.shape.reduce((a, b) => a * b, 1);
     if (!(raw instanceof Float32Array || raw instanceof Float64Array) || raw.length !== count) {
-      throw new KerasImportError('weight_shape_mismatch', `weight ${weight.name} could not be read as ${count} numbers`);
+      throw new KerasImportError(
+        'weight_shape_mismatch',
+        `weight ${weight.name} could not be read as ${count} numbers`,
+      );
     }
     return { ...weight, values: raw instanceof Float32Array ? raw : Float32Array.from(raw) };
   }
@@ -142,16 +149,23 @@ function checkAgainstConfig(node: KerasLayerNode, weights: WeightValue[]): void 
     const shape = weight.shape;
     if (node.className === 'Conv2D') {
       const kernel = size('kernel_size');
-      const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : Array.isArray(kernel) ? kernel : [];
+      const [kh, kw] =
+        typeof kernel === 'number' ? [kernel, kernel] : Array.isArray(kernel) ? (kernel as unknown[]) : [];
       const filters = size('filters');
-      if (last === 'kernel' && (shape.length !== 4 || shape[0] !== kh || shape[1] !== kw || shape[3] !== filters)) {
-        throw fail(weight, `[${kh}, ${kw}, channels, ${String(filters)}]`);
+      if (
+        last === 'kernel' &&
+        (shape.length !== 4 || shape[0] !== kh || shape[1] !== kw || shape[3] !== filters)
+      ) {
+        throw fail(weight, `[${String(kh)}, ${String(kw)}, channels, ${String(filters)}]`);
       }
-      if (last === 'bias' && (shape.length !== 1 || shape[0] !== filters)) throw fail(weight, `[${String(filters)}]`);
+      if (last === 'bias' && (shape.length !== 1 || shape[0] !== filters))
+        throw fail(weight, `[${String(filters)}]`);
     } else if (node.className === 'Dense') {
       const units = size('units');
-      if (last === 'kernel' && (shape.length !== 2 || shape[1] !== units)) throw fail(weight, `[inputs, ${String(units)}]`);
-      if (last === 'bias' && (shape.length !== 1 || shape[0] !== units)) throw fail(weight, `[${String(units)}]`);
+      if (last === 'kernel' && (shape.length !== 2 || shape[1] !== units))
+        throw fail(weight, `[inputs, ${String(units)}]`);
+      if (last === 'bias' && (shape.length !== 1 || shape[0] !== units))
+        throw fail(weight, `[${String(units)}]`);
     } else if (node.className === 'BatchNormalization') {
       const first = weights[0]!.shape;
       if (shape.length !== 1 || shape[0] !== first[0]) throw fail(weight, `the shape of ${weights[0]!.name}`);
@@ -163,7 +177,10 @@ function checkAgainstConfig(node: KerasLayerNode, weights: WeightValue[]): void 
 function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader): LayerWeights {
   const root = file.get('model_weights');
   if (!(root instanceof Group)) {
-    throw new KerasImportError('missing_weights', 'the file has no model_weights group (a weights-only or config-only file cannot be imported)');
+    throw new KerasImportError(
+      'missing_weights',
+      'the file has no model_weights group (a weights-only or config-only file cannot be imported)',
+    );
   }
   const weights: LayerWeights = new Map();
   const expectedLayers = new Set<string>();
@@ -174,7 +191,10 @@ function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader):
     const group = root.get(node.name);
     const stored = group instanceof Group ? stringListAttribute(group, 'weight_names') : undefined;
     if (!(group instanceof Group) || !stored || stored.length === 0) {
-      throw new KerasImportError('missing_weights', `the file has no weights for layer "${node.name}" (${node.className})`);
+      throw new KerasImportError(
+        'missing_weights',
+        `the file has no weights for layer "${node.name}" (${node.className})`,
+      );
     }
     if (stored.length !== names.length) {
       throw new KerasImportError(
@@ -187,18 +207,30 @@ function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader):
       const path = stored.find((name) => name.split('/').pop()!.replace(/:\d+$/, '') === short);
       const dataset = path === undefined ? undefined : group.get(path);
       if (!(dataset instanceof Dataset)) {
-        throw new KerasImportError('missing_weights', `the file has no ${short} weight for layer "${node.name}" (${node.className})`);
+        throw new KerasImportError(
+          'missing_weights',
+          `the file has no ${short} weight for layer "${node.name}" (${node.className})`,
+        );
       }
       return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
     });
-    checkAgainstConfig(node, located.map((entry) => entry.weight));
-    weights.set(node.name, located.map(({ dataset, weight }) => reader.values(dataset, weight)));
+    checkAgainstConfig(
+      node,
+      located.map((entry) => entry.weight),
+    );
+    weights.set(
+      node.name,
+      located.map(({ dataset, weight }) => reader.values(dataset, weight)),
+    );
   }
   for (const name of stringListAttribute(root, 'layer_names') ?? []) {
     const group = root.get(name);
     const stored = group instanceof Group ? stringListAttribute(group, 'weight_names') : undefined;
     if (stored && stored.length > 0 && !expectedLayers.has(name)) {
-      throw new KerasImportError('weight_shape_mismatch', `the file has weights for a layer "${name}" that the model config does not have`);
+      throw new KerasImportError(
+        'weight_shape_mismatch',
+        `the file has weights for a layer "${name}" that the model config does not have`,
+      );
     }
   }
   return weights;
@@ -219,7 +251,10 @@ function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): Lay
     if (names.length === 0) continue;
     const vars = file.get(`${path}/vars`);
     if (!(vars instanceof Group)) {
-      throw new KerasImportError('missing_weights', `the archive has no weights for layer "${node.name}" (${node.className}) at ${path}/vars`);
+      throw new KerasImportError(
+        'missing_weights',
+        `the archive has no weights for layer "${node.name}" (${node.className}) at ${path}/vars`,
+      );
     }
     const count = vars.keys().length;
     if (count !== names.length) {
@@ -231,12 +266,21 @@ function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): Lay
     const located = names.map((short, i) => {
       const dataset = vars.get(String(i));
       if (!(dataset instanceof Dataset)) {
-        throw new KerasImportError('missing_weights', `the archive has no ${short} weight for layer "${node.name}" (${path}/vars/${i})`);
+        throw new KerasImportError(
+          'missing_weights',
+          `the archive has no ${short} weight for layer "${node.name}" (${path}/vars/${i})`,
+        );
       }
       return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
     });
-    checkAgainstConfig(node, located.map((entry) => entry.weight));
-    weights.set(node.name, located.map(({ dataset, weight }) => reader.values(dataset, weight)));
+    checkAgainstConfig(
+      node,
+      located.map((entry) => entry.weight),
+    );
+    weights.set(
+      node.name,
+      located.map(({ dataset, weight }) => reader.values(dataset, weight)),
+    );
   }
   return weights;
 }
@@ -245,11 +289,19 @@ function hdf5Failure(error: unknown, what: string): KerasImportError {
   if (error instanceof KerasImportError) return error;
   const text = hdf5ErrorText(error);
   if (/truncated file/i.test(text)) {
-    return new KerasImportError('truncated', `${what} is incomplete (shorter than its header says); upload the whole file`, { cause: error });
+    return new KerasImportError(
+      'truncated',
+      `${what} is incomplete (shorter than its header says); upload the whole file`,
+      { cause: error },
+    );
   }
-  return new KerasImportError('not_keras_file', `${what} is not a readable HDF5 file: ${text.trim().split('\n').pop()?.trim() ?? 'unknown error'}`, {
-    cause: error,
-  });
+  return new KerasImportError(
+    'not_keras_file',
+    `${what} is not a readable HDF5 file: ${text.trim().split('\n').pop()?.trim() ?? 'unknown error'}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 interface KerasSource {
@@ -265,7 +317,10 @@ async function readLegacyH5(bytes: Buffer, limits: KerasImportLimits): Promise<K
     return await withHdf5File(bytes, (file) => {
       const configText = stringAttribute(file, 'model_config');
       if (configText === undefined) {
-        throw new KerasImportError('bad_config', 'the HDF5 file has no model_config attribute; it is not a whole Keras model (save it with model.save)');
+        throw new KerasImportError(
+          'bad_config',
+          'the HDF5 file has no model_config attribute; it is not a whole Keras model (save it with model.save)',
+        );
       }
       const graph = readKerasModelConfig(parseJson(configText, 'the model_config attribute'));
       const weights = readLegacyWeights(file, graph, new WeightReader(bytes.length, limits.maxParameters));
@@ -283,7 +338,10 @@ async function readLegacyH5(bytes: Buffer, limits: KerasImportLimits): Promise<K
 }
 
 async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<KerasSource> {
-  const archive = await readKerasArchive(bytes, { maxEntries: limits.maxArchiveEntries, maxBytes: limits.maxBytes });
+  const archive = await readKerasArchive(bytes, {
+    maxEntries: limits.maxArchiveEntries,
+    maxBytes: limits.maxBytes,
+  });
   const graph = readKerasModelConfig(parseJson(archive.config, 'config.json'));
   const metadata = archive.metadata === undefined ? {} : parseJson(archive.metadata, 'metadata.json');
   const field = (key: string) => {
@@ -297,7 +355,13 @@ async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<Ke
     const weights = await withHdf5File(archive.weights, (file) =>
       readV3Weights(file, graph, new WeightReader(archive.weights.length, limits.maxParameters)),
     );
-    return { format: 'keras-v3', graph, weights, kerasVersion: field('keras_version'), backend: field('backend') ?? null };
+    return {
+      format: 'keras-v3',
+      graph,
+      weights,
+      kerasVersion: field('keras_version'),
+      backend: field('backend') ?? null,
+    };
   } catch (error) {
     throw hdf5Failure(error, 'model.weights.h5 in the archive');
   }
@@ -331,7 +395,11 @@ function setWeights(model: tf.LayersModel, graph: KerasGraph, weights: LayerWeig
       const short = variable.originalName.split('/').pop();
       const weight = stored.find((entry) => entry.name.split('/').pop() === short);
       const expected = variable.shape as number[];
-      if (!weight || weight.shape.length !== expected.length || weight.shape.some((dim, i) => dim !== expected[i])) {
+      if (
+        !weight ||
+        weight.shape.length !== expected.length ||
+        weight.shape.some((dim, i) => dim !== expected[i])
+      ) {
         throw new KerasImportError(
           'weight_shape_mismatch',
           `weight ${node.name}/${short} has shape ${weight ? shapeText(weight.shape) : 'none'} in the file but the model needs ${shapeText(expected)}`,
@@ -356,7 +424,10 @@ export async function importKerasModel(
 ): Promise<ImportedKerasModel> {
   const limits = { ...DEFAULT_KERAS_IMPORT_LIMITS, ...options };
   if (bytes.length > limits.maxBytes) {
-    throw new KerasImportError('too_large', `the file has ${bytes.length} bytes; at most ${limits.maxBytes} are accepted`);
+    throw new KerasImportError(
+      'too_large',
+      `the file has ${bytes.length} bytes; at most ${limits.maxBytes} are accepted`,
+    );
   }
   let source: KerasSource;
   if (startsWith(bytes, HDF5_SIGNATURE)) source = await readLegacyH5(bytes, limits);
@@ -388,7 +459,10 @@ export async function importKerasModel(
       },
       output,
       layers: source.graph.layers.map(({ name, className }) => ({ name, className })),
-      parameters: model.weights.reduce((sum, weight) => sum + weight.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0),
+      parameters: model.weights.reduce(
+        (sum, weight) => sum + weight.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+        0,
+      ),
     };
   } catch (error) {
     model.dispose();
