@@ -138,6 +138,7 @@ export async function writeLegacyKerasFile(
   modelConfig: Json | string,
   weights: Map<string, StoredWeight[]>,
   huge?: { layer: string; weight: string; shape: number[] },
+  style: 'keras2' | 'keras3' = 'keras3',
 ): Promise<Buffer> {
   return writeHdf5((file) => {
     file.create_attribute('keras_version', '3.5.0', null, 'S');
@@ -151,25 +152,30 @@ export async function writeLegacyKerasFile(
     const root = file.create_group('model_weights');
     const names = [...weights.keys()];
     root.create_attribute('layer_names', names, [names.length], 'A');
+    const datasetName = (w: StoredWeight) => (style === 'keras2' ? `${w.name}:0` : w.name);
     for (const [layer, list] of weights) {
       const group = root.create_group(layer);
-      const full = list.map((w) => `sequential/${layer}/${w.name}`);
+      // Keras 2 (tf.keras): "<layer>/<weight>:0"; Keras 3: "<model>/<layer>/<weight>".
+      const full = list.map((w) =>
+        style === 'keras2' ? `${layer}/${w.name}:0` : `sequential/${layer}/${w.name}`,
+      );
       group.create_attribute('weight_names', full, [full.length], 'A');
-      const inner = group.create_group('sequential').create_group(layer);
+      const inner =
+        style === 'keras2' ? group.create_group(layer) : group.create_group('sequential').create_group(layer);
       for (const w of list) {
         if (huge && huge.layer === layer && huge.weight === w.name) {
           const first = [1, ...huge.shape.slice(1)];
           const size = first.reduce((a, b) => a * b, 1);
           inner.create_dataset({
-            name: w.name,
+            name: datasetName(w),
             data: new Float32Array(size),
             shape: first,
             maxshape: huge.shape.map(() => null),
             chunks: first.map((d) => Math.min(d, 1024)),
           });
-          (inner.get(w.name) as Dataset).resize(huge.shape);
+          (inner.get(datasetName(w)) as Dataset).resize(huge.shape);
         } else {
-          inner.create_dataset({ name: w.name, data: w.values, shape: w.shape, dtype: '<f4' });
+          inner.create_dataset({ name: datasetName(w), data: w.values, shape: w.shape, dtype: '<f4' });
         }
       }
     }

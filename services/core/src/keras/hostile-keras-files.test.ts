@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from '../../test/fixtures.js';
+import { centralRecords } from '../../test/zip-bytes.js';
 import {
   buildKerasArchive,
   h5wasmFiles,
@@ -183,6 +184,18 @@ describe('refusing broken and hostile Keras files', () => {
     ]);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     await refused(bomb, 'too_large', { maxBytes: 16 * 1024 * 1024 });
+  });
+
+  it('when a .keras entry unpacks to more than its headers declare, then too_large while unpacking', async () => {
+    const zip = await buildZip([
+      { path: 'config.json', data: '{}' },
+      { path: 'model.weights.h5', data: Buffer.alloc(8 * 1024 * 1024), compress: true },
+    ]);
+    const record = centralRecords(zip).find((entry) => entry.name === 'model.weights.h5')!;
+    // Both headers claim 1,000 unpacked bytes; the deflated data holds 8 MiB.
+    zip.writeUInt32LE(1000, record.at + 24);
+    zip.writeUInt32LE(1000, record.localHeader + 22);
+    expect(await refused(zip, 'too_large')).toMatch(/more than 1000 bytes/);
   });
 
   it('when a .keras archive has thousands of entries, then too_large', async () => {
