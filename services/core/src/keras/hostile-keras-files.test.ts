@@ -122,6 +122,19 @@ describe('refusing broken and hostile Keras files', () => {
     );
   });
 
+  it('when the config makes a layer need a larger kernel than the file holds, then weight_shape_mismatch before building', async (context) => {
+    if (!fixture) return context.skip(MISSING_FIXTURE);
+    const { config, layers, weights } = cloneContents(contents);
+    // Without pooling, Flatten gives 26 * 26 * 64 features: the dense kernel would be [43264, 64].
+    (config['config'] as { layers: LayerEntry[] }).layers = layers.filter(
+      (layer) => layer.class_name !== 'MaxPooling2D',
+    );
+    // The message of the check on the config's shapes; the one after building says "the model needs".
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain(
+      'layer "dense" (Dense) needs [43264, 64]',
+    );
+  });
+
   it('when a layer has no weights in the file, then missing_weights', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, weights } = cloneContents(contents);

@@ -16,6 +16,7 @@ import {
 import { readKerasArchive, ZIP_SIGNATURE } from './keras-archive.js';
 import { KerasImportError } from './keras-import-error.js';
 import {
+  inferShapes,
   readKerasModelConfig,
   toLogitsOutput,
   toTfjsTopology,
@@ -51,6 +52,31 @@ export interface ImportedKerasModel {
   /** The layers of the Keras model as the file describes them. */
   layers: { name: string; className: string }[];
   parameters: number;
+}
+
+/** What the config says, checked before any weight is read: the model to build and its weight shapes. */
+interface ImportPlan {
+  /** The Keras model as the file describes it. */
+  source: KerasGraph;
+  /** The model to build: the same, with a final softmax made linear. */
+  served: KerasGraph;
+  output: OutputKind;
+  /** Layer -> weight short name -> shape. */
+  shapes: Map<string, Map<string, number[]>>;
+}
+
+function planImport(modelConfig: unknown): ImportPlan {
+  const source = readKerasModelConfig(modelConfig);
+  const { graph: served, output } = toLogitsOutput(source);
+  const { outputs, weights } = inferShapes(served);
+  const outputShape = outputs.get(served.output)!;
+  if (outputShape.length !== 1 || outputShape[0] !== NUM_CLASSES) {
+    throw new KerasImportError(
+      'wrong_output',
+      `the model outputs shape ${shapeText([null, ...outputShape])}; it must output ${NUM_CLASSES} classes ([null, ${NUM_CLASSES}]), in the CIFAR-10 label order`,
+    );
+  }
+  return { source, served, output, shapes: weights };
 }
 
 interface WeightValue {
@@ -136,45 +162,30 @@ class WeightReader {
   }
 }
 
-/** Shapes a layer's config implies for its weights, where the config alone fixes them. */
-function checkAgainstConfig(node: KerasLayerNode, weights: WeightValue[]): void {
-  const fail = (weight: WeightValue, expected: string) =>
-    new KerasImportError(
-      'weight_shape_mismatch',
-      `weight ${weight.name} has shape ${shapeText(weight.shape)} but layer "${node.name}" (${node.className}) needs ${expected}`,
-    );
-  const size = (key: string) => node.config[key];
+/** Checks the weights' declared shapes against the shapes the model's layers need. */
+function checkShapes(
+  node: KerasLayerNode,
+  weights: WeightValue[],
+  expected: Map<string, number[]> | undefined,
+): void {
   for (const weight of weights) {
-    const last = weight.name.split('/').pop();
-    const shape = weight.shape;
-    if (node.className === 'Conv2D') {
-      const kernel = size('kernel_size');
-      const [kh, kw] =
-        typeof kernel === 'number' ? [kernel, kernel] : Array.isArray(kernel) ? (kernel as unknown[]) : [];
-      const filters = size('filters');
-      if (
-        last === 'kernel' &&
-        (shape.length !== 4 || shape[0] !== kh || shape[1] !== kw || shape[3] !== filters)
-      ) {
-        throw fail(weight, `[${String(kh)}, ${String(kw)}, channels, ${String(filters)}]`);
-      }
-      if (last === 'bias' && (shape.length !== 1 || shape[0] !== filters))
-        throw fail(weight, `[${String(filters)}]`);
-    } else if (node.className === 'Dense') {
-      const units = size('units');
-      if (last === 'kernel' && (shape.length !== 2 || shape[1] !== units))
-        throw fail(weight, `[inputs, ${String(units)}]`);
-      if (last === 'bias' && (shape.length !== 1 || shape[0] !== units))
-        throw fail(weight, `[${String(units)}]`);
-    } else if (node.className === 'BatchNormalization') {
-      const first = weights[0]!.shape;
-      if (shape.length !== 1 || shape[0] !== first[0]) throw fail(weight, `the shape of ${weights[0]!.name}`);
+    const needed = expected?.get(weight.name.split('/').pop()!);
+    if (
+      !needed ||
+      needed.length !== weight.shape.length ||
+      needed.some((dim, i) => dim !== weight.shape[i])
+    ) {
+      throw new KerasImportError(
+        'weight_shape_mismatch',
+        `weight ${weight.name} has shape ${shapeText(weight.shape)} but layer "${node.name}" (${node.className}) needs ${needed ? shapeText(needed) : 'no such weight'}`,
+      );
     }
   }
 }
 
 /** Weights of a legacy HDF5 file: model_weights/<layer> with attribute weight_names. */
-function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader): LayerWeights {
+function readLegacyWeights(file: File, plan: ImportPlan, reader: WeightReader): LayerWeights {
+  const graph = plan.served;
   const root = file.get('model_weights');
   if (!(root instanceof Group)) {
     throw new KerasImportError(
@@ -214,9 +225,10 @@ function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader):
       }
       return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
     });
-    checkAgainstConfig(
+    checkShapes(
       node,
       located.map((entry) => entry.weight),
+      plan.shapes.get(node.name),
     );
     weights.set(
       node.name,
@@ -237,7 +249,8 @@ function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader):
 }
 
 /** Weights of a Keras 3 archive: layers/<class_name_snake[_n]>/vars/<i>. */
-function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): LayerWeights {
+function readV3Weights(file: File, plan: ImportPlan, reader: WeightReader): LayerWeights {
+  const graph = plan.served;
   const weights: LayerWeights = new Map();
   const used = new Map<string, number>();
   for (const node of graph.layers) {
@@ -273,9 +286,10 @@ function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): Lay
       }
       return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
     });
-    checkAgainstConfig(
+    checkShapes(
       node,
       located.map((entry) => entry.weight),
+      plan.shapes.get(node.name),
     );
     weights.set(
       node.name,
@@ -306,7 +320,7 @@ function hdf5Failure(error: unknown, what: string): KerasImportError {
 
 interface KerasSource {
   format: KerasFormat;
-  graph: KerasGraph;
+  plan: ImportPlan;
   weights: LayerWeights;
   kerasVersion: string | null;
   backend: string | null;
@@ -322,11 +336,11 @@ async function readLegacyH5(bytes: Buffer, limits: KerasImportLimits): Promise<K
           'the HDF5 file has no model_config attribute; it is not a whole Keras model (save it with model.save)',
         );
       }
-      const graph = readKerasModelConfig(parseJson(configText, 'the model_config attribute'));
-      const weights = readLegacyWeights(file, graph, new WeightReader(bytes.length, limits.maxParameters));
+      const plan = planImport(parseJson(configText, 'the model_config attribute'));
+      const weights = readLegacyWeights(file, plan, new WeightReader(bytes.length, limits.maxParameters));
       return {
         format: 'keras-h5' as const,
-        graph,
+        plan,
         weights,
         kerasVersion: stringAttribute(file, 'keras_version') ?? null,
         backend: stringAttribute(file, 'backend') ?? null,
@@ -342,7 +356,7 @@ async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<Ke
     maxEntries: limits.maxArchiveEntries,
     maxBytes: limits.maxBytes,
   });
-  const graph = readKerasModelConfig(parseJson(archive.config, 'config.json'));
+  const plan = planImport(parseJson(archive.config, 'config.json'));
   const metadata = archive.metadata === undefined ? {} : parseJson(archive.metadata, 'metadata.json');
   const field = (key: string) => {
     const value = (metadata as Record<string, unknown> | null)?.[key];
@@ -353,11 +367,11 @@ async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<Ke
   }
   try {
     const weights = await withHdf5File(archive.weights, (file) =>
-      readV3Weights(file, graph, new WeightReader(archive.weights.length, limits.maxParameters)),
+      readV3Weights(file, plan, new WeightReader(archive.weights.length, limits.maxParameters)),
     );
     return {
       format: 'keras-v3',
-      graph,
+      plan,
       weights,
       kerasVersion: field('keras_version'),
       backend: field('backend') ?? null,
@@ -438,7 +452,7 @@ export async function importKerasModel(
       'the file is neither a Keras HDF5 model (.h5) nor a Keras 3 archive (.keras); save the model with model.save("model.keras") or model.save("model.h5")',
     );
   }
-  const { graph: served, output } = toLogitsOutput(source.graph);
+  const { served, output } = source.plan;
   const model = await buildModel(toTfjsTopology(served));
   try {
     const outputShape = model.outputs[0]!.shape;
@@ -458,7 +472,7 @@ export async function importKerasModel(
         sha256: createHash('sha256').update(bytes).digest('hex'),
       },
       output,
-      layers: source.graph.layers.map(({ name, className }) => ({ name, className })),
+      layers: source.plan.source.layers.map(({ name, className }) => ({ name, className })),
       parameters: model.weights.reduce(
         (sum, weight) => sum + weight.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
         0,

@@ -547,3 +547,92 @@ export function toTfjsTopology(graph: KerasGraph): tf.serialization.ConfigDict {
   };
   return topology as unknown as tf.serialization.ConfigDict;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Shapes: what every weight must be, known before TensorFlow.js builds (and allocates) anything
+
+function convOutput(size: number, kernel: number, stride: number, dilation: number, pad: string): number {
+  const span = (kernel - 1) * dilation + 1;
+  return pad === 'same' ? Math.ceil(size / stride) : Math.floor((size - span) / stride) + 1;
+}
+
+/**
+ * Each layer's output shape (without the batch axis) and the shape of each of its weights, by
+ * short name, following the layers' definitions. Refuses layers that do not fit together.
+ */
+export function inferShapes(graph: KerasGraph): {
+  outputs: Map<string, number[]>;
+  weights: Map<string, Map<string, number[]>>;
+} {
+  const outputs = new Map<string, number[]>();
+  const weights = new Map<string, Map<string, number[]>>();
+  for (const node of graph.layers) {
+    const config = tfjsLayerConfig(node);
+    const inputs = node.inputs.map((name) => outputs.get(name)!);
+    const x = inputs[0] ?? [...EXPECTED_INPUT_SHAPE];
+    const misfit = (why: string) =>
+      badConfig(`layer "${node.name}" (${node.className}) ${why}, its input is ${JSON.stringify(x)}`);
+    const spatial = () => {
+      if (x.length !== 3) throw misfit('needs an image-shaped input');
+      return x as [number, number, number];
+    };
+    let y = x;
+    const own = new Map<string, number[]>();
+    switch (node.className) {
+      case 'Conv2D': {
+        const [h, w, c] = spatial();
+        const [kh, kw] = config['kernel_size'] as [number, number];
+        const [sh, sw] = config['strides'] as [number, number];
+        const [dh, dw] = config['dilation_rate'] as [number, number];
+        const filters = config['filters'] as number;
+        const pad = config['padding'] as string;
+        y = [convOutput(h, kh, sh, dh, pad), convOutput(w, kw, sw, dw, pad), filters];
+        own.set('kernel', [kh, kw, c, filters]);
+        if (config['use_bias']) own.set('bias', [filters]);
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        const [h, w, c] = spatial();
+        const [ph, pw] = config['pool_size'] as [number, number];
+        const [sh, sw] = config['strides'] as [number, number];
+        const pad = config['padding'] as string;
+        y = [convOutput(h, ph, sh, 1, pad), convOutput(w, pw, sw, 1, pad), c];
+        break;
+      }
+      case 'GlobalMaxPooling2D':
+      case 'GlobalAveragePooling2D':
+        y = [spatial()[2]];
+        break;
+      case 'Flatten':
+        y = [x.reduce((a, b) => a * b, 1)];
+        break;
+      case 'Dense': {
+        const units = config['units'] as number;
+        y = [...x.slice(0, -1), units];
+        own.set('kernel', [x[x.length - 1]!, units]);
+        if (config['use_bias']) own.set('bias', [units]);
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = config['axis'] as number;
+        const channels = x[axis < 0 ? x.length + axis : axis - 1];
+        if (channels === undefined) throw misfit(`normalises over axis ${axis}`);
+        for (const name of weightNamesOf(node)) own.set(name, [channels]);
+        break;
+      }
+      case 'Add':
+        if (inputs.some((shape) => JSON.stringify(shape) !== JSON.stringify(x))) {
+          throw misfit(`adds inputs of different shapes ${JSON.stringify(inputs)}`);
+        }
+        break;
+      default:
+        // InputLayer, Dropout, Activation, ReLU, Rescaling, Softmax keep the shape.
+        break;
+    }
+    if (y.some((dim) => !Number.isInteger(dim) || dim < 1)) throw misfit('leaves nothing of its input');
+    outputs.set(node.name, y);
+    if (own.size > 0) weights.set(node.name, own);
+  }
+  return { outputs, weights };
+}
