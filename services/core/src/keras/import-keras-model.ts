@@ -82,6 +82,7 @@ function planImport(modelConfig: unknown): ImportPlan {
 interface WeightValue {
   name: string;
   shape: number[];
+  /** Empty until loaded. */
   values: Float32Array;
 }
 
@@ -119,7 +120,11 @@ function shapeText(shape: readonly (number | null)[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** Checks a dataset's declared size against the file and the limit before anything is read. */
+/**
+ * Reads weights in two steps: `declared` checks what a dataset claims (type, shape, size against
+ * the file and the parameter limit) without reading it; `load` reads it once the shape is known
+ * to be the one the model needs.
+ */
 class WeightReader {
   private parameters = 0;
 
@@ -128,7 +133,7 @@ class WeightReader {
     private readonly maxParameters: number,
   ) {}
 
-  read(dataset: Dataset, label: string): WeightValue {
+  declared(dataset: Dataset, label: string): WeightValue {
     const metadata = dataset.metadata;
     const shape = dataset.shape ?? [];
     const count = shape.reduce((a, b) => a * b, 1);
@@ -149,7 +154,7 @@ class WeightReader {
     return { name: label, shape, values: new Float32Array(0) };
   }
 
-  values(dataset: Dataset, weight: WeightValue): WeightValue {
+  load(dataset: Dataset, weight: WeightValue): WeightValue {
     const raw = dataset.value;
     const count = weight.shape.reduce((a, b) => a * b, 1);
     if (!(raw instanceof Float32Array || raw instanceof Float64Array) || raw.length !== count) {
@@ -223,7 +228,7 @@ function readLegacyWeights(file: File, plan: ImportPlan, reader: WeightReader): 
           `the file has no ${short} weight for layer "${node.name}" (${node.className})`,
         );
       }
-      return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
+      return { dataset, weight: reader.declared(dataset, `${node.name}/${short}`) };
     });
     checkShapes(
       node,
@@ -232,7 +237,7 @@ function readLegacyWeights(file: File, plan: ImportPlan, reader: WeightReader): 
     );
     weights.set(
       node.name,
-      located.map(({ dataset, weight }) => reader.values(dataset, weight)),
+      located.map(({ dataset, weight }) => reader.load(dataset, weight)),
     );
   }
   for (const name of stringListAttribute(root, 'layer_names') ?? []) {
@@ -284,7 +289,7 @@ function readV3Weights(file: File, plan: ImportPlan, reader: WeightReader): Laye
           `the archive has no ${short} weight for layer "${node.name}" (${path}/vars/${i})`,
         );
       }
-      return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
+      return { dataset, weight: reader.declared(dataset, `${node.name}/${short}`) };
     });
     checkShapes(
       node,
@@ -293,7 +298,7 @@ function readV3Weights(file: File, plan: ImportPlan, reader: WeightReader): Laye
     );
     weights.set(
       node.name,
-      located.map(({ dataset, weight }) => reader.values(dataset, weight)),
+      located.map(({ dataset, weight }) => reader.load(dataset, weight)),
     );
   }
   return weights;
