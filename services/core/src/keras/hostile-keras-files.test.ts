@@ -75,6 +75,13 @@ describe('refusing broken and hostile Keras files', () => {
     );
   });
 
+  it('when the fixture is scrambled inside, then not_keras_file with the reason HDF5 gives', async (context) => {
+    if (!fixture) return context.skip(MISSING_FIXTURE);
+    const scrambled = Buffer.from(fixture);
+    for (let i = 3000; i < 40_000; i++) scrambled[i] = (i * 31) & 255;
+    expect(await refused(scrambled, 'not_keras_file')).toMatch(/not a readable HDF5 file \(.+\)/);
+  });
+
   it('when the fixture is cut in half, then truncated', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     expect(await refused(fixture.subarray(0, fixture.length >> 1), 'truncated')).toMatch(/whole file/);

@@ -304,6 +304,12 @@ function readV3Weights(file: File, plan: ImportPlan, reader: WeightReader): Laye
   return weights;
 }
 
+/** The innermost reason in HDF5's error stack ("... in H5F__super_read(): file signature not found"). */
+function hdf5Reason(text: string): string {
+  const reasons = [...text.matchAll(/\(\): ([^\n]+)/g)].map((match) => match[1]!.trim());
+  return reasons.pop() ?? 'unknown error';
+}
+
 function hdf5Failure(error: unknown, what: string): KerasImportError {
   if (error instanceof KerasImportError) return error;
   const text = hdf5ErrorText(error);
@@ -316,7 +322,7 @@ function hdf5Failure(error: unknown, what: string): KerasImportError {
   }
   return new KerasImportError(
     'not_keras_file',
-    `${what} is not a readable HDF5 file: ${text.trim().split('\n').pop()?.trim() ?? 'unknown error'}`,
+    `${what} is not a readable HDF5 file (${hdf5Reason(text)}); the file is damaged or not a Keras model`,
     {
       cause: error,
     },
