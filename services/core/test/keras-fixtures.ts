@@ -24,7 +24,8 @@ export const KERAS_FIXTURE = 'cifar10-cnn-bn-keras3.5.h5';
 export function kerasFixture(name = KERAS_FIXTURE): Buffer | undefined {
   const path = join(kerasFixturesDir, name);
   if (existsSync(path)) return readFileSync(path);
-  if (process.env.CI === 'true') throw new Error(`Keras fixture ${path} is missing (set VISIONOPS_KERAS_FIXTURES)`);
+  if (process.env.CI === 'true')
+    throw new Error(`Keras fixture ${path} is missing (set VISIONOPS_KERAS_FIXTURES)`);
   return undefined;
 }
 
@@ -71,7 +72,7 @@ export async function readLegacyKerasFile(bytes: Uint8Array): Promise<KerasFileC
   files.writeFile(path, bytes);
   const file = new h5wasm.File(path, 'r');
   try {
-    const modelConfig = JSON.parse(String(file.attrs['model_config']!.value)) as Json;
+    const modelConfig = JSON.parse(file.attrs['model_config']!.value as string) as Json;
     const root = file.get('model_weights') as Group;
     const weights = new Map<string, StoredWeight[]>();
     let datasetValues = 0;
@@ -93,7 +94,10 @@ export async function readLegacyKerasFile(bytes: Uint8Array): Promise<KerasFileC
         // The file's own order, from weight_names.
         const order = (root.get(layer) as Group).attrs['weight_names']!.value as string[];
         const short = order.map((name) => name.split('/').pop()!.replace(/:\d+$/, ''));
-        weights.set(layer, short.map((name) => found.find((w) => w.name === name)!));
+        weights.set(
+          layer,
+          short.map((name) => found.find((w) => w.name === name)!),
+        );
       }
     }
     return { modelConfig, weights, datasetValues };
@@ -134,33 +138,44 @@ export async function writeLegacyKerasFile(
   modelConfig: Json | string,
   weights: Map<string, StoredWeight[]>,
   huge?: { layer: string; weight: string; shape: number[] },
+  style: 'keras2' | 'keras3' = 'keras3',
 ): Promise<Buffer> {
   return writeHdf5((file) => {
     file.create_attribute('keras_version', '3.5.0', null, 'S');
     file.create_attribute('backend', 'tensorflow', null, 'S');
-    file.create_attribute('model_config', typeof modelConfig === 'string' ? modelConfig : JSON.stringify(modelConfig), null, 'A');
+    file.create_attribute(
+      'model_config',
+      typeof modelConfig === 'string' ? modelConfig : JSON.stringify(modelConfig),
+      null,
+      'A',
+    );
     const root = file.create_group('model_weights');
     const names = [...weights.keys()];
     root.create_attribute('layer_names', names, [names.length], 'A');
+    const datasetName = (w: StoredWeight) => (style === 'keras2' ? `${w.name}:0` : w.name);
     for (const [layer, list] of weights) {
       const group = root.create_group(layer);
-      const full = list.map((w) => `sequential/${layer}/${w.name}`);
+      // Keras 2 (tf.keras): "<layer>/<weight>:0"; Keras 3: "<model>/<layer>/<weight>".
+      const full = list.map((w) =>
+        style === 'keras2' ? `${layer}/${w.name}:0` : `sequential/${layer}/${w.name}`,
+      );
       group.create_attribute('weight_names', full, [full.length], 'A');
-      const inner = group.create_group('sequential').create_group(layer);
+      const inner =
+        style === 'keras2' ? group.create_group(layer) : group.create_group('sequential').create_group(layer);
       for (const w of list) {
         if (huge && huge.layer === layer && huge.weight === w.name) {
           const first = [1, ...huge.shape.slice(1)];
           const size = first.reduce((a, b) => a * b, 1);
           inner.create_dataset({
-            name: w.name,
+            name: datasetName(w),
             data: new Float32Array(size),
             shape: first,
             maxshape: huge.shape.map(() => null),
             chunks: first.map((d) => Math.min(d, 1024)),
           });
-          (inner.get(w.name) as Dataset).resize(huge.shape);
+          (inner.get(datasetName(w)) as Dataset).resize(huge.shape);
         } else {
-          inner.create_dataset({ name: w.name, data: w.values, shape: w.shape, dtype: '<f4' });
+          inner.create_dataset({ name: datasetName(w), data: w.values, shape: w.shape, dtype: '<f4' });
         }
       }
     }
@@ -185,7 +200,12 @@ const KERAS3_WEIGHT_PATHS: Record<string, string> = {
  */
 export async function buildKerasArchive(contents: KerasFileContents): Promise<Buffer> {
   const sequential = contents.modelConfig['config'] as { layers: { class_name: string; config: Json }[] };
-  const dtype = { module: 'keras', class_name: 'DTypePolicy', config: { name: 'float32' }, registered_name: null };
+  const dtype = {
+    module: 'keras',
+    class_name: 'DTypePolicy',
+    config: { name: 'float32' },
+    registered_name: null,
+  };
   const renamed = (name: string) => `block_${name}`;
   let previous: string | undefined;
   const layers = sequential.layers.map((layer) => {
@@ -201,7 +221,9 @@ export async function buildKerasArchive(contents: KerasFileContents): Promise<Bu
       config: { ...layer.config, name, dtype },
       registered_name: null,
       name,
-      inbound_nodes: tensor ? [{ args: [tensor], kwargs: layer.class_name === 'Dropout' ? { training: false } : {} }] : [],
+      inbound_nodes: tensor
+        ? [{ args: [tensor], kwargs: layer.class_name === 'Dropout' ? { training: false } : {} }]
+        : [],
     };
   });
   const config = {
@@ -226,11 +248,16 @@ export async function buildKerasArchive(contents: KerasFileContents): Promise<Bu
       const stored = contents.weights.get(String(layer.config['name']));
       if (!stored) continue;
       const vars = root.create_group(n === 0 ? base : `${base}_${n}`).create_group('vars');
-      stored.forEach((w, i) => vars.create_dataset({ name: String(i), data: w.values, shape: w.shape, dtype: '<f4' }));
+      stored.forEach((w, i) =>
+        vars.create_dataset({ name: String(i), data: w.values, shape: w.shape, dtype: '<f4' }),
+      );
     }
   });
   return buildZip([
-    { path: 'metadata.json', data: JSON.stringify({ keras_version: '3.5.0', date_saved: '2024-09-01@12:00:00' }) },
+    {
+      path: 'metadata.json',
+      data: JSON.stringify({ keras_version: '3.5.0', date_saved: '2024-09-01@12:00:00' }),
+    },
     { path: 'config.json', data: JSON.stringify(config) },
     { path: 'model.weights.h5', data: weightsH5, compress: true },
   ]);
@@ -269,7 +296,12 @@ export async function testImages(count: number): Promise<TestImages> {
     put(await decodeImage(item.data), item.label);
     if (labels.length === count) break;
   }
-  return { pixels: pixels.subarray(0, labels.length * PIXELS_PER_IMAGE), labels, count: labels.length, real: true };
+  return {
+    pixels: pixels.subarray(0, labels.length * PIXELS_PER_IMAGE),
+    labels,
+    count: labels.length,
+    real: true,
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -284,7 +316,8 @@ interface Activations {
 function activate(values: Float32Array, activation: unknown): void {
   if (activation === 'relu') for (let i = 0; i < values.length; i++) values[i] = Math.max(0, values[i]!);
   else if (activation === 'softmax') softmaxInPlace(values);
-  else if (activation !== 'linear' && activation !== undefined) throw new Error(`reference: activation ${String(activation)}`);
+  else if (activation !== 'linear' && activation !== undefined)
+    throw new Error(`reference: activation ${JSON.stringify(activation)}`);
 }
 
 function softmaxInPlace(values: Float32Array): void {
@@ -295,7 +328,12 @@ function softmaxInPlace(values: Float32Array): void {
   for (let i = 0; i < values.length; i++) values[i]! /= sum;
 }
 
-function conv2d(x: Activations, kernel: StoredWeight, bias: StoredWeight | undefined, config: Json): Activations {
+function conv2d(
+  x: Activations,
+  kernel: StoredWeight,
+  bias: StoredWeight | undefined,
+  config: Json,
+): Activations {
   const [kh, kw, cin, cout] = kernel.shape as [number, number, number, number];
   const [h, w] = x.shape as [number, number, number];
   const [sh, sw] = (config['strides'] as number[] | undefined) ?? [1, 1];
@@ -354,18 +392,30 @@ function maxPool(x: Activations, config: Json): Activations {
 
 function batchNorm(x: Activations, weights: StoredWeight[], config: Json): Activations {
   const get = (name: string) => weights.find((w) => w.name === name)?.values;
-  const [gamma, beta, mean, variance] = [get('gamma'), get('beta'), get('moving_mean')!, get('moving_variance')!];
+  const [gamma, beta, mean, variance] = [
+    get('gamma'),
+    get('beta'),
+    get('moving_mean')!,
+    get('moving_variance')!,
+  ];
   const epsilon = config['epsilon'] as number;
   const c = x.shape[x.shape.length - 1]!;
   const out = new Float32Array(x.data.length);
   for (let i = 0; i < out.length; i++) {
     const ch = i % c;
-    out[i] = ((x.data[i]! - mean[ch]!) / Math.sqrt(variance[ch]! + epsilon)) * (gamma ? gamma[ch]! : 1) + (beta ? beta[ch]! : 0);
+    out[i] =
+      ((x.data[i]! - mean[ch]!) / Math.sqrt(variance[ch]! + epsilon)) * (gamma ? gamma[ch]! : 1) +
+      (beta ? beta[ch]! : 0);
   }
   return { data: out, shape: x.shape };
 }
 
-function dense(x: Activations, kernel: StoredWeight, bias: StoredWeight | undefined, config: Json): Activations {
+function dense(
+  x: Activations,
+  kernel: StoredWeight,
+  bias: StoredWeight | undefined,
+  config: Json,
+): Activations {
   const [inputs, units] = kernel.shape as [number, number];
   const out = new Float32Array(units);
   if (bias) out.set(bias.values);
@@ -382,7 +432,8 @@ function dense(x: Activations, kernel: StoredWeight, bias: StoredWeight | undefi
  * output, with a softmax applied when its last layer emits logits.
  */
 export function referenceProbabilities(contents: KerasFileContents, image: Float32Array): Float32Array {
-  const layers = (contents.modelConfig['config'] as { layers: { class_name: string; config: Json }[] }).layers;
+  const layers = (contents.modelConfig['config'] as { layers: { class_name: string; config: Json }[] })
+    .layers;
   let x: Activations = { data: image, shape: [32, 32, 3] };
   let endsInSoftmax = false;
   for (const layer of layers) {

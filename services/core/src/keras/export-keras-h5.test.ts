@@ -1,10 +1,17 @@
 // Export to Keras HDF5 and back: the shipped baseline and an imported Keras model give the same
 // predictions after the round trip, and the file has the layout Keras' loader reads.
 import * as tf from '@tensorflow/tfjs';
-import h5wasm, { Dataset, Group } from 'h5wasm';
+import h5wasm, { Dataset, type Group } from 'h5wasm';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { h5wasmFiles, kerasFixture, MISSING_FIXTURE, testImages, writeHdf5, type TestImages } from '../../test/keras-fixtures.js';
+import {
+  h5wasmFiles,
+  kerasFixture,
+  MISSING_FIXTURE,
+  testImages,
+  writeHdf5,
+  type TestImages,
+} from '../../test/keras-fixtures.js';
 import { initBackend } from '../engine/backend.js';
 import { loadModelFromDir } from '../model/model-files.js';
 import { repoRoot } from '../paths.js';
@@ -14,7 +21,12 @@ import { importKerasModel } from './import-keras-model.js';
 const fixture = kerasFixture();
 
 function logits(model: tf.LayersModel, images: TestImages): Float32Array {
-  return tf.tidy(() => (model.predict(tf.tensor4d(images.pixels, [images.count, 32, 32, 3]), { batchSize: 100 }) as tf.Tensor).dataSync() as Float32Array);
+  return tf.tidy(
+    () =>
+      (
+        model.predict(tf.tensor4d(images.pixels, [images.count, 32, 32, 3]), { batchSize: 100 }) as tf.Tensor
+      ).dataSync() as Float32Array,
+  );
 }
 
 function maxAbsDiff(a: Float32Array, b: Float32Array): number {
@@ -33,11 +45,14 @@ interface ExportedLayout {
 
 /** The exported file as h5wasm sees it: attributes, weight_names per layer, dataset shapes. */
 async function layoutOf(bytes: Buffer): Promise<ExportedLayout> {
-  const { FS } = (await h5wasm.ready) as unknown as { FS: { writeFile(p: string, d: Uint8Array): void; unlink(p: string): void } };
+  const { FS } = (await h5wasm.ready) as unknown as {
+    FS: { writeFile(p: string, d: Uint8Array): void; unlink(p: string): void };
+  };
   FS.writeFile('/exported-layout.h5', bytes);
   const file = new h5wasm.File('/exported-layout.h5', 'r');
   try {
-    const attrs = (node: Group) => Object.fromEntries(Object.entries(node.attrs).map(([k, a]) => [k, a.value]));
+    const attrs = (node: Group) =>
+      Object.fromEntries(Object.entries(node.attrs).map(([k, a]) => [k, a.value]));
     const modelWeights = file.get('model_weights') as Group;
     const weightNames: Record<string, string[]> = {};
     const datasets: Record<string, number[]> = {};
@@ -93,7 +108,10 @@ describe('exporting to Keras HDF5', () => {
       expect(layout.weightNames['prep_conv']).toEqual(['prep_conv/kernel:0']);
       expect(layout.weightNames['image']).toEqual([]);
       expect(layout.datasets['prep_conv/prep_conv/kernel:0']).toEqual([3, 3, 3, 16]);
-      expect(layout.datasets['dense/dense/kernel:0']).toEqual([model.getLayer('dense').weights[0]!.shape[0], 10]);
+      expect(layout.datasets['dense/dense/kernel:0']).toEqual([
+        model.getLayer('dense').weights[0]!.shape[0],
+        10,
+      ]);
     } finally {
       model.dispose();
     }
@@ -108,13 +126,15 @@ describe('exporting to Keras HDF5', () => {
       expect(back.origin).toMatchObject({ format: 'keras-h5', kerasVersion: '2.15.0' });
       expect(back.parameters).toBe(model.countParams());
       const diff = maxAbsDiff(logits(back.model, images), logits(model, images));
-      console.log(`baseline round trip on ${images.count} ${images.real ? 'real' : 'synthetic'} images: max |logit diff| = ${diff}`);
+      console.log(
+        `baseline round trip on ${images.count} ${images.real ? 'real' : 'synthetic'} images: max |logit diff| = ${diff}`,
+      );
       expect(diff).toBeLessThanOrEqual(1e-5);
     } finally {
       back.model.dispose();
       model.dispose();
     }
-    expect(tf.memory().numTensors).toBe(before - (model.weights.length));
+    expect(tf.memory().numTensors).toBe(before - model.weights.length);
     expect(await h5wasmFiles()).toEqual([]);
   });
 
@@ -123,7 +143,9 @@ describe('exporting to Keras HDF5', () => {
     const first = await importKerasModel(fixture);
     const second = await importKerasModel(await exportKerasH5(first.model));
     try {
-      expect(second.layers.map((layer) => layer.className)).toEqual(first.layers.map((layer) => layer.className));
+      expect(second.layers.map((layer) => layer.className)).toEqual(
+        first.layers.map((layer) => layer.className),
+      );
       expect(second.parameters).toBe(first.parameters);
       expect(maxAbsDiff(logits(second.model, images), logits(first.model, images))).toBeLessThanOrEqual(1e-5);
     } finally {
@@ -136,7 +158,13 @@ describe('exporting to Keras HDF5', () => {
     // A small Keras-2-style Sequential with a softmax Dense, weights from a TF.js model of the same shape.
     const source = tf.sequential({
       layers: [
-        tf.layers.conv2d({ inputShape: [32, 32, 3], filters: 4, kernelSize: 3, activation: 'relu', name: 'c' }),
+        tf.layers.conv2d({
+          inputShape: [32, 32, 3],
+          filters: 4,
+          kernelSize: 3,
+          activation: 'relu',
+          name: 'c',
+        }),
         tf.layers.globalAveragePooling2d({ name: 'g' }),
         tf.layers.dense({ units: 10, activation: 'softmax', name: 'd' }),
       ],
@@ -145,11 +173,29 @@ describe('exporting to Keras HDF5', () => {
       const imported = await importKerasModel(await exportKerasH5(source));
       try {
         expect(imported.output).toBe('softmax');
-        const probabilities = tf.tidy(() => tf.softmax(imported.model.predict(tf.tensor4d(images.pixels.subarray(0, 20 * 3072), [20, 32, 32, 3])) as tf.Tensor).dataSync() as Float32Array);
-        const expected = tf.tidy(() => (source.predict(tf.tensor4d(images.pixels.subarray(0, 20 * 3072), [20, 32, 32, 3])) as tf.Tensor).dataSync() as Float32Array);
+        const probabilities = tf.tidy(
+          () =>
+            tf
+              .softmax(
+                imported.model.predict(
+                  tf.tensor4d(images.pixels.subarray(0, 20 * 3072), [20, 32, 32, 3]),
+                ) as tf.Tensor,
+              )
+              .dataSync() as Float32Array,
+        );
+        const expected = tf.tidy(
+          () =>
+            (
+              source.predict(tf.tensor4d(images.pixels.subarray(0, 20 * 3072), [20, 32, 32, 3])) as tf.Tensor
+            ).dataSync() as Float32Array,
+        );
         expect(maxAbsDiff(probabilities, expected)).toBeLessThan(1e-6);
         // The logits are not probabilities: rows do not sum to 1.
-        const logitsRow = tf.tidy(() => (imported.model.predict(tf.tensor4d(images.pixels.subarray(0, 3072), [1, 32, 32, 3])) as tf.Tensor).dataSync());
+        const logitsRow = tf.tidy(() =>
+          (
+            imported.model.predict(tf.tensor4d(images.pixels.subarray(0, 3072), [1, 32, 32, 3])) as tf.Tensor
+          ).dataSync(),
+        );
         expect(Math.abs(Array.from(logitsRow).reduce((a, b) => a + b, 0) - 1)).toBeGreaterThan(1e-3);
       } finally {
         imported.model.dispose();
@@ -162,7 +208,9 @@ describe('exporting to Keras HDF5', () => {
   it('when the model name is not ASCII, then model_config stays ASCII JSON that decodes to the name', async () => {
     // TensorFlow.js allows only ASCII layer names; a model name may be anything.
     const input = tf.input({ shape: [32, 32, 3], name: 'image' });
-    const output = tf.layers.dense({ units: 10, name: 'dense' }).apply(tf.layers.flatten({ name: 'flat' }).apply(input)) as tf.SymbolicTensor;
+    const output = tf.layers
+      .dense({ units: 10, name: 'dense' })
+      .apply(tf.layers.flatten({ name: 'flat' }).apply(input)) as tf.SymbolicTensor;
     const model = tf.model({ inputs: input, outputs: output, name: 'schätzung' });
     try {
       const layout = await layoutOf(await exportKerasH5(model));

@@ -1,7 +1,8 @@
 // TensorFlow.js layers models written as legacy Keras HDF5 files (the layout of Keras 2's
 // model.save("x.h5"), which tf.keras 2.x and Keras 3 both load), with weights named the Keras 2 way.
-import * as tf from '@tensorflow/tfjs';
-import { createHdf5File, type Group } from './hdf5-file.js';
+import type * as tf from '@tensorflow/tfjs';
+import { createHdf5File } from './hdf5-file.js';
+import type { Group } from './hdf5-file.js';
 
 export interface KerasExportOptions {
   /** Written as keras_version; the file follows this version's conventions. */
@@ -24,7 +25,11 @@ function toKerasSpelling(value: unknown): unknown {
   if (!isObject(value)) return value;
   const out: Json = {};
   for (const [key, item] of Object.entries(value)) out[key] = toKerasSpelling(item);
-  if (out['class_name'] === 'VarianceScaling' && isObject(out['config']) && out['config']['distribution'] === 'normal') {
+  if (
+    out['class_name'] === 'VarianceScaling' &&
+    isObject(out['config']) &&
+    out['config']['distribution'] === 'normal'
+  ) {
     out['config'] = { ...out['config'], distribution: 'truncated_normal' };
   }
   return out;
@@ -32,7 +37,10 @@ function toKerasSpelling(value: unknown): unknown {
 
 /** Keras writes its JSON with json.dumps (ASCII only); non-ASCII characters become \u escapes. */
 function asciiJson(value: unknown): string {
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return JSON.stringify(value).replace(
+    /[\u007f-\uffff]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
 }
 
 /** h5py stores Python bytes as variable-length ASCII strings; Keras writes its names as bytes. */
@@ -58,7 +66,10 @@ export function kerasModelConfig(model: tf.LayersModel): Json {
  * per layer whose attribute weight_names lists "<layer>/<weight>:0" and whose datasets sit at
  * model_weights/<layer>/<layer>/<weight>:0. Keras loads the weights in that (layer, weight) order.
  */
-export async function exportKerasH5(model: tf.LayersModel, options: KerasExportOptions = {}): Promise<Buffer> {
+export async function exportKerasH5(
+  model: tf.LayersModel,
+  options: KerasExportOptions = {},
+): Promise<Buffer> {
   const kerasVersion = options.kerasVersion ?? '2.15.0';
   const modelConfig = kerasModelConfig(model);
   const layers = model.layers.map((layer) => ({
@@ -74,17 +85,30 @@ export async function exportKerasH5(model: tf.LayersModel, options: KerasExportO
     bytesAttribute(file, 'backend', 'tensorflow');
     bytesAttribute(file, 'model_config', asciiJson(modelConfig));
     const root = file.create_group('model_weights');
-    bytesAttribute(root, 'layer_names', layers.map((layer) => layer.name));
+    bytesAttribute(
+      root,
+      'layer_names',
+      layers.map((layer) => layer.name),
+    );
     bytesAttribute(root, 'backend', 'tensorflow');
     bytesAttribute(root, 'keras_version', kerasVersion);
     // Keras creates the groups sorted by name, so no group name is created after a prefix of it.
     for (const layer of [...layers].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
       const group = root.create_group(layer.name);
-      bytesAttribute(group, 'weight_names', layer.weights.map((weight) => weight.name));
+      bytesAttribute(
+        group,
+        'weight_names',
+        layer.weights.map((weight) => weight.name),
+      );
       if (layer.weights.length === 0) continue;
       const inner = group.create_group(layer.name);
       for (const weight of layer.weights) {
-        inner.create_dataset({ name: weight.name.split('/').pop()!, data: weight.values, shape: weight.shape, dtype: '<f4' });
+        inner.create_dataset({
+          name: weight.name.split('/').pop()!,
+          data: weight.values,
+          shape: weight.shape,
+          dtype: '<f4',
+        });
       }
     }
   });

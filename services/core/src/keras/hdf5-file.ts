@@ -46,6 +46,9 @@ export async function withHdf5File<T>(bytes: Uint8Array, use: (file: File) => T)
   } finally {
     try {
       file?.close();
+    } catch {
+      // After an HDF5 error inside `use` the file may refuse to close; that error is the one to
+      // report, and the in-memory file is removed below either way.
     } finally {
       FS.unlink(path);
     }

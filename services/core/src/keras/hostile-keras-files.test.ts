@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildZip } from '../../test/fixtures.js';
+import { centralRecords } from '../../test/zip-bytes.js';
 import {
   buildKerasArchive,
   h5wasmFiles,
@@ -23,7 +24,11 @@ type Json = Record<string, unknown>;
 type LayerEntry = { class_name: string; config: Json };
 
 /** Expects the import to fail with `code`, leaving no tensors and no files; returns the message. */
-async function refused(bytes: Buffer, code: KerasImportErrorCode, limits?: Partial<KerasImportLimits>): Promise<string> {
+async function refused(
+  bytes: Buffer,
+  code: KerasImportErrorCode,
+  limits?: Partial<KerasImportLimits>,
+): Promise<string> {
   const before = tf.memory().numTensors;
   const error = await importKerasModel(bytes, limits).then(
     (result) => {
@@ -39,7 +44,11 @@ async function refused(bytes: Buffer, code: KerasImportErrorCode, limits?: Parti
   return (error as Error).message;
 }
 
-function cloneContents(contents: KerasFileContents): { config: Json; layers: LayerEntry[]; weights: Map<string, StoredWeight[]> } {
+function cloneContents(contents: KerasFileContents): {
+  config: Json;
+  layers: LayerEntry[];
+  weights: Map<string, StoredWeight[]>;
+} {
   const config = structuredClone(contents.modelConfig);
   const weights = new Map([...contents.weights].map(([name, list]) => [name, list.map((w) => ({ ...w }))]));
   return { config, layers: (config['config'] as { layers: LayerEntry[] }).layers, weights };
@@ -60,7 +69,17 @@ describe('refusing broken and hostile Keras files', () => {
   });
 
   it('when a file only starts like HDF5, then not_keras_file', async () => {
-    await refused(Buffer.concat([Buffer.from('894844460d0a1a0a', 'hex'), Buffer.alloc(2048, 7)]), 'not_keras_file');
+    await refused(
+      Buffer.concat([Buffer.from('894844460d0a1a0a', 'hex'), Buffer.alloc(2048, 7)]),
+      'not_keras_file',
+    );
+  });
+
+  it('when the fixture is scrambled inside, then not_keras_file with the reason HDF5 gives', async (context) => {
+    if (!fixture) return context.skip(MISSING_FIXTURE);
+    const scrambled = Buffer.from(fixture);
+    for (let i = 3000; i < 40_000; i++) scrambled[i] = (i * 31) & 255;
+    expect(await refused(scrambled, 'not_keras_file')).toMatch(/not a readable HDF5 file \(.+\)/);
   });
 
   it('when the fixture is cut in half, then truncated', async (context) => {
@@ -70,7 +89,10 @@ describe('refusing broken and hostile Keras files', () => {
 
   it('when model_config is not JSON, then bad_config', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
-    await refused(await writeLegacyKerasFile('{"class_name": "Sequential", "config": {', contents.weights), 'bad_config');
+    await refused(
+      await writeLegacyKerasFile('{"class_name": "Sequential", "config": {', contents.weights),
+      'bad_config',
+    );
   });
 
   it('when a layer is an LSTM or a Conv2DTranspose, then unsupported_layer naming it and what is supported', async (context) => {
@@ -89,14 +111,35 @@ describe('refusing broken and hostile Keras files', () => {
     const { config, weights } = cloneContents(contents);
     const dense = weights.get('dense_1')!;
     dense[0] = { name: 'kernel', shape: [64, 9], values: new Float32Array(64 * 9) };
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain('dense_1/kernel');
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain(
+      'dense_1/kernel',
+    );
   });
 
   it('when a kernel takes more input channels than the layer before gives, then weight_shape_mismatch', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, weights } = cloneContents(contents);
-    weights.get('conv2d_1')![0] = { name: 'kernel', shape: [3, 3, 16, 64], values: new Float32Array(3 * 3 * 16 * 64) };
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain('[3, 3, 32, 64]');
+    weights.get('conv2d_1')![0] = {
+      name: 'kernel',
+      shape: [3, 3, 16, 64],
+      values: new Float32Array(3 * 3 * 16 * 64),
+    };
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain(
+      '[3, 3, 32, 64]',
+    );
+  });
+
+  it('when the config makes a layer need a larger kernel than the file holds, then weight_shape_mismatch before building', async (context) => {
+    if (!fixture) return context.skip(MISSING_FIXTURE);
+    const { config, layers, weights } = cloneContents(contents);
+    // Without pooling, Flatten gives 26 * 26 * 64 features: the dense kernel would be [43264, 64].
+    (config['config'] as { layers: LayerEntry[] }).layers = layers.filter(
+      (layer) => layer.class_name !== 'MaxPooling2D',
+    );
+    // The message of the check on the config's shapes; the one after building says "the model needs".
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'weight_shape_mismatch')).toContain(
+      'layer "dense" (Dense) needs [43264, 64]',
+    );
   });
 
   it('when a layer has no weights in the file, then missing_weights', async (context) => {
@@ -109,7 +152,11 @@ describe('refusing broken and hostile Keras files', () => {
   it('when a 1 MB file declares a 2 GB weight, then too_large before anything is read', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, weights } = cloneContents(contents);
-    const bytes = await writeLegacyKerasFile(config, weights, { layer: 'dense', weight: 'kernel', shape: [32_768, 16_384] });
+    const bytes = await writeLegacyKerasFile(config, weights, {
+      layer: 'dense',
+      weight: 'kernel',
+      shape: [32_768, 16_384],
+    });
     expect(bytes.length).toBeLessThan(2 * 1024 * 1024);
     expect(await refused(bytes, 'too_large')).toMatch(/declares \[32768, 16384\]/);
   });
@@ -124,7 +171,9 @@ describe('refusing broken and hostile Keras files', () => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const { config, layers, weights } = cloneContents(contents);
     layers[0]!.config['batch_shape'] = [null, 64, 64, 3];
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_input_shape')).toContain('[null, 32, 32, 3]');
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_input_shape')).toContain(
+      '[null, 32, 32, 3]',
+    );
   });
 
   it('when the model has 5 classes, then wrong_output', async (context) => {
@@ -136,7 +185,9 @@ describe('refusing broken and hostile Keras files', () => {
       { name: 'kernel', shape: [64, 5], values: kernel.values.slice(0, 64 * 5) },
       { name: 'bias', shape: [5], values: new Float32Array(5) },
     ]);
-    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_output')).toContain('10 classes');
+    expect(await refused(await writeLegacyKerasFile(config, weights), 'wrong_output')).toContain(
+      '10 classes',
+    );
   });
 
   it('when the model ends in a sigmoid, then wrong_output', async (context) => {
@@ -153,6 +204,18 @@ describe('refusing broken and hostile Keras files', () => {
     ]);
     expect(bomb.length).toBeLessThan(1024 * 1024);
     await refused(bomb, 'too_large', { maxBytes: 16 * 1024 * 1024 });
+  });
+
+  it('when a .keras entry unpacks to more than its headers declare, then too_large while unpacking', async () => {
+    const zip = await buildZip([
+      { path: 'config.json', data: '{}' },
+      { path: 'model.weights.h5', data: Buffer.alloc(8 * 1024 * 1024), compress: true },
+    ]);
+    const record = centralRecords(zip).find((entry) => entry.name === 'model.weights.h5')!;
+    // Both headers claim 1,000 unpacked bytes; the deflated data holds 8 MiB.
+    zip.writeUInt32LE(1000, record.at + 24);
+    zip.writeUInt32LE(1000, record.localHeader + 22);
+    expect(await refused(zip, 'too_large')).toMatch(/more than 1000 bytes/);
   });
 
   it('when a .keras archive has thousands of entries, then too_large', async () => {

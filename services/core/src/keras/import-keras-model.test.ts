@@ -25,7 +25,9 @@ function modelProbabilities(model: tf.LayersModel, pixels: Float32Array, count: 
   for (let start = 0; start < count; start += 250) {
     const n = Math.min(250, count - start);
     const batch = pixels.subarray(start * PIXELS_PER_IMAGE, (start + n) * PIXELS_PER_IMAGE);
-    const probabilities = tf.tidy(() => tf.softmax(model.predict(tf.tensor4d(batch, [n, 32, 32, 3])) as tf.Tensor));
+    const probabilities = tf.tidy(() =>
+      tf.softmax(model.predict(tf.tensor4d(batch, [n, 32, 32, 3])) as tf.Tensor),
+    );
     out.set(probabilities.dataSync(), start * 10);
     probabilities.dispose();
   }
@@ -46,14 +48,29 @@ describe('importing a Keras 3.5 HDF5 file written by Keras itself', () => {
 
   it('when imported, then the origin, layers, output kind and parameter count are those of the file', (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
-    expect(imported.origin).toMatchObject({ format: 'keras-h5', kerasVersion: '3.5.0', backend: 'tensorflow' });
+    expect(imported.origin).toMatchObject({
+      format: 'keras-h5',
+      kerasVersion: '3.5.0',
+      backend: 'tensorflow',
+    });
     expect(imported.origin.sha256).toMatch(/^[0-9a-f]{64}$/);
     expect(imported.layers.map((layer) => layer.className)).toEqual([
       'InputLayer',
-      'Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Dropout',
-      'Conv2D', 'BatchNormalization', 'MaxPooling2D', 'Dropout',
-      'Conv2D', 'BatchNormalization', 'Flatten',
-      'Dense', 'BatchNormalization', 'Dropout', 'Dense',
+      'Conv2D',
+      'BatchNormalization',
+      'MaxPooling2D',
+      'Dropout',
+      'Conv2D',
+      'BatchNormalization',
+      'MaxPooling2D',
+      'Dropout',
+      'Conv2D',
+      'BatchNormalization',
+      'Flatten',
+      'Dense',
+      'BatchNormalization',
+      'Dropout',
+      'Dense',
     ]);
     // The file's last Dense is linear (trained with from_logits=True), so it already emits logits.
     expect(imported.output).toBe('logits');
@@ -69,12 +86,17 @@ describe('importing a Keras 3.5 HDF5 file written by Keras itself', () => {
     let maxDiff = 0;
     let argmaxAgreement = 0;
     for (let i = 0; i < images.count; i++) {
-      const expected = referenceProbabilities(contents, images.pixels.slice(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE));
+      const expected = referenceProbabilities(
+        contents,
+        images.pixels.slice(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE),
+      );
       const row = actual.subarray(i * 10, (i + 1) * 10);
       for (let c = 0; c < 10; c++) maxDiff = Math.max(maxDiff, Math.abs(row[c]! - expected[c]!));
       if (argmax(row) === argmax(expected)) argmaxAgreement++;
     }
-    console.log(`${images.real ? 'real' : 'synthetic'} images: ${images.count}, max |p_tfjs - p_reference| = ${maxDiff.toExponential(2)}`);
+    console.log(
+      `${images.real ? 'real' : 'synthetic'} images: ${images.count}, max |p_tfjs - p_reference| = ${maxDiff.toExponential(2)}`,
+    );
     expect(maxDiff).toBeLessThan(1e-4);
     expect(argmaxAgreement).toBe(images.count);
   });
@@ -110,7 +132,8 @@ describe('accuracy on the CIFAR-10 test images', () => {
   it('when all of test.zip is classified by the imported model and by the reference, then the accuracies agree to 0.1 point', async (context) => {
     if (!fixture) return context.skip(MISSING_FIXTURE);
     const images = await testImages(5000);
-    if (!images.real) return context.skip('test.zip not found (set VISIONOPS_TEST_DATA); accuracy needs the real images');
+    if (!images.real)
+      return context.skip('test.zip not found (set VISIONOPS_TEST_DATA); accuracy needs the real images');
     expect(images.count).toBe(5000);
     const contents = await readLegacyKerasFile(fixture);
     const { model } = await importKerasModel(fixture);
@@ -121,7 +144,10 @@ describe('accuracy on the CIFAR-10 test images', () => {
       for (let i = 0; i < images.count; i++) {
         const label = images.labels[i]!;
         if (argmax(probabilities.subarray(i * 10, (i + 1) * 10)) === label) imported++;
-        const expected = referenceProbabilities(contents, images.pixels.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE));
+        const expected = referenceProbabilities(
+          contents,
+          images.pixels.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE),
+        );
         if (argmax(expected) === label) reference++;
       }
     } finally {

@@ -16,6 +16,7 @@ import {
 import { readKerasArchive, ZIP_SIGNATURE } from './keras-archive.js';
 import { KerasImportError } from './keras-import-error.js';
 import {
+  inferShapes,
   readKerasModelConfig,
   toLogitsOutput,
   toTfjsTopology,
@@ -53,9 +54,35 @@ export interface ImportedKerasModel {
   parameters: number;
 }
 
+/** What the config says, checked before any weight is read: the model to build and its weight shapes. */
+interface ImportPlan {
+  /** The Keras model as the file describes it. */
+  source: KerasGraph;
+  /** The model to build: the same, with a final softmax made linear. */
+  served: KerasGraph;
+  output: OutputKind;
+  /** Layer -> weight short name -> shape. */
+  shapes: Map<string, Map<string, number[]>>;
+}
+
+function planImport(modelConfig: unknown): ImportPlan {
+  const source = readKerasModelConfig(modelConfig);
+  const { graph: served, output } = toLogitsOutput(source);
+  const { outputs, weights } = inferShapes(served);
+  const outputShape = outputs.get(served.output)!;
+  if (outputShape.length !== 1 || outputShape[0] !== NUM_CLASSES) {
+    throw new KerasImportError(
+      'wrong_output',
+      `the model outputs shape ${shapeText([null, ...outputShape])}; it must output ${NUM_CLASSES} classes ([null, ${NUM_CLASSES}]), in the CIFAR-10 label order`,
+    );
+  }
+  return { source, served, output, shapes: weights };
+}
+
 interface WeightValue {
   name: string;
   shape: number[];
+  /** Empty until loaded. */
   values: Float32Array;
 }
 
@@ -69,9 +96,13 @@ function parseJson(text: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new KerasImportError('bad_config', `${what} is not valid JSON; the file is damaged or not written by Keras`, {
-      cause: error,
-    });
+    throw new KerasImportError(
+      'bad_config',
+      `${what} is not valid JSON; the file is damaged or not written by Keras`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -89,7 +120,11 @@ function shapeText(shape: readonly (number | null)[]): string {
   return `[${shape.join(', ')}]`;
 }
 
-/** Checks a dataset's declared size against the file and the limit before anything is read. */
+/**
+ * Reads weights in two steps: `declared` checks what a dataset claims (type, shape, size against
+ * the file and the parameter limit) without reading it; `load` reads it once the shape is known
+ * to be the one the model needs.
+ */
 class WeightReader {
   private parameters = 0;
 
@@ -98,7 +133,7 @@ class WeightReader {
     private readonly maxParameters: number,
   ) {}
 
-  read(dataset: Dataset, label: string): WeightValue {
+  declared(dataset: Dataset, label: string): WeightValue {
     const metadata = dataset.metadata;
     const shape = dataset.shape ?? [];
     const count = shape.reduce((a, b) => a * b, 1);
@@ -119,51 +154,49 @@ class WeightReader {
     return { name: label, shape, values: new Float32Array(0) };
   }
 
-  values(dataset: Dataset, weight: WeightValue): WeightValue {
+  load(dataset: Dataset, weight: WeightValue): WeightValue {
     const raw = dataset.value;
     const count = weight.shape.reduce((a, b) => a * b, 1);
     if (!(raw instanceof Float32Array || raw instanceof Float64Array) || raw.length !== count) {
-      throw new KerasImportError('weight_shape_mismatch', `weight ${weight.name} could not be read as ${count} numbers`);
+      throw new KerasImportError(
+        'weight_shape_mismatch',
+        `weight ${weight.name} could not be read as ${count} numbers`,
+      );
     }
     return { ...weight, values: raw instanceof Float32Array ? raw : Float32Array.from(raw) };
   }
 }
 
-/** Shapes a layer's config implies for its weights, where the config alone fixes them. */
-function checkAgainstConfig(node: KerasLayerNode, weights: WeightValue[]): void {
-  const fail = (weight: WeightValue, expected: string) =>
-    new KerasImportError(
-      'weight_shape_mismatch',
-      `weight ${weight.name} has shape ${shapeText(weight.shape)} but layer "${node.name}" (${node.className}) needs ${expected}`,
-    );
-  const size = (key: string) => node.config[key];
+/** Checks the weights' declared shapes against the shapes the model's layers need. */
+function checkShapes(
+  node: KerasLayerNode,
+  weights: WeightValue[],
+  expected: Map<string, number[]> | undefined,
+): void {
   for (const weight of weights) {
-    const last = weight.name.split('/').pop();
-    const shape = weight.shape;
-    if (node.className === 'Conv2D') {
-      const kernel = size('kernel_size');
-      const [kh, kw] = typeof kernel === 'number' ? [kernel, kernel] : Array.isArray(kernel) ? kernel : [];
-      const filters = size('filters');
-      if (last === 'kernel' && (shape.length !== 4 || shape[0] !== kh || shape[1] !== kw || shape[3] !== filters)) {
-        throw fail(weight, `[${kh}, ${kw}, channels, ${String(filters)}]`);
-      }
-      if (last === 'bias' && (shape.length !== 1 || shape[0] !== filters)) throw fail(weight, `[${String(filters)}]`);
-    } else if (node.className === 'Dense') {
-      const units = size('units');
-      if (last === 'kernel' && (shape.length !== 2 || shape[1] !== units)) throw fail(weight, `[inputs, ${String(units)}]`);
-      if (last === 'bias' && (shape.length !== 1 || shape[0] !== units)) throw fail(weight, `[${String(units)}]`);
-    } else if (node.className === 'BatchNormalization') {
-      const first = weights[0]!.shape;
-      if (shape.length !== 1 || shape[0] !== first[0]) throw fail(weight, `the shape of ${weights[0]!.name}`);
+    const needed = expected?.get(weight.name.split('/').pop()!);
+    if (
+      !needed ||
+      needed.length !== weight.shape.length ||
+      needed.some((dim, i) => dim !== weight.shape[i])
+    ) {
+      throw new KerasImportError(
+        'weight_shape_mismatch',
+        `weight ${weight.name} has shape ${shapeText(weight.shape)} but layer "${node.name}" (${node.className}) needs ${needed ? shapeText(needed) : 'no such weight'}`,
+      );
     }
   }
 }
 
 /** Weights of a legacy HDF5 file: model_weights/<layer> with attribute weight_names. */
-function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader): LayerWeights {
+function readLegacyWeights(file: File, plan: ImportPlan, reader: WeightReader): LayerWeights {
+  const graph = plan.served;
   const root = file.get('model_weights');
   if (!(root instanceof Group)) {
-    throw new KerasImportError('missing_weights', 'the file has no model_weights group (a weights-only or config-only file cannot be imported)');
+    throw new KerasImportError(
+      'missing_weights',
+      'the file has no model_weights group (a weights-only or config-only file cannot be imported)',
+    );
   }
   const weights: LayerWeights = new Map();
   const expectedLayers = new Set<string>();
@@ -174,7 +207,10 @@ function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader):
     const group = root.get(node.name);
     const stored = group instanceof Group ? stringListAttribute(group, 'weight_names') : undefined;
     if (!(group instanceof Group) || !stored || stored.length === 0) {
-      throw new KerasImportError('missing_weights', `the file has no weights for layer "${node.name}" (${node.className})`);
+      throw new KerasImportError(
+        'missing_weights',
+        `the file has no weights for layer "${node.name}" (${node.className})`,
+      );
     }
     if (stored.length !== names.length) {
       throw new KerasImportError(
@@ -187,25 +223,39 @@ function readLegacyWeights(file: File, graph: KerasGraph, reader: WeightReader):
       const path = stored.find((name) => name.split('/').pop()!.replace(/:\d+$/, '') === short);
       const dataset = path === undefined ? undefined : group.get(path);
       if (!(dataset instanceof Dataset)) {
-        throw new KerasImportError('missing_weights', `the file has no ${short} weight for layer "${node.name}" (${node.className})`);
+        throw new KerasImportError(
+          'missing_weights',
+          `the file has no ${short} weight for layer "${node.name}" (${node.className})`,
+        );
       }
-      return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
+      return { dataset, weight: reader.declared(dataset, `${node.name}/${short}`) };
     });
-    checkAgainstConfig(node, located.map((entry) => entry.weight));
-    weights.set(node.name, located.map(({ dataset, weight }) => reader.values(dataset, weight)));
+    checkShapes(
+      node,
+      located.map((entry) => entry.weight),
+      plan.shapes.get(node.name),
+    );
+    weights.set(
+      node.name,
+      located.map(({ dataset, weight }) => reader.load(dataset, weight)),
+    );
   }
   for (const name of stringListAttribute(root, 'layer_names') ?? []) {
     const group = root.get(name);
     const stored = group instanceof Group ? stringListAttribute(group, 'weight_names') : undefined;
     if (stored && stored.length > 0 && !expectedLayers.has(name)) {
-      throw new KerasImportError('weight_shape_mismatch', `the file has weights for a layer "${name}" that the model config does not have`);
+      throw new KerasImportError(
+        'weight_shape_mismatch',
+        `the file has weights for a layer "${name}" that the model config does not have`,
+      );
     }
   }
   return weights;
 }
 
 /** Weights of a Keras 3 archive: layers/<class_name_snake[_n]>/vars/<i>. */
-function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): LayerWeights {
+function readV3Weights(file: File, plan: ImportPlan, reader: WeightReader): LayerWeights {
+  const graph = plan.served;
   const weights: LayerWeights = new Map();
   const used = new Map<string, number>();
   for (const node of graph.layers) {
@@ -219,7 +269,10 @@ function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): Lay
     if (names.length === 0) continue;
     const vars = file.get(`${path}/vars`);
     if (!(vars instanceof Group)) {
-      throw new KerasImportError('missing_weights', `the archive has no weights for layer "${node.name}" (${node.className}) at ${path}/vars`);
+      throw new KerasImportError(
+        'missing_weights',
+        `the archive has no weights for layer "${node.name}" (${node.className}) at ${path}/vars`,
+      );
     }
     const count = vars.keys().length;
     if (count !== names.length) {
@@ -231,30 +284,54 @@ function readV3Weights(file: File, graph: KerasGraph, reader: WeightReader): Lay
     const located = names.map((short, i) => {
       const dataset = vars.get(String(i));
       if (!(dataset instanceof Dataset)) {
-        throw new KerasImportError('missing_weights', `the archive has no ${short} weight for layer "${node.name}" (${path}/vars/${i})`);
+        throw new KerasImportError(
+          'missing_weights',
+          `the archive has no ${short} weight for layer "${node.name}" (${path}/vars/${i})`,
+        );
       }
-      return { dataset, weight: reader.read(dataset, `${node.name}/${short}`) };
+      return { dataset, weight: reader.declared(dataset, `${node.name}/${short}`) };
     });
-    checkAgainstConfig(node, located.map((entry) => entry.weight));
-    weights.set(node.name, located.map(({ dataset, weight }) => reader.values(dataset, weight)));
+    checkShapes(
+      node,
+      located.map((entry) => entry.weight),
+      plan.shapes.get(node.name),
+    );
+    weights.set(
+      node.name,
+      located.map(({ dataset, weight }) => reader.load(dataset, weight)),
+    );
   }
   return weights;
+}
+
+/** The innermost reason in HDF5's error stack ("... in H5F__super_read(): file signature not found"). */
+function hdf5Reason(text: string): string {
+  const reasons = [...text.matchAll(/\(\): ([^\n]+)/g)].map((match) => match[1]!.trim());
+  return reasons.pop() ?? 'unknown error';
 }
 
 function hdf5Failure(error: unknown, what: string): KerasImportError {
   if (error instanceof KerasImportError) return error;
   const text = hdf5ErrorText(error);
   if (/truncated file/i.test(text)) {
-    return new KerasImportError('truncated', `${what} is incomplete (shorter than its header says); upload the whole file`, { cause: error });
+    return new KerasImportError(
+      'truncated',
+      `${what} is incomplete (shorter than its header says); upload the whole file`,
+      { cause: error },
+    );
   }
-  return new KerasImportError('not_keras_file', `${what} is not a readable HDF5 file: ${text.trim().split('\n').pop()?.trim() ?? 'unknown error'}`, {
-    cause: error,
-  });
+  return new KerasImportError(
+    'not_keras_file',
+    `${what} is not a readable HDF5 file (${hdf5Reason(text)}); the file is damaged or not a Keras model`,
+    {
+      cause: error,
+    },
+  );
 }
 
 interface KerasSource {
   format: KerasFormat;
-  graph: KerasGraph;
+  plan: ImportPlan;
   weights: LayerWeights;
   kerasVersion: string | null;
   backend: string | null;
@@ -265,13 +342,16 @@ async function readLegacyH5(bytes: Buffer, limits: KerasImportLimits): Promise<K
     return await withHdf5File(bytes, (file) => {
       const configText = stringAttribute(file, 'model_config');
       if (configText === undefined) {
-        throw new KerasImportError('bad_config', 'the HDF5 file has no model_config attribute; it is not a whole Keras model (save it with model.save)');
+        throw new KerasImportError(
+          'bad_config',
+          'the HDF5 file has no model_config attribute; it is not a whole Keras model (save it with model.save)',
+        );
       }
-      const graph = readKerasModelConfig(parseJson(configText, 'the model_config attribute'));
-      const weights = readLegacyWeights(file, graph, new WeightReader(bytes.length, limits.maxParameters));
+      const plan = planImport(parseJson(configText, 'the model_config attribute'));
+      const weights = readLegacyWeights(file, plan, new WeightReader(bytes.length, limits.maxParameters));
       return {
         format: 'keras-h5' as const,
-        graph,
+        plan,
         weights,
         kerasVersion: stringAttribute(file, 'keras_version') ?? null,
         backend: stringAttribute(file, 'backend') ?? null,
@@ -283,8 +363,11 @@ async function readLegacyH5(bytes: Buffer, limits: KerasImportLimits): Promise<K
 }
 
 async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<KerasSource> {
-  const archive = await readKerasArchive(bytes, { maxEntries: limits.maxArchiveEntries, maxBytes: limits.maxBytes });
-  const graph = readKerasModelConfig(parseJson(archive.config, 'config.json'));
+  const archive = await readKerasArchive(bytes, {
+    maxEntries: limits.maxArchiveEntries,
+    maxBytes: limits.maxBytes,
+  });
+  const plan = planImport(parseJson(archive.config, 'config.json'));
   const metadata = archive.metadata === undefined ? {} : parseJson(archive.metadata, 'metadata.json');
   const field = (key: string) => {
     const value = (metadata as Record<string, unknown> | null)?.[key];
@@ -295,9 +378,15 @@ async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<Ke
   }
   try {
     const weights = await withHdf5File(archive.weights, (file) =>
-      readV3Weights(file, graph, new WeightReader(archive.weights.length, limits.maxParameters)),
+      readV3Weights(file, plan, new WeightReader(archive.weights.length, limits.maxParameters)),
     );
-    return { format: 'keras-v3', graph, weights, kerasVersion: field('keras_version'), backend: field('backend') ?? null };
+    return {
+      format: 'keras-v3',
+      plan,
+      weights,
+      kerasVersion: field('keras_version'),
+      backend: field('backend') ?? null,
+    };
   } catch (error) {
     throw hdf5Failure(error, 'model.weights.h5 in the archive');
   }
@@ -331,7 +420,11 @@ function setWeights(model: tf.LayersModel, graph: KerasGraph, weights: LayerWeig
       const short = variable.originalName.split('/').pop();
       const weight = stored.find((entry) => entry.name.split('/').pop() === short);
       const expected = variable.shape as number[];
-      if (!weight || weight.shape.length !== expected.length || weight.shape.some((dim, i) => dim !== expected[i])) {
+      if (
+        !weight ||
+        weight.shape.length !== expected.length ||
+        weight.shape.some((dim, i) => dim !== expected[i])
+      ) {
         throw new KerasImportError(
           'weight_shape_mismatch',
           `weight ${node.name}/${short} has shape ${weight ? shapeText(weight.shape) : 'none'} in the file but the model needs ${shapeText(expected)}`,
@@ -356,7 +449,10 @@ export async function importKerasModel(
 ): Promise<ImportedKerasModel> {
   const limits = { ...DEFAULT_KERAS_IMPORT_LIMITS, ...options };
   if (bytes.length > limits.maxBytes) {
-    throw new KerasImportError('too_large', `the file has ${bytes.length} bytes; at most ${limits.maxBytes} are accepted`);
+    throw new KerasImportError(
+      'too_large',
+      `the file has ${bytes.length} bytes; at most ${limits.maxBytes} are accepted`,
+    );
   }
   let source: KerasSource;
   if (startsWith(bytes, HDF5_SIGNATURE)) source = await readLegacyH5(bytes, limits);
@@ -367,7 +463,7 @@ export async function importKerasModel(
       'the file is neither a Keras HDF5 model (.h5) nor a Keras 3 archive (.keras); save the model with model.save("model.keras") or model.save("model.h5")',
     );
   }
-  const { graph: served, output } = toLogitsOutput(source.graph);
+  const { served, output } = source.plan;
   const model = await buildModel(toTfjsTopology(served));
   try {
     const outputShape = model.outputs[0]!.shape;
@@ -387,8 +483,11 @@ export async function importKerasModel(
         sha256: createHash('sha256').update(bytes).digest('hex'),
       },
       output,
-      layers: source.graph.layers.map(({ name, className }) => ({ name, className })),
-      parameters: model.weights.reduce((sum, weight) => sum + weight.shape.reduce<number>((a, b) => a * (b ?? 1), 1), 0),
+      layers: source.plan.source.layers.map(({ name, className }) => ({ name, className })),
+      parameters: model.weights.reduce(
+        (sum, weight) => sum + weight.shape.reduce<number>((a, b) => a * (b ?? 1), 1),
+        0,
+      ),
     };
   } catch (error) {
     model.dispose();

@@ -46,33 +46,52 @@ export async function readKerasArchive(bytes: Buffer, limits: KerasArchiveLimits
   // The end-of-central-directory record sits in the last 64 KiB + 22 bytes; a cut file lacks it.
   const tail = bytes.subarray(Math.max(0, bytes.length - 65_557));
   if (tail.lastIndexOf(END_OF_CENTRAL_DIRECTORY) < 0) {
-    throw new KerasImportError('truncated', 'the .keras archive is incomplete (its ZIP directory is missing); upload the whole file');
+    throw new KerasImportError(
+      'truncated',
+      'the .keras archive is incomplete (its ZIP directory is missing); upload the whole file',
+    );
   }
   let directory: unzipper.CentralDirectory;
   try {
     directory = await unzipper.Open.buffer(bytes);
   } catch (error) {
-    throw new KerasImportError('not_keras_file', 'the .keras archive is not a readable ZIP file', { cause: error });
+    throw new KerasImportError('not_keras_file', 'the .keras archive is not a readable ZIP file', {
+      cause: error,
+    });
   }
   const files = directory.files;
-  if (files.length > limits.maxEntries) throw tooLarge(`has ${files.length} entries (at most ${limits.maxEntries})`);
+  if (files.length > limits.maxEntries)
+    throw tooLarge(`has ${files.length} entries (at most ${limits.maxEntries})`);
   let declared = 0;
   const byName = new Map<string, unzipper.File>();
   for (const file of files) {
     const problem = checkEntryName(file.path);
     if (problem && problem !== 'nested_archive') {
-      throw new KerasImportError('unsafe_archive', `the .keras archive has an unsafe entry name ${JSON.stringify(file.path)} (${problem.replaceAll('_', ' ')})`);
+      throw new KerasImportError(
+        'unsafe_archive',
+        `the .keras archive has an unsafe entry name ${JSON.stringify(file.path)} (${problem.replaceAll('_', ' ')})`,
+      );
     }
-    if (file.flags & 1) throw new KerasImportError('unsafe_archive', `the .keras archive has an encrypted entry ${JSON.stringify(file.path)}`);
+    if (file.flags & 1)
+      throw new KerasImportError(
+        'unsafe_archive',
+        `the .keras archive has an encrypted entry ${JSON.stringify(file.path)}`,
+      );
     declared += file.uncompressedSize;
     if (declared > limits.maxBytes) throw tooLarge(`unpacks to more than ${limits.maxBytes} bytes`);
     byName.set(file.path, file);
   }
   const config = byName.get('config.json');
   const weights = byName.get('model.weights.h5');
-  if (!config) throw new KerasImportError('not_keras_file', 'the archive has no config.json; it is not a Keras 3 .keras model');
+  if (!config)
+    throw new KerasImportError(
+      'not_keras_file',
+      'the archive has no config.json; it is not a Keras 3 .keras model',
+    );
   if (!weights) {
-    const npz = byName.has('model.weights.npz') ? ' (weights saved as .npz are not supported; save with the default h5 weights)' : '';
+    const npz = byName.has('model.weights.npz')
+      ? ' (weights saved as .npz are not supported; save with the default h5 weights)'
+      : '';
     throw new KerasImportError('missing_weights', `the .keras archive has no model.weights.h5${npz}`);
   }
   const metadata = byName.get('metadata.json');
@@ -80,7 +99,9 @@ export async function readKerasArchive(bytes: Buffer, limits: KerasArchiveLimits
   const budget = (file: unzipper.File, cap: number) => Math.min(cap, file.uncompressedSize);
   return {
     config: (await unpack(config, budget(config, JSON_ENTRY_MAX_BYTES))).toString('utf8'),
-    metadata: metadata ? (await unpack(metadata, budget(metadata, JSON_ENTRY_MAX_BYTES))).toString('utf8') : undefined,
+    metadata: metadata
+      ? (await unpack(metadata, budget(metadata, JSON_ENTRY_MAX_BYTES))).toString('utf8')
+      : undefined,
     weights: await unpack(weights, budget(weights, limits.maxBytes)),
   };
 }

@@ -82,7 +82,12 @@ export function weightNamesOf(node: KerasLayerNode): string[] {
     case 'Dense':
       return flag('use_bias') ? ['kernel', 'bias'] : ['kernel'];
     case 'BatchNormalization':
-      return [...(flag('scale') ? ['gamma'] : []), ...(flag('center') ? ['beta'] : []), 'moving_mean', 'moving_variance'];
+      return [
+        ...(flag('scale') ? ['gamma'] : []),
+        ...(flag('center') ? ['beta'] : []),
+        'moving_mean',
+        'moving_variance',
+      ];
     default:
       return [];
   }
@@ -141,8 +146,9 @@ function inboundOf(layer: Json, node: Omit<KerasLayerNode, 'inputs'>): string[] 
   const nodes = layer['inbound_nodes'] ?? [];
   if (!Array.isArray(nodes)) throw badConfig(`layer "${node.name}" has malformed inbound_nodes`);
   if (nodes.length === 0) return [];
-  if (nodes.length > 1) throw unsupported(node, 'is applied more than once (shared layers are not supported)');
-  const first = nodes[0];
+  if (nodes.length > 1)
+    throw unsupported(node, 'is applied more than once (shared layers are not supported)');
+  const first: unknown = nodes[0];
   const tensors: [string, number, number][] = [];
   if (isObject(first)) {
     // Keras 3: {args: [...], kwargs: {...}}; tensors in kwargs (masks) are not supported.
@@ -156,7 +162,10 @@ function inboundOf(layer: Json, node: Omit<KerasLayerNode, 'inputs'>): string[] 
   if (tensors.length === 0) throw badConfig(`layer "${node.name}" has an inbound node without inputs`);
   for (const [source, nodeIndex, tensorIndex] of tensors) {
     if (nodeIndex !== 0 || tensorIndex !== 0) {
-      throw unsupported(node, `uses output ${nodeIndex}/${tensorIndex} of "${source}" (shared layers are not supported)`);
+      throw unsupported(
+        node,
+        `uses output ${nodeIndex}/${tensorIndex} of "${source}" (shared layers are not supported)`,
+      );
     }
   }
   return tensors.map(([source]) => source);
@@ -166,12 +175,17 @@ function endpoint(value: unknown, what: string): string {
   // Keras 2 writes [[name, 0, 0]]; Keras 3 may write [name, 0, 0] for a single tensor.
   const tensors: [string, number, number][] = [];
   collectTensors(value, tensors);
-  if (tensors.length !== 1) throw badConfig(`the model must have exactly one ${what}, found ${tensors.length}`);
+  if (tensors.length !== 1)
+    throw badConfig(`the model must have exactly one ${what}, found ${tensors.length}`);
   return tensors[0]![0];
 }
 
 function readSequential(config: Json, name: string): KerasGraph {
-  const entries = Array.isArray(config['layers']) ? config['layers'] : Array.isArray(config) ? config : undefined;
+  const entries = Array.isArray(config['layers'])
+    ? config['layers']
+    : Array.isArray(config)
+      ? config
+      : undefined;
   if (!entries || entries.length === 0) throw badConfig('the Sequential model has no layers');
   const layers: KerasLayerNode[] = [];
   const parsed = entries.map(layerOf);
@@ -179,17 +193,32 @@ function readSequential(config: Json, name: string): KerasGraph {
     // Keras 2 puts the input shape on the first layer; Keras 3 may keep it as build_input_shape.
     const shape = shapeFrom(parsed[0]!.config) ?? config['build_input_shape'];
     const inputShape = parsed[0]!.config['input_shape'];
-    const batchShape = shape ?? (Array.isArray(inputShape) ? [null, ...(inputShape as unknown[])] : undefined);
+    const batchShape =
+      shape ?? (Array.isArray(inputShape) ? [null, ...(inputShape as unknown[])] : undefined);
     if (batchShape === undefined) {
-      throw new KerasImportError('wrong_input_shape', 'the Sequential model does not declare its input shape');
+      throw new KerasImportError(
+        'wrong_input_shape',
+        'the Sequential model does not declare its input shape',
+      );
     }
-    layers.push({ name: `${parsed[0]!.name}_input`, className: 'InputLayer', config: { batch_shape: batchShape }, inputs: [] });
+    layers.push({
+      name: `${parsed[0]!.name}_input`,
+      className: 'InputLayer',
+      config: { batch_shape: batchShape },
+      inputs: [],
+    });
   }
   for (const layer of parsed) {
     const previous = layers[layers.length - 1];
     layers.push({ ...layer, inputs: previous ? [previous.name] : [] });
   }
-  return { kind: 'Sequential', name, layers, input: layers[0]!.name, output: layers[layers.length - 1]!.name };
+  return {
+    kind: 'Sequential',
+    name,
+    layers,
+    input: layers[0]!.name,
+    output: layers[layers.length - 1]!.name,
+  };
 }
 
 function readFunctional(config: Json, name: string): KerasGraph {
@@ -235,7 +264,8 @@ function checkGraph(graph: KerasGraph): void {
   for (const node of graph.layers) {
     if (seen.has(node.name)) throw badConfig(`two layers are named "${node.name}"`);
     for (const input of node.inputs) {
-      if (!seen.has(input)) throw badConfig(`layer "${node.name}" takes "${input}", which does not come before it`);
+      if (!seen.has(input))
+        throw badConfig(`layer "${node.name}" takes "${input}", which does not come before it`);
     }
     seen.add(node.name);
     if (!(SUPPORTED_LAYERS as readonly string[]).includes(node.className)) {
@@ -245,10 +275,12 @@ function checkGraph(graph: KerasGraph): void {
     if (inputs >= 0 && node.inputs.length !== inputs) {
       throw badConfig(`layer "${node.name}" (${node.className}) takes ${node.inputs.length} inputs`);
     }
-    if (inputs < 0 && node.inputs.length < 2) throw badConfig(`layer "${node.name}" (Add) takes fewer than 2 inputs`);
+    if (inputs < 0 && node.inputs.length < 2)
+      throw badConfig(`layer "${node.name}" (Add) takes fewer than 2 inputs`);
   }
   const input = graph.layers.find((node) => node.name === graph.input);
-  if (input?.className !== 'InputLayer') throw badConfig(`the model input "${graph.input}" is not an InputLayer`);
+  if (input?.className !== 'InputLayer')
+    throw badConfig(`the model input "${graph.input}" is not an InputLayer`);
   if (graph.layers.filter((node) => node.className === 'InputLayer').length !== 1) {
     throw badConfig('the model must have exactly one InputLayer');
   }
@@ -299,14 +331,25 @@ export function toLogitsOutput(graph: KerasGraph): { graph: KerasGraph; output: 
   const activation = activationOf(last);
   if (activation === 'softmax') {
     const axis = last.config['axis'];
-    if (last.className === 'Softmax' && axis !== undefined && axis !== -1 && !(Array.isArray(axis) && axis[0] === -1)) {
-      throw new KerasImportError('wrong_output', `the final Softmax "${last.name}" is over axis ${JSON.stringify(axis)}, not the class axis`);
+    if (
+      last.className === 'Softmax' &&
+      axis !== undefined &&
+      axis !== -1 &&
+      !(Array.isArray(axis) && axis[0] === -1)
+    ) {
+      throw new KerasImportError(
+        'wrong_output',
+        `the final Softmax "${last.name}" is over axis ${JSON.stringify(axis)}, not the class axis`,
+      );
     }
     const linear: KerasLayerNode =
       last.className === 'Softmax'
         ? { ...last, className: 'Activation', config: { name: last.name, activation: 'linear' } }
         : { ...last, config: { ...last.config, activation: 'linear' } };
-    return { graph: { ...graph, layers: graph.layers.map((node) => (node === last ? linear : node)) }, output: 'softmax' };
+    return {
+      graph: { ...graph, layers: graph.layers.map((node) => (node === last ? linear : node)) },
+      output: 'softmax',
+    };
   }
   if (activation === 'linear') return { graph, output: 'logits' };
   if (activation !== undefined) {
@@ -317,7 +360,11 @@ export function toLogitsOutput(graph: KerasGraph): { graph: KerasGraph; output: 
   }
   // Pooling, Add, BatchNormalization, Rescaling: linear maps, unless a softmax or other squashing
   // activation comes before them, which would make the values probabilities of some kind.
-  for (let node: KerasLayerNode | undefined = last; node; node = node.inputs.length === 1 ? byName.get(node.inputs[0]!) : undefined) {
+  for (
+    let node: KerasLayerNode | undefined = last;
+    node;
+    node = node.inputs.length === 1 ? byName.get(node.inputs[0]!) : undefined
+  ) {
     const before = activationOf(node);
     if (before === 'softmax' || before === 'sigmoid') {
       throw new KerasImportError(
@@ -336,7 +383,11 @@ export function toLogitsOutput(graph: KerasGraph): { graph: KerasGraph; output: 
 function pair(node: KerasLayerNode, key: string, fallback?: [number, number]): [number, number] {
   const value = node.config[key] ?? fallback;
   const list = typeof value === 'number' ? [value, value] : value;
-  if (!Array.isArray(list) || list.length !== 2 || !list.every((v) => Number.isInteger(v) && v >= 1 && v <= 1024)) {
+  if (
+    !Array.isArray(list) ||
+    list.length !== 2 ||
+    !list.every((v) => Number.isInteger(v) && v >= 1 && v <= 1024)
+  ) {
     throw badConfig(`layer "${node.name}" has ${key} ${JSON.stringify(value)}`);
   }
   return list as [number, number];
@@ -443,8 +494,10 @@ function tfjsLayerConfig(node: KerasLayerNode): Json {
       for (const key of ['renorm', 'synchronized']) requireDefault(node, key, [false]);
       requireDefault(node, 'virtual_batch_size', [null]);
       const axisValue = node.config['axis'] ?? -1;
-      const axis = Array.isArray(axisValue) && axisValue.length === 1 ? axisValue[0] : axisValue;
-      if (!Number.isInteger(axis)) throw unsupported(node, `normalises over axis ${JSON.stringify(axisValue)}`);
+      const axis: unknown =
+        Array.isArray(axisValue) && axisValue.length === 1 ? (axisValue[0] as unknown) : axisValue;
+      if (!Number.isInteger(axis))
+        throw unsupported(node, `normalises over axis ${JSON.stringify(axisValue)}`);
       return {
         ...base,
         axis,
@@ -493,4 +546,93 @@ export function toTfjsTopology(graph: KerasGraph): tf.serialization.ConfigDict {
     },
   };
   return topology as unknown as tf.serialization.ConfigDict;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Shapes: what every weight must be, known before TensorFlow.js builds (and allocates) anything
+
+function convOutput(size: number, kernel: number, stride: number, dilation: number, pad: string): number {
+  const span = (kernel - 1) * dilation + 1;
+  return pad === 'same' ? Math.ceil(size / stride) : Math.floor((size - span) / stride) + 1;
+}
+
+/**
+ * Each layer's output shape (without the batch axis) and the shape of each of its weights, by
+ * short name, following the layers' definitions. Refuses layers that do not fit together.
+ */
+export function inferShapes(graph: KerasGraph): {
+  outputs: Map<string, number[]>;
+  weights: Map<string, Map<string, number[]>>;
+} {
+  const outputs = new Map<string, number[]>();
+  const weights = new Map<string, Map<string, number[]>>();
+  for (const node of graph.layers) {
+    const config = tfjsLayerConfig(node);
+    const inputs = node.inputs.map((name) => outputs.get(name)!);
+    const x = inputs[0] ?? [...EXPECTED_INPUT_SHAPE];
+    const misfit = (why: string) =>
+      badConfig(`layer "${node.name}" (${node.className}) ${why}, its input is ${JSON.stringify(x)}`);
+    const spatial = () => {
+      if (x.length !== 3) throw misfit('needs an image-shaped input');
+      return x as [number, number, number];
+    };
+    let y = x;
+    const own = new Map<string, number[]>();
+    switch (node.className) {
+      case 'Conv2D': {
+        const [h, w, c] = spatial();
+        const [kh, kw] = config['kernel_size'] as [number, number];
+        const [sh, sw] = config['strides'] as [number, number];
+        const [dh, dw] = config['dilation_rate'] as [number, number];
+        const filters = config['filters'] as number;
+        const pad = config['padding'] as string;
+        y = [convOutput(h, kh, sh, dh, pad), convOutput(w, kw, sw, dw, pad), filters];
+        own.set('kernel', [kh, kw, c, filters]);
+        if (config['use_bias']) own.set('bias', [filters]);
+        break;
+      }
+      case 'MaxPooling2D':
+      case 'AveragePooling2D': {
+        const [h, w, c] = spatial();
+        const [ph, pw] = config['pool_size'] as [number, number];
+        const [sh, sw] = config['strides'] as [number, number];
+        const pad = config['padding'] as string;
+        y = [convOutput(h, ph, sh, 1, pad), convOutput(w, pw, sw, 1, pad), c];
+        break;
+      }
+      case 'GlobalMaxPooling2D':
+      case 'GlobalAveragePooling2D':
+        y = [spatial()[2]];
+        break;
+      case 'Flatten':
+        y = [x.reduce((a, b) => a * b, 1)];
+        break;
+      case 'Dense': {
+        const units = config['units'] as number;
+        y = [...x.slice(0, -1), units];
+        own.set('kernel', [x[x.length - 1]!, units]);
+        if (config['use_bias']) own.set('bias', [units]);
+        break;
+      }
+      case 'BatchNormalization': {
+        const axis = config['axis'] as number;
+        const channels = x[axis < 0 ? x.length + axis : axis - 1];
+        if (channels === undefined) throw misfit(`normalises over axis ${axis}`);
+        for (const name of weightNamesOf(node)) own.set(name, [channels]);
+        break;
+      }
+      case 'Add':
+        if (inputs.some((shape) => JSON.stringify(shape) !== JSON.stringify(x))) {
+          throw misfit(`adds inputs of different shapes ${JSON.stringify(inputs)}`);
+        }
+        break;
+      default:
+        // InputLayer, Dropout, Activation, ReLU, Rescaling, Softmax keep the shape.
+        break;
+    }
+    if (y.some((dim) => !Number.isInteger(dim) || dim < 1)) throw misfit('leaves nothing of its input');
+    outputs.set(node.name, y);
+    if (own.size > 0) weights.set(node.name, own);
+  }
+  return { outputs, weights };
 }
