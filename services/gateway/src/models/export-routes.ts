@@ -1,9 +1,8 @@
 // GET /models/:version/export: a version as a legacy Keras HDF5 file (`keras-h5`, loadable by
 // tf.keras.models.load_model) or as a ZIP of its TF.js files and card (`tfjs`).
 import { Router } from 'express';
-import yazl from 'yazl';
 import type { ModelFiles } from '@visionops/core/model';
-import type { ModelRegistry, PublishedCard } from '@visionops/core/registry';
+import type { ModelRegistry } from '@visionops/core/registry';
 import { versionParamsSchema } from '../api/api-schemas.js';
 import { parseRequest } from '../api/parse-request.js';
 import type { RouteDoc } from '../api/route-docs.js';
@@ -29,20 +28,6 @@ export const exportRouteDocs: RouteDoc[] = [
   },
 ];
 
-function tfjsZip(files: ModelFiles, card: PublishedCard): Promise<Buffer> {
-  const zip = new yazl.ZipFile();
-  zip.addBuffer(files.modelJson, 'model.json');
-  zip.addBuffer(files.weightsBin, 'weights.bin');
-  zip.addBuffer(Buffer.from(JSON.stringify(card, null, 2)), 'card.json');
-  zip.end();
-  const chunks: Buffer[] = [];
-  return new Promise((resolve, reject) => {
-    zip.outputStream.on('data', (chunk: Buffer) => chunks.push(chunk));
-    zip.outputStream.on('error', reject);
-    zip.outputStream.on('end', () => resolve(Buffer.concat(chunks)));
-  });
-}
-
 // TensorFlow.js is loaded on the first export only: the gateway's main thread runs no model otherwise.
 async function kerasH5(files: ModelFiles): Promise<Buffer> {
   const [{ modelFromFiles }, { exportKerasH5 }] = await Promise.all([
@@ -63,7 +48,10 @@ export function exportRoutes(registry: ModelRegistry): Router {
     const { version } = parseRequest(versionParamsSchema, req.params, 'model version');
     const { format } = parseRequest(exportQuerySchema, req.query, 'query');
     const [card, files] = await fromRegistry(() => Promise.all([registry.getCard(version), registry.getFiles(version)]));
-    const body = format === 'tfjs' ? await tfjsZip(files, card) : await kerasH5(files);
+    const body =
+      format === 'tfjs'
+        ? await (await import('@visionops/core/keras')).exportTfjsZip(files, card)
+        : await kerasH5(files);
     const fileName = `visionops-cifar10-${version}.${format === 'tfjs' ? 'zip' : 'h5'}`;
     res
       .status(200)
