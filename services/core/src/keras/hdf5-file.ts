@@ -4,8 +4,6 @@
 import { randomUUID } from 'node:crypto';
 import h5wasm, { Dataset, Group, type Attribute, type File } from 'h5wasm';
 
-export const HDF5_SIGNATURE = Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]);
-
 export { Dataset, Group };
 export type { File };
 

@@ -6,14 +6,14 @@ import { NUM_CLASSES } from '../labels.js';
 import {
   Dataset,
   Group,
-  HDF5_SIGNATURE,
   hdf5ErrorText,
   stringAttribute,
   stringListAttribute,
   withHdf5File,
   type File,
 } from './hdf5-file.js';
-import { readKerasArchive, ZIP_SIGNATURE } from './keras-archive.js';
+import { sniffKerasFormat, type KerasFormat } from '../jobs/import-job.js';
+import { readKerasArchive } from './keras-archive.js';
 import { KerasImportError } from './keras-import-error.js';
 import {
   inferShapes,
@@ -41,7 +41,7 @@ export const DEFAULT_KERAS_IMPORT_LIMITS: Readonly<KerasImportLimits> = Object.f
   maxArchiveEntries: 64,
 });
 
-export type KerasFormat = 'keras-h5' | 'keras-v3';
+export type { KerasFormat };
 
 export interface ImportedKerasModel {
   /** Emits logits; the caller owns it (dispose it). */
@@ -87,10 +87,6 @@ interface WeightValue {
 }
 
 type LayerWeights = Map<string, WeightValue[]>;
-
-function startsWith(bytes: Buffer, signature: Buffer): boolean {
-  return bytes.length >= signature.length && bytes.subarray(0, signature.length).equals(signature);
-}
 
 function parseJson(text: string, what: string): unknown {
   try {
@@ -373,7 +369,7 @@ async function readKerasV3(bytes: Buffer, limits: KerasImportLimits): Promise<Ke
     const value = (metadata as Record<string, unknown> | null)?.[key];
     return typeof value === 'string' ? value : null;
   };
-  if (!startsWith(archive.weights, HDF5_SIGNATURE)) {
+  if (sniffKerasFormat(archive.weights) !== 'keras-h5') {
     throw new KerasImportError('not_keras_file', 'model.weights.h5 in the archive is not an HDF5 file');
   }
   try {
@@ -455,8 +451,9 @@ export async function importKerasModel(
     );
   }
   let source: KerasSource;
-  if (startsWith(bytes, HDF5_SIGNATURE)) source = await readLegacyH5(bytes, limits);
-  else if (startsWith(bytes, ZIP_SIGNATURE)) source = await readKerasV3(bytes, limits);
+  const format = sniffKerasFormat(bytes);
+  if (format === 'keras-h5') source = await readLegacyH5(bytes, limits);
+  else if (format === 'keras-v3') source = await readKerasV3(bytes, limits);
   else {
     throw new KerasImportError(
       'not_keras_file',

@@ -5,7 +5,6 @@ import unzipper from 'unzipper';
 import { checkEntryName } from '../dataset/zip-safety.js';
 import { KerasImportError } from './keras-import-error.js';
 
-export const ZIP_SIGNATURE = Buffer.from([0x50, 0x4b, 0x03, 0x04]);
 const END_OF_CENTRAL_DIRECTORY = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
 
 export interface KerasArchiveLimits {
