@@ -82,7 +82,7 @@ export async function startRetrainWorker(
         // Back to the head of the wait list with its lock released and its attempts unchanged;
         // WaitingError tells BullMQ the job has moved on, so it is neither failed nor retried here.
         await job.moveToWait(token);
-        logger.info({ jobId: job.id }, 'retrain job handed back to the queue');
+        logger.info({ jobId: job.id, job: job.name }, 'job handed back to the queue');
         throw new WaitingError();
       }
     },
@@ -99,12 +99,12 @@ export async function startRetrainWorker(
     },
   );
   worker.on('failed', (job, error) =>
-    logger.warn({ jobId: job?.id, attempt: job?.attemptsMade, err: error }, 'retrain job failed'),
+    logger.warn({ jobId: job?.id, job: job?.name, attempt: job?.attemptsMade, err: error }, 'job failed'),
   );
   worker.on('completed', (job) =>
-    logger.info({ jobId: job.id, result: job.returnvalue }, 'retrain job completed'),
+    logger.info({ jobId: job.id, job: job.name, result: job.returnvalue }, 'job completed'),
   );
-  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'retrain job stalled; it will run again'));
+  worker.on('stalled', (jobId) => logger.warn({ jobId }, 'job stalled; it will run again'));
   // A lock that could not be renewed has lapsed (this process or Redis stalled for longer than
   // RETRAIN_LOCK_MS): the job runs again from the queue, so this run stops before it publishes a
   // second version. Its end is then refused by BullMQ (lock mismatch), leaving the job to the rerun.
@@ -131,7 +131,7 @@ export async function startRetrainWorker(
   subscriber.on('message', (_channel: string, message: string) => {
     const jobId = cancelledJobId(message);
     if (jobId !== undefined && worker.cancelJob(jobId, 'cancel requested')) {
-      logger.info({ jobId }, 'cancelling retrain job on request');
+      logger.info({ jobId }, 'cancelling job on request');
     }
   });
   subscriber.on('error', (error: Error) => reportOnce('cancel channel connection problem', error, 'warn'));
