@@ -1,5 +1,5 @@
 // Environment configuration, parsed once into a typed, frozen object. A bad value stops start-up
-// with the list of every variable that is wrong. README.md's configuration table mirrors this file.
+// with the list of every variable that is wrong. docs/configuration.md's table mirrors this file.
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { repoRoot } from './paths.js';

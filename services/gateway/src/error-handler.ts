@@ -35,7 +35,7 @@ export function clientError(error: unknown): AppError | undefined {
 export function notFoundHandler(req: Request): never {
   throw new AppError(
     'not_found',
-    `no route for ${req.method} ${req.path}; see README.md for the HTTP API`,
+    `no route for ${req.method} ${req.path}; see /docs (or docs/api.md) for the HTTP API`,
     404,
   );
 }
