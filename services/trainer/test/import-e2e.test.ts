@@ -6,7 +6,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeImage, LABELS, normalise } from '@visionops/core';
+import { decodeImage, LABELS, loadConfig, normalise } from '@visionops/core';
+import { createS3Client, ObjectStore } from '@visionops/core/registry';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { initBackend } from '@visionops/core/engine';
 import { importKerasModel } from '@visionops/core/keras';
@@ -99,6 +100,13 @@ describe.skipIf(!fixture)(
       expect(job.kind).toBe('import');
       expect(job.failedReason).toMatch(/could not be imported/);
       expect(await versions()).toEqual(before);
+      // Nor is the refused file kept in storage.
+      const store = new ObjectStore(
+        createS3Client({ ...loadConfig(), S3_ENDPOINT: stack.stack.s3Endpoint }),
+        stack.stack.bucket,
+      );
+      const uploads = (await store.list('uploads/')).map((object) => object.key);
+      expect(uploads.filter((key) => key.endsWith('.h5'))).toEqual([]);
     });
 
     test('when the real Keras 3.5 file is imported with promote=never, then it is published with its origin but production stays', async () => {

@@ -245,6 +245,14 @@ export async function handleImport(
     );
     return resultOf(published, record, await promoteIfGatedImport(deps, published, record), seconds());
   } catch (error) {
+    // A file that cannot be imported is of no use to anyone: it does not stay in storage.
+    if (error instanceof KerasFileRefusedError) {
+      await store
+        .remove(data.uploadKey)
+        .catch((cause: unknown) =>
+          log.warn({ err: cause, key: data.uploadKey }, 'could not remove a refused model file'),
+        );
+    }
     throw jobRunFailure(error, run, { log, what: 'import', isBadData, s3Endpoint: config.S3_ENDPOINT });
   } finally {
     run.end();
