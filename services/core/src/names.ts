@@ -16,6 +16,11 @@ export const S3Keys = {
   modelPrefix: 'models/',
   modelFile: (version: string, file: ModelFileName) => `models/${version}/${file}`,
   productionAlias: 'models/production.json',
+  /** The rollout in progress (a candidate in shadow or canary), absent when there is none. */
+  rollout: 'models/rollout.json',
+  /** Finished rollouts, one object each, named so that keys sort by start time. */
+  rolloutHistoryPrefix: 'rollouts/',
+  rolloutRecord: (id: string) => `rollouts/${id}.json`,
   upload: (sha256: string) => `uploads/${sha256}.zip`,
   datasetPrefix: 'datasets/',
   /** A decoded dataset the trainer keeps (`eval`, `replay/<version>`) and its manifest, written last. */
@@ -34,6 +39,11 @@ export const RedisKeys = {
   trainerHeartbeat: (queuePrefix: string, id: string) => `${queuePrefix}:trainer:${id}`,
   /** Request counters of one rate limit (`predict`, `retrain`), shared by every gateway under the prefix. */
   rateLimit: (queuePrefix: string, name: string) => `${queuePrefix}:rate-limit:${name}`,
+  /** Live figures of one version in one rollout (`production`, `candidate`), summed by every gateway. */
+  rolloutStats: (queuePrefix: string, rolloutId: string, role: string) =>
+    `${queuePrefix}:rollout:${rolloutId}:${role}`,
+  /** Short-lived lock held by the one gateway that judges the rollout's criteria at a time. */
+  rolloutDecider: (queuePrefix: string) => `${queuePrefix}:rollout-decider`,
 } as const;
 
 /** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */
