@@ -13,6 +13,7 @@ import { metricsRouteDocs, metricsRoutes } from './observability/metrics-routes.
 import { predictRouteDocs, predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
 import { retrainRouteDocs, retrainRoutes } from './retrain/retrain-routes.js';
+import { rolloutRouteDocs, rolloutRoutes } from './rollouts/rollout-routes.js';
 import { corsAllowList } from './security/cors.js';
 import { rateLimit } from './security/rate-limit.js';
 import { securityHeaders } from './security/security-headers.js';
@@ -64,6 +65,7 @@ export function createApp(gateway: Gateway): Express {
     ...metricsRouteDocs,
     ...retrainRouteDocs,
     ...trainerRouteDocs,
+    ...rolloutRouteDocs,
   ];
   app.use(
     healthRoutes({
@@ -73,10 +75,11 @@ export function createApp(gateway: Gateway): Express {
       modelProblem: () => reloader.lastError,
     }),
   );
-  app.use(predictRoutes(config, pool, metrics));
+  app.use(predictRoutes(config, pool, metrics, (req) => gateway.rollout.traffic.targetFor(req)));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
   app.use(retrainRoutes(gateway));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
+  app.use(rolloutRoutes(gateway));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(routeDocs, API_VERSION));
   app.use(dashboardRoutes());

@@ -54,6 +54,8 @@ export interface VersionStats {
   requests: number;
   errors: number;
   errorRate: number;
+  /** Sampled requests not scored because the background queue was full (shadow, mirror). */
+  dropped: number;
   /** Inference latency (queue and model, not HTTP), from a shared histogram: bucket upper bounds. */
   p50Ms: number | null;
   p99Ms: number | null;

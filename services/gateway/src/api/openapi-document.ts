@@ -100,7 +100,7 @@ export function buildOpenApiDocument(routes: readonly RouteDoc[], version: strin
  * this list matches what the running gateway serves at /openapi.json.
  */
 export async function gatewayOpenApiDocument(version: string): Promise<Record<string, unknown>> {
-  const [health, predict, models, metrics, retrain, trainers, openApi] = await Promise.all([
+  const [health, predict, models, metrics, retrain, trainers, openApi, rollouts] = await Promise.all([
     import('../health-routes.js'),
     import('../predict/predict-routes.js'),
     import('../models/model-routes.js'),
@@ -108,6 +108,7 @@ export async function gatewayOpenApiDocument(version: string): Promise<Record<st
     import('../retrain/retrain-routes.js'),
     import('../trainer-routes.js'),
     import('./openapi-routes.js'),
+    import('../rollouts/rollout-routes.js'),
   ]);
   return buildOpenApiDocument(
     [
@@ -117,6 +118,7 @@ export async function gatewayOpenApiDocument(version: string): Promise<Record<st
       ...metrics.metricsRouteDocs,
       ...retrain.retrainRouteDocs,
       ...trainers.trainerRouteDocs,
+      ...rollouts.rolloutRouteDocs,
       ...openApi.openApiRouteDocs,
     ],
     version,

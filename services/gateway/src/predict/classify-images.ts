@@ -12,6 +12,9 @@ export interface Classification {
   probabilities: Record<Label, number>;
 }
 
+/** What answers a request: the production pool, or during a rollout the version chosen for it. */
+export type ServingTarget = Pick<InferencePool, 'modelVersion' | 'predict'>;
+
 export interface ClassifiedImages {
   modelVersion: string;
   results: (Classification & { filename: string })[];
@@ -45,7 +48,7 @@ function classification(probabilities: Float32Array): Classification {
 
 export async function classifyImages(
   images: readonly UploadedImage[],
-  pool: InferencePool,
+  pool: ServingTarget,
   metrics: GatewayMetrics,
 ): Promise<ClassifiedImages> {
   // Fail fast, before decoding, when there is no model to run.
