@@ -115,8 +115,8 @@ export class RolloutFollower {
         this.appliedEtag = current.etag;
         return;
       }
-      if (this.active?.rollout.candidate === rollout.candidate) {
-        // The same candidate again (a new rollout of it): its warm threads carry on.
+      if (this.active?.rollout.candidate === rollout.candidate && this.active.rollout.mode === rollout.mode) {
+        // The same candidate in the same mode again (a new rollout of it): its warm threads carry on.
         this.active = { ...this.active, rollout };
       } else {
         await this.deactivate(DRAIN_MS);
@@ -148,6 +148,8 @@ export class RolloutFollower {
       batchMaxSize: config.BATCH_MAX_SIZE,
       batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
       logger,
+      // In shadow the candidate only works in the background: it must never take CPU from answers.
+      lowPriority: rollout.mode === 'shadow',
     });
     try {
       await pool.start();

@@ -1,0 +1,321 @@
+// Rollouts across two gateways on one Redis and one S3 (both in this process, each with its own
+// connections, inference threads and HTTP server): a canary splits clients by a stable hash and
+// the live figures are summed over both gateways; a shadow fails no request and costs little
+// latency; a broken candidate is rolled back by the criteria with the reason in the history.
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createLogger, LABELS, RedisKeys } from '@visionops/core';
+import { createModel, modelToFiles } from '@visionops/core/model';
+import type { RolloutRecord, RolloutStats } from '@visionops/core/registry';
+import { syntheticImage } from '../../core/test/fixtures.js';
+import {
+  buildTestModel,
+  startTestStorage,
+  useCpuBackend,
+  type TestStorage,
+} from '../../core/test/registry-fixtures.js';
+import { createApp } from '../src/app.js';
+import { Gateway } from '../src/gateway.js';
+import { eventually, imageForm } from './test-gateway.js';
+
+const ADMIN_TOKEN = 'rollout-test-admin-token-0123456789';
+
+interface RunningGateway {
+  url: string;
+  gateway: Gateway;
+  stop(): Promise<void>;
+}
+
+interface Answer {
+  status: number;
+  version: string | undefined;
+  label: string | undefined;
+  ms: number;
+}
+
+let storage: TestStorage;
+let baselineDir: string;
+let gateways: [RunningGateway, RunningGateway];
+let production: string;
+let images: Buffer[];
+const queuePrefix = `test-${randomUUID()}`;
+
+async function startGateway(): Promise<RunningGateway> {
+  const gateway = new Gateway(storage.config, createLogger('rollout-test', { level: 'silent' }), {
+    modelsChannel: storage.channel,
+  });
+  await gateway.start();
+  const server: Server = createServer(createApp(gateway));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    gateway,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+      await gateway.stop();
+    },
+  };
+}
+
+beforeAll(async () => {
+  await useCpuBackend();
+  baselineDir = mkdtempSync(join(tmpdir(), 'visionops-no-baseline-'));
+  storage = await startTestStorage({
+    HOST: '127.0.0.1',
+    PORT: '0',
+    ML_BACKEND: 'wasm',
+    BASELINE_MODEL_DIR: baselineDir,
+    QUEUE_PREFIX: queuePrefix,
+    ADMIN_TOKEN,
+    // Long enough that both gateways following a rollout within the waits below had the event.
+    MODEL_POLL_INTERVAL_MS: '30000',
+    ROLLOUT_DECISION_INTERVAL_MS: '200',
+  });
+  const first = await buildTestModel(1);
+  production = (await storage.registry.publish(first.files, first.card)).version;
+  await storage.registry.promote(production, 'test setup');
+  gateways = [await startGateway(), await startGateway()];
+  await eventually(() => gateways.every(({ gateway }) => gateway.pool.modelVersion === production), 60_000);
+  images = await Promise.all(Array.from({ length: 20 }, (_, i) => syntheticImage(i % LABELS.length, i)));
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all((gateways ?? []).map((running) => running.stop()));
+  const keys = await storage.redis.keys(`${queuePrefix}:*`);
+  if (keys.length > 0) await storage.redis.del(...keys);
+  await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
+  await storage.stop();
+  rmSync(baselineDir, { recursive: true, force: true });
+});
+
+async function predict(url: string, i: number, clientId?: string): Promise<Answer> {
+  const started = performance.now();
+  const response = await fetch(`${url}/predict`, {
+    method: 'POST',
+    body: imageForm('file', [{ name: 'a.png', data: images[i % images.length]! }]),
+    ...(clientId && { headers: { 'x-client-id': clientId } }),
+  });
+  const body = response.ok ? ((await response.json()) as { modelVersion: string; label: string }) : undefined;
+  if (!response.ok) await response.body?.cancel();
+  return {
+    status: response.status,
+    version: body?.modelVersion,
+    label: body?.label,
+    ms: performance.now() - started,
+  };
+}
+
+/** Sends `count` requests, `concurrency` at a time, alternating between the two gateways. */
+async function load(
+  count: number,
+  concurrency: number,
+  clientId: (i: number) => string | undefined,
+): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const i = next++;
+        answers[i] = await predict(gateways[i % 2]!.url, i, clientId(i));
+      }
+    }),
+  );
+  return answers;
+}
+
+function p99(answers: Answer[]): number {
+  const sorted = answers.map((answer) => answer.ms).sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil(0.99 * sorted.length) - 1)]!;
+}
+
+async function admin(
+  url: string,
+  path: string,
+  body: unknown = {},
+): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(`${url}${path}`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: await response.json() };
+}
+
+/** Starts a rollout through gateway 1 and waits until both gateways split traffic for it. */
+async function startRollout(settings: Record<string, unknown>): Promise<string> {
+  const started = await admin(gateways[0].url, '/rollouts', settings);
+  expect(started.status).toBe(201);
+  const { id } = (started.body as { rollout: { id: string } }).rollout;
+  await eventually(
+    () => gateways.every(({ gateway }) => gateway.rollout.follower.active?.rollout.id === id),
+    60_000,
+  );
+  return id;
+}
+
+async function currentStats(url: string): Promise<RolloutStats | null> {
+  return ((await (await fetch(`${url}/rollouts/current`)).json()) as { stats: RolloutStats | null }).stats;
+}
+
+async function history(): Promise<RolloutRecord[]> {
+  return (
+    (await (await fetch(`${gateways[1].url}/rollouts/history`)).json()) as { rollouts: RolloutRecord[] }
+  ).rollouts;
+}
+
+const looseCriteria = { autoPromote: false, minAgreement: null, maxErrorRate: 1, maxP99Ms: 600_000 };
+
+describe('rollouts across two gateways', () => {
+  test('when a canary runs at 20%, then 20% +- 5% of 1,000 distinct clients get the candidate and one client always gets one version', async () => {
+    const candidate = (
+      await storage.registry.publish((await buildTestModel(2)).files, (await buildTestModel(2)).card)
+    ).version;
+    await startRollout({ candidate, mode: 'canary', percent: 20, criteria: looseCriteria });
+
+    const answers = await load(1000, 8, (i) => `client-${i}`);
+    expect(answers.filter((answer) => answer.status !== 200)).toEqual([]);
+    const byCandidate = answers.filter((answer) => answer.version === candidate).length;
+    const byProduction = answers.filter((answer) => answer.version === production).length;
+    expect(byCandidate + byProduction).toBe(1000);
+
+    // One client on each side, 50 requests each through both gateways.
+    const onCandidate = `client-${answers.findIndex((answer) => answer.version === candidate)}`;
+    const onProduction = `client-${answers.findIndex((answer) => answer.version === production)}`;
+    const sticky = await Promise.all(
+      [onCandidate, onProduction].map(async (client) => load(50, 2, () => client)),
+    );
+    const versions = sticky.map((replies) => [...new Set(replies.map((reply) => reply.version))]);
+    console.info(
+      `canary at 20%: ${byCandidate} of 1000 distinct clients answered by the candidate (${(byCandidate / 10).toFixed(1)}%); ` +
+        `one client's 50 requests: ${JSON.stringify(versions[0])} and another's ${JSON.stringify(versions[1])}`,
+    );
+    expect(byCandidate).toBeGreaterThanOrEqual(150);
+    expect(byCandidate).toBeLessThanOrEqual(250);
+    expect(versions).toEqual([[candidate], [production]]);
+
+    // The figures of both gateways are summed in Redis: each gateway reads the same totals.
+    const expected = byCandidate + 50;
+    await eventually(
+      async () => (await currentStats(gateways[1].url))?.candidate.requests === expected,
+      10_000,
+    );
+    const stats = (await currentStats(gateways[0].url))!;
+    expect(stats.candidate).toMatchObject({ version: candidate, requests: expected, errors: 0 });
+    expect(stats.production).toMatchObject({ version: production, requests: 1100 - expected, errors: 0 });
+    expect(stats.candidate.p99Ms).toBeGreaterThan(0);
+
+    const aborted = await admin(gateways[1].url, '/rollouts/current/abort', {
+      reason: 'distribution measured',
+    });
+    expect(aborted.status).toBe(200);
+    await eventually(
+      () => gateways.every(({ gateway }) => gateway.rollout.follower.active === undefined),
+      20_000,
+    );
+    expect((await history())[0]).toMatchObject({
+      candidate,
+      outcome: 'aborted',
+      decidedBy: 'admin',
+      reason: 'distribution measured',
+    });
+    const after = await load(40, 4, (i) => `client-${i}`);
+    expect(new Set(after.map((answer) => answer.version))).toEqual(new Set([production]));
+  }, 300_000);
+
+  test('when a shadow scores every request, then no request fails and p99 stays close to no shadow', async () => {
+    const candidate = (
+      await storage.registry.publish((await buildTestModel(3)).files, (await buildTestModel(3)).card)
+    ).version;
+    await load(50, 4, () => undefined); // warm both gateways' HTTP and decode paths
+    const without = await load(400, 4, () => undefined);
+    await startRollout({ candidate, mode: 'shadow', percent: 100, criteria: looseCriteria });
+    const withShadow = await load(400, 4, () => undefined);
+    await eventually(
+      async () => ((await currentStats(gateways[0].url))?.candidate.requests ?? 0) > 0,
+      10_000,
+    );
+    const stats = (await currentStats(gateways[0].url))!;
+    const ratio = p99(withShadow) / p99(without);
+    console.info(
+      `shadow at 100%: p99 ${p99(withShadow).toFixed(1)} ms vs ${p99(without).toFixed(1)} ms without (ratio ${ratio.toFixed(2)}); ` +
+        `failed ${withShadow.filter((a) => a.status !== 200).length}; candidate scored ${stats.candidate.requests}, ` +
+        `dropped ${stats.candidate.dropped}, compared ${stats.candidate.compared}, agreement ${stats.candidate.agreement?.toFixed(2)}`,
+    );
+    expect([...without, ...withShadow].filter((answer) => answer.status !== 200)).toEqual([]);
+    // Every answer came from production; the candidate only scored in the background.
+    expect(new Set(withShadow.map((answer) => answer.version))).toEqual(new Set([production]));
+    expect(stats.candidate.compared).toBeGreaterThan(0);
+    expect(stats.candidate.requests + stats.candidate.dropped).toBeGreaterThan(0);
+    // Generous: two gateways, four inference threads and the test client share two cores here.
+    expect(ratio).toBeLessThan(2);
+    expect((await admin(gateways[0].url, '/rollouts/current/abort')).status).toBe(200);
+    await eventually(
+      () => gateways.every(({ gateway }) => gateway.rollout.follower.active === undefined),
+      20_000,
+    );
+  }, 300_000);
+
+  test('when a canary candidate answers one class only, then the criteria roll it back at once and record why', async () => {
+    // The one class production never answers on the test images: agreement collapses to zero.
+    const seen = new Set((await load(images.length, 2, () => undefined)).map((answer) => answer.label));
+    const broken = LABELS.findIndex((label) => !seen.has(label));
+    expect(broken).toBeGreaterThanOrEqual(0);
+    const model = createModel({ name: 'resnet9', width: 4 }, 4);
+    const dense = model.getLayer('dense');
+    const [kernel, bias] = dense.getWeights();
+    dense.setWeights([
+      tf.zerosLike(kernel!),
+      tf
+        .oneHot(tf.tensor1d([broken], 'int32'), LABELS.length)
+        .mul(80)
+        .reshape(bias!.shape),
+    ]);
+    const files = await modelToFiles(model);
+    model.dispose();
+    const { card } = await buildTestModel(1);
+    const candidate = (await storage.registry.publish(files, card)).version;
+
+    const id = await startRollout({
+      candidate,
+      mode: 'canary',
+      percent: 50,
+      mirrorPercent: 100,
+      criteria: { minRequests: 100_000, minAgreement: 0.8, minSamples: 20 },
+    });
+    const started = performance.now();
+    let sent = 0;
+    let failed = 0;
+    let decidedAt: number | undefined;
+    while (decidedAt === undefined && performance.now() - started < 60_000) {
+      const batch = await load(20, 4, (i) => `broken-${sent + i}`);
+      sent += batch.length;
+      failed += batch.filter((answer) => answer.status !== 200).length;
+      if ((await history())[0]?.id === id) decidedAt = performance.now();
+    }
+    const record = (await history())[0]!;
+    console.info(
+      `broken candidate (answers only "${LABELS[broken]}"): ${record.outcome} by ${record.decidedBy} after ` +
+        `${sent} requests, ${((decidedAt! - started) / 1000).toFixed(1)} s; reason: ${record.reason}`,
+    );
+    expect(record).toMatchObject({ id, candidate, outcome: 'rolled_back', decidedBy: 'criteria' });
+    expect(record.reason).toMatch(/^agreement with production 0\.0% .* below the 80\.0% floor/);
+    expect(record.stats?.candidate.agreement).toBe(0);
+    expect(failed).toBe(0);
+    expect((await storage.registry.getProduction())?.alias.version).toBe(production);
+    await eventually(
+      () => gateways.every(({ gateway }) => gateway.rollout.follower.active === undefined),
+      20_000,
+    );
+    const after = await load(40, 4, (i) => `broken-${i}`);
+    expect(new Set(after.map((answer) => answer.version))).toEqual(new Set([production]));
+  }, 300_000);
+});
