@@ -318,4 +318,62 @@ describe('rollouts across two gateways', () => {
     const after = await load(40, 4, (i) => `broken-${i}`);
     expect(new Set(after.map((answer) => answer.version))).toEqual(new Set([production]));
   }, 300_000);
+
+  test('when the admin routes are misused, then they answer 401, 400, 404 and 409 with what to fix', async () => {
+    const [{ url }] = gateways;
+    const unauthorised = await fetch(`${url}/rollouts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ candidate: production, mode: 'canary', percent: 5 }),
+    });
+    expect(unauthorised.status).toBe(401);
+    await unauthorised.body?.cancel();
+    const invalid = await admin(url, '/rollouts', { candidate: 'latest', mode: 'blue-green', percent: 120 });
+    expect(invalid.status).toBe(400);
+    expect(JSON.stringify(invalid.body)).toMatch(/candidate.*mode.*percent/);
+    expect((await admin(url, '/rollouts', { candidate: 'v999', mode: 'canary', percent: 5 })).status).toBe(
+      404,
+    );
+    const same = await admin(url, '/rollouts', { candidate: production, mode: 'canary', percent: 5 });
+    expect(same).toMatchObject({ status: 409, body: { error: { code: 'candidate_in_production' } } });
+    expect(await admin(url, '/rollouts/current/promote')).toMatchObject({
+      status: 409,
+      body: { error: { code: 'no_rollout' } },
+    });
+    expect(await (await fetch(`${url}/rollouts/current`)).json()).toMatchObject({
+      rollout: null,
+      stats: null,
+    });
+  });
+
+  test('when a candidate keeps every bound for N requests, then it is promoted automatically and both gateways serve it', async () => {
+    // The same weights as production: full agreement, same speed.
+    const same = await buildTestModel(1);
+    const candidate = (await storage.registry.publish(same.files, same.card)).version;
+    const id = await startRollout({
+      candidate,
+      mode: 'canary',
+      percent: 50,
+      mirrorPercent: 100,
+      criteria: { minRequests: 60, minAgreement: 0.9, minSamples: 20, maxErrorRate: 0, maxP99Ms: 60_000 },
+    });
+    const started = performance.now();
+    let sent = 0;
+    while ((await history())[0]?.id !== id && performance.now() - started < 60_000) {
+      const batch = await load(20, 4, (i) => `good-${sent + i}`);
+      expect(batch.filter((answer) => answer.status !== 200)).toEqual([]);
+      sent += batch.length;
+    }
+    const record = (await history())[0]!;
+    console.info(
+      `good candidate: ${record.outcome} by ${record.decidedBy} after ${sent} requests, ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s; reason: ${record.reason}`,
+    );
+    expect(record).toMatchObject({ id, outcome: 'promoted', decidedBy: 'criteria' });
+    expect(record.stats?.candidate.requests).toBeGreaterThanOrEqual(60);
+    expect(record.stats?.candidate.agreement).toBe(1);
+    expect((await storage.registry.getProduction())?.alias.version).toBe(candidate);
+    await eventually(() => gateways.every(({ gateway }) => gateway.pool.modelVersion === candidate), 30_000);
+    production = candidate;
+  }, 300_000);
 });
