@@ -356,6 +356,8 @@ export interface components {
       state: 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
       cancelRequested: boolean;
       epochs: number;
+      /** @enum {string} */
+      promote: 'gate' | 'shadow' | 'canary';
       upload: {
         sha256: string;
         bytes: number;
@@ -381,6 +383,13 @@ export interface components {
         | ({
             version: string;
             promoted: boolean;
+            /** @description the rollout the version entered instead of a direct promotion */
+            rollout?: {
+              id: string;
+              /** @enum {string} */
+              mode: 'shadow' | 'canary';
+              percent: number;
+            } | null;
             accuracy: number;
             productionAccuracy: number;
             reason: string;
@@ -441,6 +450,13 @@ export interface components {
       file: string;
       /** @description fine-tuning epochs, 1 to 50 (default 3) */
       epochs?: string;
+      /**
+       * @description what a version that passes the gate does: `gate` (default) promotes it at once; `shadow` or `canary` start a rollout on live traffic whose criteria promote or roll it back
+       * @enum {string}
+       */
+      promote?: 'gate' | 'shadow' | 'canary';
+      /** @description the rollout's share, 0 to 100 (canary 10, shadow 100 by default) */
+      rolloutPercent?: string;
     };
     Rollout: {
       id: string;

@@ -21,7 +21,12 @@ import {
 export class RolloutStateError extends Error {
   constructor(
     readonly code:
-      'rollout_in_progress' | 'no_rollout' | 'rollout_changed' | 'candidate_in_production' | 'no_production',
+      | 'rollout_in_progress'
+      | 'no_rollout'
+      | 'rollout_changed'
+      | 'candidate_in_production'
+      | 'no_production'
+      | 'production_moved',
     message: string,
   ) {
     super(message);
@@ -68,9 +73,10 @@ export class RolloutRegistry {
 
   /**
    * Starts a rollout of a published candidate against the production version, when none is in
-   * progress. NotFoundError when the candidate does not exist.
+   * progress. NotFoundError when the candidate does not exist. With `expectedBaseline`, only while
+   * production is still that version (a retrained version is compared with the one it came from).
    */
-  async start(request: RolloutRequest): Promise<Rollout> {
+  async start(request: RolloutRequest, expectedBaseline?: string | null): Promise<Rollout> {
     const parsed = rolloutRequestSchema.parse(request);
     const rollout = await this.registry.withPromotionLock(async (stillHeld) => {
       await this.registry.getCard(parsed.candidate);
@@ -84,6 +90,16 @@ export class RolloutRegistry {
       const production = (await this.registry.getProduction())?.alias.version;
       if (!production)
         throw new RolloutStateError('no_production', 'there is no production model to compare with');
+      if (
+        expectedBaseline !== undefined &&
+        production !== parsed.candidate &&
+        production !== expectedBaseline
+      ) {
+        throw new RolloutStateError(
+          'production_moved',
+          `production moved on to ${production}; ${parsed.candidate} was made from ${expectedBaseline}`,
+        );
+      }
       if (production === parsed.candidate) {
         throw new RolloutStateError(
           'candidate_in_production',

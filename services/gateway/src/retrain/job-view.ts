@@ -5,6 +5,7 @@ import {
   CANCELLED_REASON,
   type RetrainJobData,
   type RetrainProgress,
+  type RetrainPromoteMode,
   type RetrainResult,
 } from '@visionops/core/jobs';
 
@@ -16,6 +17,8 @@ export interface JobView {
   /** A cancel was asked for and the trainer has not stopped yet. */
   cancelRequested: boolean;
   epochs: number;
+  /** How a version that passes the gate reaches production (a direct promotion, or a rollout). */
+  promote: RetrainPromoteMode;
   upload: { sha256: string; bytes: number; fileName: string | null };
   progress: RetrainProgress | null;
   result: RetrainResult | null;
@@ -65,6 +68,7 @@ export function jobView(
     state,
     cancelRequested: cancelRequested && (state === 'active' || state === 'queued'),
     epochs: job.data.epochs,
+    promote: job.data.promote ?? 'gate',
     upload: {
       sha256: job.data.uploadSha256,
       bytes: job.data.uploadBytes,

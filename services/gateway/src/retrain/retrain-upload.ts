@@ -1,5 +1,6 @@
 // Receives the multipart body of POST /retrain: one ZIP in the field `file`, streamed to a temporary
-// file under the upload size limit, and an optional `epochs` field. multer's errors become API errors.
+// file under the upload size limit, and optional `epochs`, `promote` and `rolloutPercent` fields.
+// multer's errors become API errors.
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,7 +14,10 @@ export const ZIP_FIELD = 'file';
 
 function uploadError(error: unknown, maxBytes: number): unknown {
   if (!(error instanceof multer.MulterError)) return malformedMultipart(error) ?? error;
-  const fieldProblem = fieldLimitError(error, `the ZIP in "${ZIP_FIELD}" and optionally "epochs"`);
+  const fieldProblem = fieldLimitError(
+    error,
+    `the ZIP in "${ZIP_FIELD}" and optionally "epochs", "promote" and "rolloutPercent"`,
+  );
   if (fieldProblem) return fieldProblem;
   switch (error.code) {
     case 'LIMIT_FILE_SIZE':

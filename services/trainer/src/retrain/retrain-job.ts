@@ -29,6 +29,7 @@ import { fineTune } from './fine-tune.js';
 import { isLockLost, isRelease, JobReleasedError } from './job-release.js';
 import { JobProgress } from './job-progress.js';
 import { buildRetrainCard, gateVerdict, resultFromCard, retrainRecordOf } from './retrain-card.js';
+import { startRetrainRollout, type PromotionOutcome } from './retrain-rollout.js';
 import { asS3Unreachable } from './s3-unreachable.js';
 import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets } from './training-sets.js';
@@ -112,11 +113,18 @@ function seedOf(sha256: string): number {
  * after a fault never rolls back a version that someone promoted in the meantime.
  */
 async function promoteIfGated(
-  registry: ModelRegistry,
+  deps: Pick<RetrainDeps, 'registry' | 'redis'>,
   card: PublishedCard,
-): Promise<{ promoted: boolean; reason: string }> {
+  data: RetrainJobData,
+  log: Logger,
+): Promise<PromotionOutcome> {
+  const { registry } = deps;
   const gate = retrainRecordOf(card)?.gate;
   if (!gate?.promoted) return { promoted: false, reason: gate?.reason ?? 'not promoted' };
+  const mode = data.promote ?? 'gate';
+  if (mode !== 'gate') {
+    return startRetrainRollout(registry, deps.redis, log, card, { ...data, promote: mode }, gate.reason);
+  }
   // Checked and promoted under the registry's lock: another job from the same parent may finish now.
   const { promoted, production } = await registry.promoteIfProductionIs(
     card.version,
@@ -146,7 +154,7 @@ export async function handleRetrain(
     const card = await registry.getCard(data.publishedVersion);
     const record = retrainRecordOf(card);
     if (!record) throw new UnrecoverableError(`${data.publishedVersion} is not a retrained version`);
-    return resultFromCard(card, record, await promoteIfGated(registry, card), seconds());
+    return resultFromCard(card, record, await promoteIfGated(deps, card, data, log), seconds());
   }
 
   // BullMQ aborts jobSignal when this worker is told to cancel the job, or to release it because the
@@ -300,7 +308,7 @@ export async function handleRetrain(
     return resultFromCard(
       published,
       retrainRecordOf(published)!,
-      await promoteIfGated(registry, published),
+      await promoteIfGated(deps, published, data, log),
       seconds(),
     );
   } catch (error) {
