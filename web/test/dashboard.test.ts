@@ -356,8 +356,8 @@ describe('dashboard', () => {
     await open('#/models');
     const rollouts = page.getByTestId('rollouts');
     await rollouts.getByRole('button', { name: 'Start rollout' }).waitFor();
-    await rollouts.getByLabel('Candidate').selectOption('v2');
-    await rollouts.getByLabel('Share (%)').fill('50');
+    await rollouts.getByLabel('Candidate', { exact: true }).selectOption('v2');
+    await rollouts.getByLabel('Share (%)', { exact: true }).fill('50');
     await rollouts.getByRole('button', { name: 'Start rollout' }).click();
     const figures = rollouts.getByTestId('rollout-figures');
     await figures.waitFor({ timeout: 30_000 });
