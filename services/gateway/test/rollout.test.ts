@@ -386,6 +386,35 @@ describe('rollouts across two gateways', () => {
     });
   });
 
+  test('when a shadow candidate is slower than its p99 bound, then it is rolled back for latency with the figure recorded', async () => {
+    // A bound no model meets on this machine (1 ms, the smallest histogram bucket) stands in for a
+    // slow candidate: the same path judges a real one.
+    const slow = await buildTestModel(5);
+    const candidate = (await storage.registry.publish(slow.files, slow.card)).version;
+    const id = await startRollout({
+      candidate,
+      mode: 'shadow',
+      percent: 100,
+      criteria: { minRequests: 100_000, minAgreement: null, maxP99Ms: 1, minSamples: 20 },
+    });
+    const started = performance.now();
+    let sent = 0;
+    while ((await history())[0]?.id !== id && performance.now() - started < 60_000) {
+      const batch = await load(20, 4, () => undefined);
+      expect(batch.filter((answer) => answer.status !== 200)).toEqual([]);
+      sent += batch.length;
+    }
+    const record = (await history())[0]!;
+    console.info(
+      `slow candidate: ${record.outcome} by ${record.decidedBy} after ${sent} requests, ` +
+        `${((performance.now() - started) / 1000).toFixed(1)} s; reason: ${record.reason}`,
+    );
+    expect(record).toMatchObject({ id, outcome: 'rolled_back', decidedBy: 'criteria' });
+    expect(record.reason).toMatch(/^latency p99 \d+ ms \(\d+ requests\) is above the 1 ms bound$/);
+    expect(record.stats?.candidate.p99Ms).toBeGreaterThan(1);
+    expect((await storage.registry.getProduction())?.alias.version).toBe(production);
+  }, 300_000);
+
   test('when a candidate keeps every bound for N requests, then it is promoted automatically and both gateways serve it', async () => {
     // The same weights as production: full agreement, same speed.
     const same = await buildTestModel(1);

@@ -146,13 +146,9 @@ export class RolloutRegistry {
         decidedBy: finish.decidedBy,
         stats: finish.stats,
       };
-      // The record first: a crash after it leaves a rollout that is both running and recorded,
-      // which the next decision overwrites, rather than one that ended without a trace.
-      await this.registry.store.put(
-        S3Keys.rolloutRecord(ended.id),
-        JSON.stringify(ended),
-        'application/json',
-      );
+      // Production first, then the record, then the rollout's removal: whoever reads the record
+      // finds production as it says, and a crash half-way leaves the rollout running (its candidate
+      // perhaps already in production), for the next decision to finish and record.
       if (finish.outcome === 'promoted') {
         await this.registry.writeProduction(
           ended.candidate,
@@ -162,6 +158,11 @@ export class RolloutRegistry {
       } else {
         await stillHeld();
       }
+      await this.registry.store.put(
+        S3Keys.rolloutRecord(ended.id),
+        JSON.stringify(ended),
+        'application/json',
+      );
       await this.registry.store.remove(S3Keys.rollout);
       return ended;
     });

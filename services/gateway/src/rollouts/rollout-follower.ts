@@ -34,6 +34,8 @@ export interface RolloutFollowerOptions {
   rollouts: RolloutRegistry;
   subscriber: Redis;
   logger: Logger;
+  /** Told how long a shadow candidate's thread spent on each batch (its latency figure). */
+  onShadowBatch?: (rollout: Rollout, busyMs: number) => void;
 }
 
 const DRAIN_MS = 5000;
@@ -142,7 +144,7 @@ export class RolloutFollower {
   private async loadCandidate(rollout: Rollout): Promise<InferencePool> {
     const { config, registry, logger } = this.options;
     const started = performance.now();
-    const pool = new InferencePool({
+    const pool: InferencePool = new InferencePool({
       threads: config.ROLLOUT_CANDIDATE_THREADS,
       backend: config.ML_BACKEND,
       batchMaxSize: config.BATCH_MAX_SIZE,
@@ -150,6 +152,11 @@ export class RolloutFollower {
       logger,
       // In shadow the candidate only works in the background: it must never take CPU from answers.
       lowPriority: rollout.mode === 'shadow',
+      // A later rollout of the same candidate may take these threads over: report to the current one.
+      onBatchDone: (busyMs: number) => {
+        const current = this.active?.pool === pool ? this.active.rollout : undefined;
+        if (current?.mode === 'shadow') this.options.onShadowBatch?.(current, busyMs);
+      },
     });
     try {
       await pool.start();

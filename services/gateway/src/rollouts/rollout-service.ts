@@ -28,14 +28,16 @@ export class RolloutService {
   constructor({ config, registry, production, redis, subscriber, logger }: RolloutServiceOptions) {
     const log = logger.child({ part: 'rollout' });
     this.rollouts = new RolloutRegistry(registry, redis, log);
+    this.stats = new RolloutStatsRecorder(redis, config.QUEUE_PREFIX, log);
     this.follower = new RolloutFollower({
       config,
       registry,
       rollouts: this.rollouts,
       subscriber,
       logger: log,
+      onShadowBatch: (rollout, busyMs) =>
+        this.stats.latency(rollout.id, 'candidate', rollout.candidate, busyMs),
     });
-    this.stats = new RolloutStatsRecorder(redis, config.QUEUE_PREFIX, log);
     this.traffic = new RolloutTraffic({
       production,
       follower: this.follower,

@@ -68,6 +68,11 @@ export class RolloutStatsRecorder {
     }
   }
 
+  /** A latency on its own, not a request: a shadow candidate's time per batch on its thread. */
+  latency(rolloutId: string, role: RolloutRole, version: string, ms: number): void {
+    add(this.entry(rolloutId, role, version).counts, `latency:${latencyBucket(ms)}`, 1);
+  }
+
   /** Images the candidate and production both labelled, and on how many they agreed. */
   compare(rolloutId: string, version: string, compared: number, agreed: number): void {
     const entry = this.entry(rolloutId, 'candidate', version);
