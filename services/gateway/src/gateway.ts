@@ -67,6 +67,7 @@ export class Gateway {
       redis: this.redis,
       subscriber: this.subscriber,
       logger,
+      metrics: this.metrics.registry,
     });
   }
 

@@ -239,6 +239,10 @@ describe('rollouts across two gateways', () => {
     expect(stats.candidate).toMatchObject({ version: candidate, requests: expected, errors: 0 });
     expect(stats.production).toMatchObject({ version: production, requests: 1100 - expected, errors: 0 });
     expect(stats.candidate.p99Ms).toBeGreaterThan(0);
+    const metrics = await (await fetch(`${gateways[1].url}/metrics`)).text();
+    expect(metrics).toMatch(
+      new RegExp(`visionops_rollout_percent\\{[^}]*candidate="${candidate}",mode="canary"\\} 20`),
+    );
 
     const aborted = await admin(gateways[1].url, '/rollouts/current/abort', {
       reason: 'distribution measured',

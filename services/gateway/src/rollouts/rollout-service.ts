@@ -1,11 +1,13 @@
 // The gateway's rollout parts, wired once: the registry's rollout object, the follower that keeps the
 // candidate warm, the live figures, the answering path and the decider.
 import type { Redis } from 'ioredis';
+import type { Registry } from 'prom-client';
 import type { Config, Logger } from '@visionops/core';
 import { RolloutRegistry, type ModelRegistry } from '@visionops/core/registry';
 import type { InferencePool } from '../inference/inference-pool.js';
 import { RolloutDecider } from './rollout-decider.js';
 import { RolloutFollower } from './rollout-follower.js';
+import { registerRolloutMetrics } from './rollout-metrics.js';
 import { RolloutStatsRecorder } from './rollout-stats.js';
 import { RolloutTraffic } from './rollout-traffic.js';
 
@@ -16,6 +18,8 @@ export interface RolloutServiceOptions {
   redis: Redis;
   subscriber: Redis;
   logger: Logger;
+  /** The gateway's Prometheus registry, for the rollout's gauges. */
+  metrics: Registry;
 }
 
 export class RolloutService {
@@ -25,7 +29,7 @@ export class RolloutService {
   readonly traffic: RolloutTraffic;
   readonly decider: RolloutDecider;
 
-  constructor({ config, registry, production, redis, subscriber, logger }: RolloutServiceOptions) {
+  constructor({ config, registry, production, redis, subscriber, logger, metrics }: RolloutServiceOptions) {
     const log = logger.child({ part: 'rollout' });
     this.rollouts = new RolloutRegistry(registry, redis, log);
     this.stats = new RolloutStatsRecorder(redis, config.QUEUE_PREFIX, log);
@@ -54,6 +58,7 @@ export class RolloutService {
       stats: this.stats,
       logger: log,
     });
+    registerRolloutMetrics(metrics, this.follower, this.traffic);
   }
 
   start(): void {
