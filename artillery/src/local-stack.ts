@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, repoRoot, S3Keys } from '../../services/core/src/index.js';
 import { createS3Client, ObjectStore } from '../../services/core/src/registry/index.js';
+import { publishCopyOfProduction } from '../../services/core/test/candidate-copy.js';
 import { writeStandInBaseline } from '../../services/core/test/registry-fixtures.js';
 import { sliceZip } from '../../services/trainer/test/retrain-data.js';
 import { freePort } from '../../infra/src/free-port.js';
@@ -27,6 +28,8 @@ export interface LocalStack {
   processes: { name: string; pid: number }[];
   /** Resolves once the trainer has stored its replay and evaluation sets (at once without a trainer). */
   datasetsReady(timeoutMs: number): Promise<void>;
+  /** Publishes a copy of the production model as a new version: a candidate for a canary. */
+  publishCandidate(): Promise<string>;
   stop(): Promise<void>;
 }
 
@@ -100,6 +103,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         `the trainer did not store its replay and evaluation sets within ${timeoutMs / 1000} s`,
       );
     },
+    publishCandidate: () => publishCopyOfProduction(loadConfig(env), store),
     async stop() {
       await stack.stop();
       rmSync(workDir, { recursive: true, force: true });

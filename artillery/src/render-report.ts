@@ -1,5 +1,6 @@
 // Renders a load-test run as Markdown (report.md) and as one self-contained HTML page with inline
 // SVG charts (report.html): per scenario, latency p50/p95/p99 and answers/s per artillery period.
+import type { RolloutFigures } from './rollout-during-load.js';
 import type { WindowFigures } from './artillery-report.js';
 import type { PhaseFigures, RunResult, ScenarioResult } from './run-result.js';
 import { lineChart } from './svg-chart.js';
@@ -78,6 +79,22 @@ function retrainMarkdown(scenario: ScenarioResult): string[] {
   ];
 }
 
+function rolloutMarkdown(scenario: ScenarioResult): string[] {
+  const rollout = scenario.rollout;
+  if (!rollout) return [];
+  const start = scenario.figures.periods[0]?.from ?? rollout.startedAt;
+  const share = rollout.candidateShare === undefined ? '-' : `${(rollout.candidateShare * 100).toFixed(1)}%`;
+  const figures = (name: string, f: RolloutFigures | undefined) =>
+    f ? `${name} ${f.requests} requests, ${f.errors} errors, p99 ${f.p99Ms ?? '-'} ms` : `${name} -`;
+  return [
+    '',
+    `Canary \`${rollout.id ?? '-'}\` of \`${rollout.candidate}\` at ${rollout.percent}%: started ${when(rollout.startedAt, start)}, ${rollout.outcome ?? 'undecided'} by ${rollout.decidedBy ?? '-'} ${when(rollout.decidedAt, start)}, served by the gateway ${when(rollout.swappedAt, start)}; candidate share of the answers ${share}; ${figures('production', rollout.production)}; ${figures('candidate', rollout.canary)}${rollout.canary?.agreement == null ? '' : `, agreement ${(rollout.canary.agreement * 100).toFixed(1)}% of ${rollout.canary.compared}`}. Reason: ${rollout.reason ?? '-'}.`,
+    ...(rollout.problems.length > 0
+      ? ['', ...rollout.problems.map((problem) => `- **problem**: ${problem}`)]
+      : []),
+  ];
+}
+
 function scenarioMarkdown(scenario: ScenarioResult): string {
   const { total } = scenario.figures;
   const verdict =
@@ -107,6 +124,7 @@ function scenarioMarkdown(scenario: ScenarioResult): string {
         ]
       : []),
     ...retrainMarkdown(scenario),
+    ...rolloutMarkdown(scenario),
     '',
     table(PERIOD_HEADER, periodRows(scenario.figures.periods)),
     '',

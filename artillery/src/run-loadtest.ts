@@ -1,4 +1,5 @@
-// `npm run loadtest` (every scenario) and `npm run loadtest:smoke` (--smoke): runs the artillery
+// `npm run loadtest` (every scenario), `npm run loadtest:smoke` (--smoke) and `npm run
+// loadtest:canary` (--canary, the canary rollout alone): runs the artillery
 // scenarios against TARGET, or against a local stack it starts and stops itself, evaluates their
 // SLOs and writes artillery's raw JSON, summary.json, report.md and report.html into
 // artillery/reports/<mode>-<time>/. Exits 1 on any SLO breach.
@@ -12,9 +13,10 @@ import { startLocalStack, type LocalStack } from './local-stack.js';
 import { retrainPhases } from './phase-figures.js';
 import { renderHtml, renderMarkdown } from './render-report.js';
 import { retrainDuringLoad, type RetrainRun } from './retrain-during-load.js';
+import { newestNonProductionVersion, rolloutDuringLoad, type RolloutRun } from './rollout-during-load.js';
 import { killArtilleryRuns, packageDir, runArtillery, scenarioDir } from './run-artillery.js';
 import type { RunResult, ScenarioResult } from './run-result.js';
-import { FULL_RUN, SMOKE_RUN, type Scenario } from './scenarios.js';
+import { CANARY_RUN, FULL_RUN, SMOKE_RUN, type Scenario } from './scenarios.js';
 import { evaluateSlo, readScenarioSlo } from './slo.js';
 import { formatThreadUse, sampleThreads } from './thread-sample.js';
 import { loadTarget } from './load-target.js';
@@ -124,6 +126,35 @@ async function runScenario(scenario: Scenario, context: RunContext): Promise<Sce
       log: (message) => log(`${scenario.name}: ${message}`),
     });
   }
+  let rollout: RolloutRun | undefined;
+  if (scenario.rollout) {
+    const { afterMs, percent, minRequests, maxP99Ms } = scenario.rollout;
+    await new Promise((resolveSleep) => setTimeout(resolveSleep, afterMs));
+    // A local stack gets a fresh candidate (a copy of production); a TARGET its newest other version.
+    const candidate = context.stack
+      ? await context.stack.publishCandidate()
+      : await newestNonProductionVersion(context.target);
+    if (candidate) {
+      rollout = await rolloutDuringLoad({
+        gatewayUrl: context.target,
+        adminToken: context.adminToken,
+        candidate,
+        percent,
+        minRequests,
+        maxP99Ms,
+        timeoutMs: scenario.timeoutMs - afterMs - 30_000,
+        log: (message) => log(`${scenario.name}: ${message}`),
+      });
+    } else {
+      rollout = {
+        id: undefined,
+        candidate: '-',
+        percent,
+        startedAt: Date.now(),
+        problems: ['no version other than production to roll out'],
+      };
+    }
+  }
   const { exitCode, report } = await artillery;
   await Promise.all(sampled);
   const figures = reportFigures(report);
@@ -159,6 +190,25 @@ async function runScenario(scenario: Scenario, context: RunContext): Promise<Sce
       ok: problems.length === 0,
     });
   }
+  if (rollout) {
+    const problems = [...rollout.problems];
+    if (rollout.swappedAt !== undefined && rollout.swappedAt > (figures.total.to || 0)) {
+      problems.push('the promoted candidate was served only after the load ended');
+    }
+    result.rollout = { ...rollout, problems };
+    result.checks.push({
+      check: 'canary promoted by its criteria and served under load',
+      actual: problems.length,
+      ok: problems.length === 0,
+    });
+    // Distinct clients by a stable hash: the candidate's share is the canary's percent, give or take.
+    const share = rollout.candidateShare === undefined ? undefined : rollout.candidateShare * 100;
+    result.checks.push({
+      check: `candidate share of answers during the canary within ${rollout.percent}% +- 5`,
+      actual: share === undefined ? undefined : Number(share.toFixed(1)),
+      ok: share !== undefined && Math.abs(share - rollout.percent) <= 5,
+    });
+  }
   const passed = exitCode === 0 && result.checks.every((check) => check.ok);
   log(
     `${scenario.name}: ${passed ? 'SLOs held' : 'SLO BREACH'}; ${figures.total.responses} answers at ${figures.total.perSecond.toFixed(1)}/s, p99 ${figures.total.latency?.p99 ?? '-'} ms, failed ${figures.total.failed}`,
@@ -167,8 +217,12 @@ async function runScenario(scenario: Scenario, context: RunContext): Promise<Sce
 }
 
 async function main(): Promise<number> {
-  const mode = process.argv.includes('--smoke') ? 'smoke' : 'full';
-  const scenarios = mode === 'smoke' ? SMOKE_RUN : FULL_RUN;
+  const mode = process.argv.includes('--smoke')
+    ? 'smoke'
+    : process.argv.includes('--canary')
+      ? 'canary'
+      : 'full';
+  const scenarios = mode === 'smoke' ? SMOKE_RUN : mode === 'canary' ? CANARY_RUN : FULL_RUN;
   const startedAt = new Date();
   const reportDir = join(packageDir, 'reports', `${mode}-${startedAt.toISOString().replace(/[:.]/g, '-')}`);
   mkdirSync(reportDir, { recursive: true });

@@ -1,6 +1,7 @@
 // What one `npm run loadtest` (or loadtest:smoke) measured: the machine, each scenario's figures
 // and SLO checks, and the retrain-under-load timeline. Written as summary.json and rendered.
 import type { RetrainRun } from './retrain-during-load.js';
+import type { RolloutRun } from './rollout-during-load.js';
 import type { Knee, ReportFigures } from './artillery-report.js';
 import type { SloCheck } from './slo.js';
 
@@ -15,6 +16,7 @@ export interface ScenarioResult {
   artilleryExitCode: number;
   knee?: Knee;
   retrain?: RetrainOutcome;
+  rollout?: RolloutRun;
 }
 
 /** Worst figures over the artillery periods that overlap a phase of the retrain timeline. */
@@ -38,7 +40,7 @@ export interface RetrainOutcome extends RetrainRun {
 }
 
 export interface RunResult {
-  mode: 'full' | 'smoke';
+  mode: 'full' | 'smoke' | 'canary';
   startedAt: string;
   finishedAt: string;
   target: string;

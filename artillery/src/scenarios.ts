@@ -11,7 +11,18 @@ export interface Scenario {
   timeoutMs: number;
   /** Runs a retrain job during the load (retrain-under-load). */
   retrain?: { afterMs: number; epochs: number; imagesPerClass: number };
+  /** Runs a canary of a candidate during the load until its criteria promote it (canary-rollout). */
+  rollout?: { afterMs: number; percent: number; minRequests: number; maxP99Ms: number };
 }
+
+const CANARY_ROLLOUT: Scenario = {
+  name: 'canary-rollout',
+  file: 'canary-rollout.yml',
+  description:
+    'Steady /predict arrivals at 20/s, each client with its own x-client-id, while a canary sends 25% of clients to a candidate (a copy of production) until its criteria promote it and every answer comes from it.',
+  timeoutMs: 240_000,
+  rollout: { afterMs: 15_000, percent: 25, minRequests: 300, maxP99Ms: 1000 },
+};
 
 export const FULL_RUN: readonly Scenario[] = [
   {
@@ -43,7 +54,11 @@ export const FULL_RUN: readonly Scenario[] = [
     timeoutMs: 360_000,
     retrain: { afterMs: 45_000, epochs: 1, imagesPerClass: 20 },
   },
+  CANARY_ROLLOUT,
 ];
+
+/** `npm run loadtest:canary`: the canary rollout alone. */
+export const CANARY_RUN: readonly Scenario[] = [CANARY_ROLLOUT];
 
 export const SMOKE_RUN: readonly Scenario[] = [
   {

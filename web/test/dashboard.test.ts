@@ -2,6 +2,7 @@
 // serving the built dashboard, driven in Debian's Chromium through playwright-core: every input path
 // of Predict, keyboard use, an axe-core audit of each page, and screenshots of every page (desktop
 // and phone width) in web/test-results/.
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -350,6 +351,47 @@ describe('dashboard', () => {
     await page.getByRole('table', { name: 'confusion matrix of v1' }).waitFor();
     await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
   }, 60_000);
+
+  test('when a canary of v2 is started from the Models page and aborted, then its live figures and then its history are shown', async () => {
+    await open('#/models');
+    const rollouts = page.getByTestId('rollouts');
+    await rollouts.getByRole('button', { name: 'Start rollout' }).waitFor();
+    await rollouts.getByLabel('Candidate', { exact: true }).selectOption('v2');
+    await rollouts.getByLabel('Share (%)', { exact: true }).fill('50');
+    await rollouts.getByRole('button', { name: 'Start rollout' }).click();
+    const figures = rollouts.getByTestId('rollout-figures');
+    await figures.waitFor({ timeout: 30_000 });
+    // Traffic from distinct clients until the candidate has answered some of it.
+    const image = await syntheticImage(3, 1);
+    await expect
+      .poll(
+        async () => {
+          const form = new FormData();
+          form.append('file', new Blob([new Uint8Array(image)], { type: 'image/png' }), 'a.png');
+          const response = await fetch(`${stack.gatewayUrl}/predict`, {
+            method: 'POST',
+            body: form,
+            headers: { 'x-client-id': randomUUID() },
+          });
+          return ((await response.json()) as { modelVersion: string }).modelVersion;
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toBe('v2');
+    await expect
+      .poll(async () => figures.locator('tr', { hasText: 'Requests' }).locator('td').nth(1).textContent(), {
+        timeout: 15_000,
+      })
+      .not.toBe('0');
+    await page.screenshot({ path: join(screenshots, 'rollout.png'), fullPage: true });
+    await rollouts.getByRole('button', { name: 'Abort (keep v1)' }).click();
+    const history = rollouts.getByTestId('rollout-history');
+    await history.getByText('aborted from the dashboard').waitFor({ timeout: 15_000 });
+    expect(await history.locator('tbody tr').first().textContent()).toMatch(
+      /v2.*vs v1.*canary 50%.*aborted.*by admin/,
+    );
+    expect(await productionRow().getAttribute('data-version')).toBe('v1');
+  }, 90_000);
 
   test('when the dashboard is used with the keyboard only, then Tab reaches every control in order and Enter/Space act', async () => {
     // Fresh documents, so Tab starts from the top and not from where an earlier test left the focus.

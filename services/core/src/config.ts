@@ -54,6 +54,12 @@ export const configSchema = z.object({
   BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
 
+  // Rollouts (shadow and canary): inference threads for the candidate, how many images may wait for
+  // background (shadow or mirror) scoring before more are dropped, and how often criteria are judged.
+  ROLLOUT_CANDIDATE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
+  ROLLOUT_SHADOW_QUEUE: z.coerce.number().int().min(1).max(10_000).default(32),
+  ROLLOUT_DECISION_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
+
   // Gateway hardening: which proxy hops to believe for the client address, per-client rate limits
   // (0 turns one off), browser origins allowed to call the API, and how long a request may take
   // to arrive.

@@ -18,6 +18,11 @@ export const S3Keys = {
   modelPrefix: 'models/',
   modelFile: (version: string, file: ModelFileName) => `models/${version}/${file}`,
   productionAlias: 'models/production.json',
+  /** The rollout in progress (a candidate in shadow or canary), absent when there is none. */
+  rollout: 'models/rollout.json',
+  /** Finished rollouts, one object each, named so that keys sort by start time. */
+  rolloutHistoryPrefix: 'rollouts/',
+  rolloutRecord: (id: string) => `rollouts/${id}.json`,
   upload: (sha256: string) => `uploads/${sha256}.zip`,
   /** An uploaded Keras model file, content-addressed like a retrain ZIP. */
   modelUpload: (sha256: string, format: 'h5' | 'keras') => `uploads/${sha256}.${format}`,
@@ -38,6 +43,11 @@ export const RedisKeys = {
   trainerHeartbeat: (queuePrefix: string, id: string) => `${queuePrefix}:trainer:${id}`,
   /** Request counters of one rate limit (`predict`, `retrain`), shared by every gateway under the prefix. */
   rateLimit: (queuePrefix: string, name: string) => `${queuePrefix}:rate-limit:${name}`,
+  /** Live figures of one version in one rollout (`production`, `candidate`), summed by every gateway. */
+  rolloutStats: (queuePrefix: string, rolloutId: string, role: string) =>
+    `${queuePrefix}:rollout:${rolloutId}:${role}`,
+  /** Short-lived lock held by the one gateway that judges the rollout's criteria at a time. */
+  rolloutDecider: (queuePrefix: string) => `${queuePrefix}:rollout-decider`,
 } as const;
 
 /** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */

@@ -16,6 +16,7 @@ import { predictRoutes } from './predict/predict-routes.js';
 import { requestContext } from './request-context.js';
 import { RetrainJobs } from './retrain/retrain-jobs.js';
 import { retrainRoutes } from './retrain/retrain-routes.js';
+import { rolloutRoutes } from './rollouts/rollout-routes.js';
 import { corsAllowList } from './security/cors.js';
 import { rateLimit } from './security/rate-limit.js';
 import { securityHeaders } from './security/security-headers.js';
@@ -66,6 +67,7 @@ export function createApp(gateway: Gateway): Express {
       metrics,
       registry,
       predictRateLimit: predictLimit,
+      targetFor: (req) => gateway.rollout.traffic.targetFor(req),
       serverVersion: API_VERSION,
     }),
   );
@@ -80,13 +82,14 @@ export function createApp(gateway: Gateway): Express {
       modelProblem: () => reloader.lastError,
     }),
   );
-  app.use(predictRoutes(config, pool, metrics));
+  app.use(predictRoutes(config, pool, metrics, (req) => gateway.rollout.traffic.targetFor(req)));
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
   app.use(exportRoutes(registry));
   app.use(retrainRoutes(gateway, jobs));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
+  app.use(rolloutRoutes(gateway));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(gatewayRouteDocs, API_VERSION));
   app.use(dashboardRoutes());

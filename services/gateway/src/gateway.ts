@@ -7,6 +7,7 @@ import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/regi
 import { InferencePool } from './inference/inference-pool.js';
 import { ModelReloader } from './models/model-reloader.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
+import { RolloutService } from './rollouts/rollout-service.js';
 
 export interface GatewayOptions {
   /** Channel for model events; CHANNEL_MODELS by default (tests use their own). */
@@ -21,6 +22,8 @@ export class Gateway {
   readonly registry: ModelRegistry;
   readonly pool: InferencePool;
   readonly reloader: ModelReloader;
+  /** Shadow and canary rollouts: the candidate's threads, the traffic split, figures, decisions. */
+  readonly rollout: RolloutService;
 
   constructor(
     readonly config: Config,
@@ -57,6 +60,15 @@ export class Gateway {
       metrics: this.metrics,
       logger,
     });
+    this.rollout = new RolloutService({
+      config,
+      registry: this.registry,
+      production: this.pool,
+      redis: this.redis,
+      subscriber: this.subscriber,
+      logger,
+      metrics: this.metrics.registry,
+    });
   }
 
   async start(): Promise<void> {
@@ -64,9 +76,11 @@ export class Gateway {
     this.metrics.backendInfo.set({ backend }, 1);
     this.logger.info({ backend, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
     this.reloader.start();
+    this.rollout.start();
   }
 
   async stop(): Promise<void> {
+    await this.rollout.stop();
     await this.reloader.stop();
     await this.pool.close();
     this.subscriber.disconnect();

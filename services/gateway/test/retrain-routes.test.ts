@@ -141,6 +141,12 @@ describe('POST /retrain', () => {
     const tooMany = await retrain(zipForm(zip, { epochs: '51' }));
     expect(tooMany.status).toBe(400);
     expect((await errorOf(tooMany)).message).toMatch(/epochs must be at most 50/);
+    const badPromote = await retrain(zipForm(zip, { promote: 'yolo' }));
+    expect(badPromote.status).toBe(400);
+    expect((await errorOf(badPromote)).message).toMatch(/promote must be gate, shadow or canary/);
+    const badPercent = await retrain(zipForm(zip, { promote: 'canary', rolloutPercent: '150' }));
+    expect(badPercent.status).toBe(400);
+    expect((await errorOf(badPercent)).message).toMatch(/rolloutPercent must be at most 100/);
     const noFile = new FormData();
     noFile.append('epochs', '2');
     const missing = await retrain(noFile);
@@ -188,6 +194,24 @@ describe('accepted uploads and /jobs', () => {
 
     const metrics = await (await fetch(`${gw.url}/metrics`)).text();
     expect(metrics).toMatch(/visionops_retrain_jobs\{state="waiting"\} [1-9]/);
+  });
+
+  test('when a ZIP is uploaded with promote: canary, then the queued job carries it and its view says so', async () => {
+    const { zip } = await buildClassFolderZip({ perClass: 1, classes: [4, 5] });
+    const response = await retrain(zipForm(zip, { promote: 'canary', rolloutPercent: '15' }));
+    expect(response.status).toBe(202);
+    const { jobId, statusUrl } = (await response.json()) as { jobId: string; statusUrl: string };
+    const view = (await (await fetch(`${gw.url}${statusUrl}`)).json()) as { promote: string };
+    expect(view.promote).toBe('canary');
+    const queued = (await (await fetch(`${gw.url}/jobs`)).json()) as {
+      jobs: { id: string; promote: string }[];
+    };
+    expect(queued.jobs.find((job) => job.id === jobId)?.promote).toBe('canary');
+    const key = `${gw.gateway.config.QUEUE_PREFIX}:retrain:${jobId}`;
+    expect(JSON.parse((await gw.storage.redis.hget(key, 'data'))!)).toMatchObject({
+      promote: 'canary',
+      rolloutPercent: 15,
+    });
   });
 
   test('when a queued job is cancelled, then it is removed, reads as cancelled, and a second cancel changes nothing', async () => {

@@ -27,6 +27,10 @@ export type EpochSummary = JobProgress['history'][number];
 export type RetrainAccepted = JsonBody<'/retrain', 'post', 202>;
 export type Readiness = JsonBody<'/ready', 'get'>;
 export type TrainerInfo = JsonBody<'/trainers', 'get'>['trainers'][number];
+export type CurrentRollout = JsonBody<'/rollouts/current', 'get'>;
+export type RolloutRecord = Schemas['RolloutRecord'];
+export type VersionStats = Schemas['VersionStats'];
+export type RolloutStart = Schemas['RolloutStart'];
 
 export class ApiError extends Error {
   constructor(
@@ -125,9 +129,11 @@ export function uploadRetrain(
   epochs: number,
   token: string | undefined,
   onProgress: (fraction: number) => void,
+  promote: Job['promote'] = 'gate',
 ): Promise<RetrainAccepted> {
   const form = new FormData();
   form.append('epochs', String(epochs));
+  if (promote !== 'gate') form.append('promote', promote);
   form.append('file', zip, zip.name);
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
@@ -148,5 +154,26 @@ export function uploadRetrain(
       else reject(errorFrom(xhr.status, body, `/retrain answered ${xhr.status}`));
     };
     xhr.send(form);
+  });
+}
+
+// Rollouts: the current one with its live figures, the history, and the admin actions.
+export const currentRollout = () => request<CurrentRollout>('/rollouts/current');
+export const rolloutHistory = (limit = 20) =>
+  request<JsonBody<'/rollouts/history', 'get'>>(`/rollouts/history?limit=${limit}`);
+
+export function startRollout(body: RolloutStart, token: string | undefined) {
+  return request<JsonBody<'/rollouts', 'post', 201>>('/rollouts', {
+    method: 'POST',
+    headers: { ...authHeaders(token), 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+}
+
+export function decideRollout(action: 'promote' | 'abort', reason: string, token: string | undefined) {
+  return request<JsonBody<'/rollouts/current/promote', 'post'>>(`/rollouts/current/${action}`, {
+    method: 'POST',
+    headers: { ...authHeaders(token), 'content-type': 'application/json' },
+    body: JSON.stringify({ reason }),
   });
 }

@@ -223,6 +223,91 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/rollouts': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Start a rollout of a published version: shadow (production answers, the candidate scores a share of requests in the background) or canary (a stable share of clients, by `x-client-id` or address, is answered by the candidate). Every gateway follows it; criteria promote or roll back automatically. */
+    post: operations['postRollouts'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/rollouts/current': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** The rollout in progress (null when none), the live figures of both versions and what the criteria say */
+    get: operations['getRolloutsCurrent'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/rollouts/current/promote': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Promote the candidate now (it becomes production on every gateway) and end the rollout */
+    post: operations['postRolloutsCurrentPromote'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/rollouts/current/abort': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** End the rollout and keep production as it is (a rollback by hand) */
+    post: operations['postRolloutsCurrentAbort'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/rollouts/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Finished rollouts, newest first: how each ended (promoted, rolled_back, aborted), why, and its figures */
+    get: operations['getRolloutsHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/v2': {
     parameters: {
       query?: never;
@@ -429,6 +514,20 @@ export interface components {
       /** @example v3 */
       modelVersion: string;
     };
+    CurrentRollout: {
+      rollout: components['schemas']['Rollout'] | null;
+      stats: components['schemas']['RolloutStats'] | null;
+      /** @description what the criteria say about the figures right now */
+      verdict: {
+        /** @enum {string} */
+        action: 'continue' | 'promote' | 'rollback';
+        reason: string;
+      } | null;
+      /** @description this gateway splits traffic for it (candidate loaded and warm) */
+      active: boolean;
+      /** @description why this gateway does not follow the rollout, if it does not */
+      problem: string | null;
+    };
     Error: {
       error: {
         /** @example model_not_ready */
@@ -472,6 +571,8 @@ export interface components {
       cancelRequested: boolean;
       /** @description fine-tuning epochs; 0 for an import */
       epochs: number;
+      /** @enum {string} */
+      promote: 'gate' | 'shadow' | 'canary';
       upload: {
         sha256: string;
         bytes: number;
@@ -508,6 +609,13 @@ export interface components {
         | ({
             version: string;
             promoted: boolean;
+            /** @description the rollout the version entered instead of a direct promotion */
+            rollout?: {
+              id: string;
+              /** @enum {string} */
+              mode: 'shadow' | 'canary';
+              percent: number;
+            } | null;
             accuracy: number;
             productionAccuracy: number;
             reason: string;
@@ -568,6 +676,97 @@ export interface components {
       file: string;
       /** @description fine-tuning epochs, 1 to 50 (default 3) */
       epochs?: string;
+      /**
+       * @description what a version that passes the gate does: `gate` (default) promotes it at once; `shadow` or `canary` start a rollout on live traffic whose criteria promote or roll it back
+       * @enum {string}
+       */
+      promote?: 'gate' | 'shadow' | 'canary';
+      /** @description the rollout's share, 0 to 100 (canary 10, shadow 100 by default) */
+      rolloutPercent?: string;
+    };
+    Rollout: {
+      id: string;
+      /** @example v3 */
+      candidate: string;
+      /**
+       * @description production when the rollout started
+       * @example v3
+       */
+      baseline: string;
+      /** @enum {string} */
+      mode: 'shadow' | 'canary';
+      percent: number;
+      mirrorPercent: number;
+      criteria: components['schemas']['RolloutCriteria'];
+      startedAt: string;
+      startReason: string;
+    };
+    RolloutCriteria: {
+      minRequests: number;
+      autoPromote: boolean;
+      maxErrorRate: number;
+      maxP99Ms: number;
+      minAgreement: number | null;
+      minSamples: number;
+    };
+    RolloutHistory: {
+      rollouts: components['schemas']['RolloutRecord'][];
+    };
+    RolloutRecord: {
+      id: string;
+      /** @example v3 */
+      candidate: string;
+      /**
+       * @description production when the rollout started
+       * @example v3
+       */
+      baseline: string;
+      /** @enum {string} */
+      mode: 'shadow' | 'canary';
+      percent: number;
+      mirrorPercent: number;
+      criteria: components['schemas']['RolloutCriteria'];
+      startedAt: string;
+      startReason: string;
+      endedAt: string;
+      /** @enum {string} */
+      outcome: 'promoted' | 'rolled_back' | 'aborted';
+      reason: string;
+      /** @enum {string} */
+      decidedBy: 'criteria' | 'admin';
+      stats: components['schemas']['RolloutStats'] | null;
+    };
+    RolloutStart: {
+      candidate: string;
+      /** @enum {string} */
+      mode: 'shadow' | 'canary';
+      /**
+       * @description canary: share of clients (0-100) answered by the candidate; shadow: share of requests it also scores
+       * @example 20
+       */
+      percent: number;
+      /** @default 25 */
+      mirrorPercent: number;
+      /** @description bounds for automatic rollback and the request count for automatic promotion */
+      criteria?: {
+        /** @default 500 */
+        minRequests: number;
+        /** @default true */
+        autoPromote: boolean;
+        /** @default 0.01 */
+        maxErrorRate: number;
+        /** @default 1000 */
+        maxP99Ms: number;
+        /** @default 0.8 */
+        minAgreement: number | null;
+        /** @default 20 */
+        minSamples: number;
+      };
+      reason?: string;
+    };
+    RolloutStats: {
+      production: components['schemas']['VersionStats'];
+      candidate: components['schemas']['VersionStats'];
     };
     V2Error: {
       /** @description what went wrong and what to fix */
@@ -636,6 +835,22 @@ export interface components {
       name: string;
       version: string;
       extensions: string[];
+    };
+    /** @description live figures summed over every gateway */
+    VersionStats: {
+      version: string;
+      requests: number;
+      errors: number;
+      errorRate: number;
+      /** @description samples not scored: the background queue was full */
+      dropped: number;
+      p50Ms: number | null;
+      p99Ms: number | null;
+      meanConfidence: number | null;
+      /** @description images labelled by both versions */
+      compared: number;
+      /** @description share of compared images with the same label */
+      agreement: number | null;
     };
   };
   responses: never;
@@ -1388,6 +1603,309 @@ export interface operations {
               jobId: string | null;
             }[];
           };
+        };
+      };
+    };
+  };
+  postRollouts: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['RolloutStart'];
+      };
+    };
+    responses: {
+      /** @description the rollout started */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            rollout: components['schemas']['Rollout'];
+          };
+        };
+      };
+      /** @description an invalid body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no such candidate version */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description a rollout is in progress, the candidate is already in production, or there is no production */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description storage unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getRolloutsCurrent: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the current rollout */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['CurrentRollout'];
+        };
+      };
+      /** @description storage or Redis unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postRolloutsCurrentPromote: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /**
+           * @description why (kept in the history)
+           * @example looks good on the dashboard
+           */
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description the finished rollout as the history keeps it */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            rollout: components['schemas']['RolloutRecord'];
+          };
+        };
+      };
+      /** @description an invalid body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no rollout is in progress (no_rollout), or it ended meanwhile (rollout_changed) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description storage unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postRolloutsCurrentAbort: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /**
+           * @description why (kept in the history)
+           * @example looks good on the dashboard
+           */
+          reason?: string;
+        };
+      };
+    };
+    responses: {
+      /** @description the finished rollout as the history keeps it */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': {
+            rollout: components['schemas']['RolloutRecord'];
+          };
+        };
+      };
+      /** @description an invalid body */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no rollout is in progress (no_rollout), or it ended meanwhile (rollout_changed) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description storage unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getRolloutsHistory: {
+    parameters: {
+      query?: {
+        limit?: number;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the history */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RolloutHistory'];
+        };
+      };
+      /** @description an invalid limit */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description storage unavailable */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
         };
       };
     };

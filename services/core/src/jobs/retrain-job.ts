@@ -15,6 +15,30 @@ export const epochsFieldSchema = z.coerce
   .max(RETRAIN_EPOCHS.max, `epochs must be at most ${RETRAIN_EPOCHS.max}`)
   .default(RETRAIN_EPOCHS.default);
 
+/**
+ * How a retrained version that passes the gate reaches production: promoted at once (`gate`), or
+ * through a rollout on live traffic (`shadow`, `canary`) whose criteria promote or roll it back.
+ */
+export const RETRAIN_PROMOTE_MODES = ['gate', 'shadow', 'canary'] as const;
+export type RetrainPromoteMode = (typeof RETRAIN_PROMOTE_MODES)[number];
+
+/** The `promote` form field: optional, `gate` by default. */
+export const promoteFieldSchema = z
+  .enum(RETRAIN_PROMOTE_MODES, { error: 'promote must be gate, shadow or canary' })
+  .default('gate');
+
+/** The `rolloutPercent` form field: the rollout's share (canary 10, shadow 100 by default). */
+export const rolloutPercentFieldSchema = z.coerce
+  .number({ error: 'rolloutPercent must be a number' })
+  .min(0, 'rolloutPercent must be at least 0')
+  .max(100, 'rolloutPercent must be at most 100')
+  .optional();
+
+export const DEFAULT_ROLLOUT_PERCENT: Record<Exclude<RetrainPromoteMode, 'gate'>, number> = {
+  canary: 10,
+  shadow: 100,
+};
+
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lowercase hex SHA-256');
 
 export const retrainJobDataSchema = z.object({
@@ -27,6 +51,9 @@ export const retrainJobDataSchema = z.object({
   epochs: z.number().int().min(RETRAIN_EPOCHS.min).max(RETRAIN_EPOCHS.max),
   requestedAt: z.iso.datetime(),
   requestId: z.string().max(128).optional(),
+  /** Absent in jobs queued before rollouts existed: `gate`. */
+  promote: z.enum(RETRAIN_PROMOTE_MODES).optional(),
+  rolloutPercent: z.number().min(0).max(100).optional(),
   /**
    * Set by the trainer once the job's version is published, so that a retry after that point
    * (a fault while promoting) finishes the promotion instead of publishing a second version.
@@ -76,6 +103,8 @@ export interface RetrainResult {
   productionAccuracy: number;
   /** Why the version was or was not promoted, in a sentence. */
   reason: string;
+  /** The rollout the version entered instead of a direct promotion (promote: shadow or canary). */
+  rollout?: { id: string; mode: 'shadow' | 'canary'; percent: number } | null;
   /** Files of the upload that were not used, with why (the first 100; skippedCount has them all). */
   skipped: SkippedEntry[];
   skippedCount: number;

@@ -6,3 +6,5 @@ export * from './registry-errors.js';
 export * from './s3-client.js';
 export * from './upload-store.js';
 export * from './version-allocator.js';
+export * from './rollout.js';
+export * from './rollout-registry.js';

@@ -4,6 +4,8 @@ import { MODEL_VERSION_PATTERN } from '../names.js';
 
 export const modelEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('promoted'), version: z.string().regex(MODEL_VERSION_PATTERN) }),
+  // A rollout started or ended: gateways reread models/rollout.json.
+  z.object({ type: z.literal('rollout'), id: z.string().max(64), action: z.enum(['started', 'ended']) }),
 ]);
 
 export type ModelEvent = z.infer<typeof modelEventSchema>;

@@ -176,11 +176,12 @@ export class ModelRegistry {
     });
   }
 
-  // Every change of the production alias runs under one Redis lock. Its expiry matters if a holder
+  // Every change of the production alias (and of the rollout, see RolloutRegistry) runs under one
+  // Redis lock. Its expiry matters if a holder
   // dies, or stalls (S3 slow to answer): `work` is handed a check that renews the lock while it is
   // still held and that it calls right before writing the alias, so a holder whose lock lapsed
   // (and may have been taken by another promotion since) writes nothing.
-  private async withPromotionLock<T>(work: (stillHeld: () => Promise<void>) => Promise<T>): Promise<T> {
+  async withPromotionLock<T>(work: (stillHeld: () => Promise<void>) => Promise<T>): Promise<T> {
     const lockKey = RedisKeys.promotionLock(this.store.bucket);
     const token = randomUUID();
     const deadline = Date.now() + PROMOTION_LOCK_WAIT_MS;
@@ -205,7 +206,8 @@ export class ModelRegistry {
     }
   }
 
-  private async writeProduction(
+  /** Writes the alias and announces it; only inside withPromotionLock (its `stillHeld` is required). */
+  async writeProduction(
     version: string,
     reason: string,
     stillHeld: () => Promise<void>,

@@ -7,6 +7,7 @@ import { modelRouteDocs } from '../models/model-routes.js';
 import { metricsRouteDocs } from '../observability/metrics-routes.js';
 import { predictRouteDocs } from '../predict/predict-routes.js';
 import { retrainRouteDocs } from '../retrain/retrain-routes.js';
+import { rolloutRouteDocs } from '../rollouts/rollout-routes.js';
 import { trainerRouteDocs } from '../trainer-routes.js';
 import { v2RouteDocs } from '../v2/v2-routes.js';
 import type { RouteDoc } from './route-docs.js';
@@ -20,5 +21,6 @@ export const gatewayRouteDocs: readonly RouteDoc[] = [
   ...metricsRouteDocs,
   ...retrainRouteDocs,
   ...trainerRouteDocs,
+  ...rolloutRouteDocs,
   ...v2RouteDocs,
 ];

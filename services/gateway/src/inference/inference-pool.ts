@@ -9,6 +9,8 @@ import { InferenceThread, type ThreadStats } from './inference-thread.js';
 export interface InferencePoolOptions {
   threads: number;
   backend: BackendPreference;
+  /** Threads at the lowest CPU priority, so their work never slows the answering path (shadow). */
+  lowPriority?: boolean;
   batchMaxSize: number;
   /** How long the first request of a batch may wait for company while a thread is free. */
   batchMaxWaitMs: number;
@@ -114,7 +116,7 @@ export class InferencePool {
   }
 
   private spawn(): InferenceThread {
-    const thread = new InferenceThread(this.options.backend);
+    const thread = new InferenceThread(this.options.backend, this.options.lowPriority);
     thread.onExit((error) => void this.replace(thread, error));
     return thread;
   }

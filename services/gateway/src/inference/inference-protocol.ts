@@ -5,6 +5,8 @@ import type { BackendName, BackendPreference } from '@visionops/core/engine';
 
 export interface InferenceWorkerData {
   backend: BackendPreference;
+  /** Run at the lowest CPU priority (background work such as shadow scoring; Linux only). */
+  lowPriority?: boolean;
 }
 
 export type ToInferenceWorker =

@@ -37,8 +37,10 @@ export class InferenceThread {
   private nextStatsId = 0;
   private exitListener: ((error: Error) => void) | undefined;
 
-  constructor(backend: BackendPreference) {
-    this.worker = startWorker(workerModule, { workerData: { backend } satisfies InferenceWorkerData });
+  constructor(backend: BackendPreference, lowPriority = false) {
+    this.worker = startWorker(workerModule, {
+      workerData: { backend, lowPriority } satisfies InferenceWorkerData,
+    });
     this.ready = new Promise<BackendName>((resolve, reject) => {
       this.waiters.set('ready', { resolve: resolve, reject });
     });

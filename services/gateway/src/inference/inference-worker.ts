@@ -1,6 +1,8 @@
 // Inference worker thread: its own TensorFlow.js engine, the model in service and at most one
 // staged model. Messages are handled one at a time and a prediction runs synchronously, so a
 // commit always falls between two batches: a batch never sees a model change or a disposed model.
+import { readlinkSync } from 'node:fs';
+import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
 import { normalise, PIXELS_PER_IMAGE, type Normalisation } from '@visionops/core';
@@ -15,9 +17,19 @@ interface ServingModel {
 }
 
 const port = parentPort!;
-const { backend } = workerData as InferenceWorkerData;
+const { backend, lowPriority } = workerData as InferenceWorkerData;
+if (lowPriority) lowerThreadPriority();
 let current: ServingModel | undefined;
 const staged = new Map<number, ServingModel>();
+
+/** Nice 19 for this thread alone: on Linux a thread id given to setpriority(2) names one thread. */
+function lowerThreadPriority(): void {
+  try {
+    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+  } catch {
+    // Not Linux, or not allowed: the thread keeps the normal priority.
+  }
+}
 
 function send(message: FromInferenceWorker): void {
   port.postMessage(message);

@@ -47,6 +47,8 @@ export class ModelReloader {
         logger.warn({ channel, message }, 'ignored a malformed model event');
         return;
       }
+      // Rollout events are the RolloutFollower's.
+      if (event.type !== 'promoted') return;
       logger.info({ version: event.version }, 'model promoted');
       void this.sync(true);
     });

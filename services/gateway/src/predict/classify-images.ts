@@ -12,6 +12,9 @@ export interface Classification {
   probabilities: Record<Label, number>;
 }
 
+/** What answers a request: the production pool, or during a rollout the version chosen for it. */
+export type ServingTarget = Pick<InferencePool, 'modelVersion' | 'predict'>;
+
 export interface ClassifiedImages {
   modelVersion: string;
   results: (Classification & { filename: string })[];
@@ -74,7 +77,7 @@ export interface ClassProbabilities {
  */
 export async function predictDecoded(
   decoded: readonly Uint8Array[],
-  pool: InferencePool,
+  pool: ServingTarget,
   metrics: GatewayMetrics,
 ): Promise<ClassProbabilities> {
   let prediction;
@@ -92,7 +95,7 @@ export async function predictDecoded(
 
 export async function classifyImages(
   images: readonly UploadedImage[],
-  pool: InferencePool,
+  pool: ServingTarget,
   metrics: GatewayMetrics,
 ): Promise<ClassifiedImages> {
   // Fail fast, before decoding, when there is no model to run.

@@ -1,5 +1,5 @@
 // POST /predict: one image in `file` or several in `files`, classified synchronously.
-import { Router } from 'express';
+import { Router, type Request } from 'express';
 import type { Config } from '@visionops/core';
 import { batchPredictionSchema, predictFormSchema, predictionSchema } from '../api/api-schemas.js';
 import type { RouteDoc } from '../api/route-docs.js';
@@ -8,7 +8,7 @@ import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import { bodyLimit } from '../security/body-limit.js';
 import { AppError } from '../app-error.js';
 import { mebibytes } from '../multipart-errors.js';
-import { classifyImages } from './classify-images.js';
+import { classifyImages, type ServingTarget } from './classify-images.js';
 import { predictUpload, uploadedImages } from './predict-upload.js';
 
 export const predictRouteDocs: RouteDoc[] = [
@@ -42,6 +42,8 @@ export function predictRoutes(
   config: Pick<Config, 'MAX_IMAGE_BYTES' | 'PREDICT_MAX_FILES' | 'PREDICT_MAX_BODY_BYTES'>,
   pool: InferencePool,
   metrics: GatewayMetrics,
+  /** Which version answers a request (a rollout's split); the production pool when not given. */
+  targetFor: (req: Request) => ServingTarget = () => pool,
 ): Router {
   const router = Router();
   router.post(
@@ -61,7 +63,7 @@ export function predictRoutes(
       // The body went over its limit as it ended, and the 413 is out: no work for a lost answer.
       if (res.headersSent) return;
       const { single, images } = uploadedImages(req);
-      const { modelVersion, results } = await classifyImages(images, pool, metrics);
+      const { modelVersion, results } = await classifyImages(images, targetFor(req), metrics);
       if (single) {
         const { filename: _filename, ...result } = results[0]!;
         res.json({ ...result, modelVersion });

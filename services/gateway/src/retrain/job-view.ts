@@ -8,6 +8,7 @@ import {
   type JobOf,
   type JobResult,
   type RetrainProgress,
+  type RetrainPromoteMode,
 } from '@visionops/core/jobs';
 
 export type ApiJobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
@@ -21,6 +22,8 @@ export interface JobView {
   cancelRequested: boolean;
   /** Fine-tuning epochs; 0 for an import, which trains nothing. */
   epochs: number;
+  /** How a version that passes the gate reaches production (a direct promotion, or a rollout). */
+  promote: RetrainPromoteMode;
   upload: { sha256: string; bytes: number; fileName: string | null };
   /** An import's options. */
   import: Pick<ImportJobData, 'format' | 'preprocessing' | 'promote'> | null;
@@ -79,6 +82,7 @@ export function jobView(
     state,
     cancelRequested: cancelRequested && (state === 'active' || state === 'queued'),
     epochs: 'epochs' in job.data ? job.data.epochs : 0,
+    promote: 'epochs' in job.data ? (job.data.promote ?? 'gate') : 'gate',
     upload: {
       sha256: job.data.uploadSha256,
       bytes: job.data.uploadBytes,

@@ -73,7 +73,12 @@ export class RetrainJobs {
   }
 
   /** Checks the ZIP (throws RetrainUploadError), stores it by content, and enqueues its job. */
-  async submit(zip: UploadedZip, epochs: number, requestId: string): Promise<Submitted> {
+  async submit(
+    zip: UploadedZip,
+    epochs: number,
+    requestId: string,
+    ending: Pick<RetrainJobData, 'promote' | 'rolloutPercent'> = {},
+  ): Promise<Submitted> {
     const upload = await inspectRetrainUpload(zip.path, {
       maxEntries: this.config.RETRAIN_MAX_ZIP_ENTRIES,
       maxTotalBytes: this.config.RETRAIN_MAX_UNPACKED_BYTES,
@@ -90,6 +95,9 @@ export class RetrainJobs {
       epochs,
       requestedAt: new Date().toISOString(),
       requestId,
+      // How the version reaches production; only a non-default choice is stored.
+      ...(ending.promote && ending.promote !== 'gate' && { promote: ending.promote }),
+      ...(ending.rolloutPercent !== undefined && { rolloutPercent: ending.rolloutPercent }),
     } satisfies RetrainJobData);
     const enqueued = await this.enqueue(JobName.Retrain, retrainJobId(zip.sha256, epochs), data);
     return { ...enqueued, upload };

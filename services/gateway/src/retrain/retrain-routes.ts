@@ -1,7 +1,12 @@
 // POST /retrain, GET /jobs, GET /jobs/:id and DELETE /jobs/:id: thin routes over RetrainJobs.
 import { rm } from 'node:fs/promises';
 import { Router } from 'express';
-import { epochsFieldSchema, RetrainUploadError } from '@visionops/core/jobs';
+import {
+  epochsFieldSchema,
+  promoteFieldSchema,
+  RetrainUploadError,
+  rolloutPercentFieldSchema,
+} from '@visionops/core/jobs';
 import { parseRequest } from '../api/parse-request.js';
 import type { RouteDoc } from '../api/route-docs.js';
 import { requireAdmin } from '../admin-auth.js';
@@ -112,10 +117,18 @@ export function retrainRoutes(gateway: Pick<Gateway, 'config' | 'metrics'>, jobs
       try {
         const body = req.body as Record<string, unknown> | undefined;
         const epochs = parseRequest(epochsFieldSchema, body?.epochs, 'epochs');
+        const promote = parseRequest(promoteFieldSchema, body?.promote, 'promote');
+        const rolloutPercent = parseRequest(
+          rolloutPercentFieldSchema,
+          body?.rolloutPercent,
+          'rolloutPercent',
+        );
         const { requestId, log } = requestContextOf(res);
-        const submitted = await fromBackends(() => jobs.submit(zip, epochs, requestId));
+        const submitted = await fromBackends(() =>
+          jobs.submit(zip, epochs, requestId, { promote, rolloutPercent }),
+        );
         log.info(
-          { jobId: submitted.jobId, existing: submitted.existing, sha256: zip.sha256, epochs },
+          { jobId: submitted.jobId, existing: submitted.existing, sha256: zip.sha256, epochs, promote },
           'retrain accepted',
         );
         res.status(202).json({

@@ -1,12 +1,14 @@
 // The request and response shapes of /retrain and /jobs, for validation and the OpenAPI document.
 import { z } from 'zod';
 import {
+  DEFAULT_ROLLOUT_PERCENT,
   IMPORT_PHASES,
   IMPORT_PREPROCESSING,
   IMPORT_PROMOTE,
   KERAS_FORMATS,
   RETRAIN_EPOCHS,
   RETRAIN_PHASES,
+  RETRAIN_PROMOTE_MODES,
 } from '@visionops/core/jobs';
 
 const JOB_PHASES = [...new Set([...RETRAIN_PHASES, ...IMPORT_PHASES])] as [string, ...string[]];
@@ -19,6 +21,20 @@ export const retrainFormSchema = z
       .optional()
       .meta({
         description: `fine-tuning epochs, ${RETRAIN_EPOCHS.min} to ${RETRAIN_EPOCHS.max} (default ${RETRAIN_EPOCHS.default})`,
+      }),
+    promote: z
+      .enum(RETRAIN_PROMOTE_MODES)
+      .optional()
+      .meta({
+        description:
+          'what a version that passes the gate does: `gate` (default) promotes it at once; `shadow` or ' +
+          '`canary` start a rollout on live traffic whose criteria promote or roll it back',
+      }),
+    rolloutPercent: z
+      .string()
+      .optional()
+      .meta({
+        description: `the rollout's share, 0 to 100 (canary ${DEFAULT_ROLLOUT_PERCENT.canary}, shadow ${DEFAULT_ROLLOUT_PERCENT.shadow} by default)`,
       }),
   })
   .meta({ id: 'RetrainForm' });
@@ -61,6 +77,7 @@ export const jobSchema = z
     state: z.enum(['queued', 'active', 'completed', 'failed', 'cancelled']),
     cancelRequested: z.boolean(),
     epochs: z.number().meta({ description: 'fine-tuning epochs; 0 for an import' }),
+    promote: z.enum(RETRAIN_PROMOTE_MODES),
     upload: z.object({ sha256: z.string(), bytes: z.number(), fileName: z.string().nullable() }),
     import: z
       .object({
@@ -74,6 +91,11 @@ export const jobSchema = z
       .object({
         version: z.string(),
         promoted: z.boolean(),
+        rollout: z
+          .object({ id: z.string(), mode: z.enum(['shadow', 'canary']), percent: z.number() })
+          .nullable()
+          .optional()
+          .meta({ description: 'the rollout the version entered instead of a direct promotion' }),
         accuracy: z.number(),
         productionAccuracy: z.number(),
         reason: z.string(),

@@ -1,6 +1,7 @@
 // Receives a multipart body with one file in the field `file`, streamed to a temporary file under
-// the upload size limit, plus a few small fields: POST /retrain (a ZIP and `epochs`) and
-// POST /models/import (a Keras model and its options). multer's errors become API errors.
+// the upload size limit, plus a few small fields: POST /retrain (a ZIP and optional `epochs`,
+// `promote` and `rolloutPercent`) and POST /models/import (a Keras model and its options).
+// multer's errors become API errors.
 import { mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

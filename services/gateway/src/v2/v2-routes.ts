@@ -15,6 +15,7 @@ import {
   modelNotReady,
   predictDecoded,
   type ClassProbabilities,
+  type ServingTarget,
 } from '../predict/classify-images.js';
 import { bodyLimit } from '../security/body-limit.js';
 import {
@@ -141,6 +142,8 @@ export interface V2RouteOptions {
   registry: ModelRegistry;
   /** The rate limit of /predict, the same counter: V2 infer is another way to predict. */
   predictRateLimit: RequestHandler;
+  /** What answers an infer request that names no version: production, or a rollout's choice. */
+  targetFor?: (req: Request) => ServingTarget;
   serverVersion: string;
 }
 
@@ -183,6 +186,7 @@ function outputTensors(result: ClassProbabilities, outputs: RequestedOutput[]): 
 
 export function v2Routes(options: V2RouteOptions): Router {
   const { config, pool, metrics, registry } = options;
+  const targetFor = options.targetFor ?? (() => pool);
   const router = Router();
 
   /** The version a request addresses, when it is the one in service; 404 or 503 otherwise. */
@@ -276,7 +280,9 @@ export function v2Routes(options: V2RouteOptions): Router {
                 request.images.encoded.map((data, i) => ({ filename: `images[${i}]`, data })),
               )
             : request.images.pixels;
-        const result = await predictDecoded(pixels, pool, metrics);
+        // A request for an explicit version is answered by that version (production) only; one that
+        // names none is answered as /predict is, so a canary splits V2 clients too.
+        const result = await predictDecoded(pixels, requested === undefined ? targetFor(req) : pool, metrics);
         // A promotion swapped the model while this request waited: its answer is not from the version asked for.
         if (requested !== undefined && result.modelVersion !== requested) {
           throw new AppError(

@@ -155,10 +155,11 @@ export function retrainRecordOf(card: ModelCard): RetrainTrainingRecord | undefi
 export function resultFromCard(
   card: PublishedCard,
   record: RetrainTrainingRecord,
-  promoted: { promoted: boolean; reason: string },
+  promoted: Pick<RetrainResult, 'promoted' | 'reason' | 'rollout'>,
   totalSeconds: number,
 ): RetrainResult {
   return {
+    ...(promoted.rollout !== undefined && { rollout: promoted.rollout }),
     version: card.version,
     parent: card.parent ?? '',
     promoted: promoted.promoted,

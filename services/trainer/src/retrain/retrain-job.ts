@@ -35,6 +35,7 @@ import {
   resultFromCard,
   retrainRecordOf,
 } from './retrain-card.js';
+import { startRetrainRollout, type PromotionOutcome } from './retrain-rollout.js';
 import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets } from './training-sets.js';
 
@@ -97,11 +98,18 @@ function seedOf(sha256: string): number {
  * after a fault never rolls back a version that someone promoted in the meantime.
  */
 async function promoteIfGated(
-  registry: ModelRegistry,
+  deps: Pick<RetrainDeps, 'registry' | 'redis'>,
   card: PublishedCard,
-): Promise<{ promoted: boolean; reason: string }> {
+  data: RetrainJobData,
+  log: Logger,
+): Promise<PromotionOutcome> {
+  const { registry } = deps;
   const gate = gateRecordOf(card);
   if (!gate?.promoted) return { promoted: false, reason: gate?.reason ?? 'not promoted' };
+  const mode = data.promote ?? 'gate';
+  if (mode !== 'gate') {
+    return startRetrainRollout(registry, deps.redis, log, card, { ...data, promote: mode }, gate.reason);
+  }
   // Checked and promoted under the registry's lock: another job from the same parent may finish now.
   const { promoted, production } = await registry.promoteIfProductionIs(
     card.version,
@@ -131,7 +139,7 @@ export async function handleRetrain(
     const card = await registry.getCard(data.publishedVersion);
     const record = retrainRecordOf(card);
     if (!record) throw new UnrecoverableError(`${data.publishedVersion} is not a retrained version`);
-    return resultFromCard(card, record, await promoteIfGated(registry, card), seconds());
+    return resultFromCard(card, record, await promoteIfGated(deps, card, data, log), seconds());
   }
 
   const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
@@ -283,7 +291,7 @@ export async function handleRetrain(
     return resultFromCard(
       published,
       retrainRecordOf(published)!,
-      await promoteIfGated(registry, published),
+      await promoteIfGated(deps, published, data, log),
       seconds(),
     );
   } catch (error) {
