@@ -244,6 +244,24 @@ describe('rollouts across two gateways', () => {
       new RegExp(`visionops_rollout_percent\\{[^}]*candidate="${candidate}",mode="canary"\\} 20`),
     );
 
+    // Open Inference Protocol clients are split the same way, by the same client key.
+    for (const [client, version] of [
+      [onCandidate, candidate],
+      [onProduction, production],
+    ] as const) {
+      const response = await fetch(`${gateways[0].url}/v2/models/cifar10/infer`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-client-id': client },
+        body: JSON.stringify({
+          inputs: [
+            { name: 'images', datatype: 'UINT8', shape: [1, 32, 32, 3], data: new Array(3072).fill(128) },
+          ],
+        }),
+      });
+      expect(response.status).toBe(200);
+      expect(((await response.json()) as { model_version: string }).model_version).toBe(version);
+    }
+
     const aborted = await admin(gateways[1].url, '/rollouts/current/abort', {
       reason: 'distribution measured',
     });
