@@ -7,6 +7,7 @@ export default defineConfig({
       'infra/**/*.test.ts',
       'web/test/*.test.ts',
       'artillery/src/**/*.test.ts',
+      'notebooks/lib/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
     pool: 'forks',
