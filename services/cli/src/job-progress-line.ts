@@ -1,26 +1,14 @@
 // One line that says where a job is: its state, phase, epoch and batch as a bar, loss and accuracy.
+import type { JobResult, RetrainProgress } from '@visionops/core/jobs';
+
+/** What the CLI reads of GET /jobs/:id: the job's progress and result as the trainer reports them. */
 export interface JobSnapshot {
   id: string;
   kind?: string;
   state: string;
   failedReason: string | null;
-  progress: {
-    phase: string;
-    epoch?: number;
-    epochs: number;
-    batch?: number;
-    batches?: number;
-    loss?: number;
-    accuracy?: number;
-    decoded?: number;
-  } | null;
-  result: {
-    version: string;
-    promoted: boolean;
-    accuracy: number;
-    productionAccuracy: number;
-    reason: string;
-  } | null;
+  progress: (Omit<RetrainProgress, 'phase'> & { phase: string }) | null;
+  result: Pick<JobResult, 'version' | 'promoted' | 'accuracy' | 'productionAccuracy' | 'reason'> | null;
 }
 
 const BAR_WIDTH = 24;
