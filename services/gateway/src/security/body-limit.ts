@@ -5,6 +5,19 @@ import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { AppError } from '../app-error.js';
 import { sendAppError } from '../error-handler.js';
 
+/** How long a connection cut for its body stays half open so its client can read the answer. */
+const LINGER_MS = 2000;
+
+/**
+ * Closes a connection whose client is still sending: a socket destroyed with unread data in it
+ * resets the connection, and a reset can make the client's system drop the 413 it has not read
+ * yet. So the answer is followed by a FIN, and the socket is destroyed only a moment later.
+ */
+function closeAfterAnswer(socket: Request['socket']): void {
+  socket.end();
+  setTimeout(() => socket.destroy(), LINGER_MS).unref();
+}
+
 /**
  * `send` answers a chunked body's 413 at once, outside the middleware chain; routes with an error
  * body of their own (the V2 protocol's) pass theirs.
@@ -40,7 +53,7 @@ export function bodyLimit(
         return;
       }
       res.setHeader('connection', 'close');
-      res.once('finish', () => req.socket.destroy());
+      res.once('finish', () => closeAfterAnswer(req.socket));
       send(res, tooLarge());
     };
     req.on('data', count);
