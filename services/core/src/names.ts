@@ -25,7 +25,12 @@ export const S3Keys = {
   /** A decoded dataset the trainer keeps (`eval`, `replay/<version>`) and its manifest, written last. */
   dataset: (name: string) => `datasets/${name}.vods`,
   datasetManifest: (name: string) => `datasets/${name}.json`,
+  /** A model version's drift reference: the monitored figures on its evaluation set. */
+  driftReference: (version: string) => `monitoring/references/${version}.json`,
 } as const;
+
+/** The stored dataset (S3Keys.dataset) the trainer evaluates every version on. */
+export const EVALUATION_DATASET = 'eval';
 
 export const RedisKeys = {
   /** INCR counter behind model version ids; one per bucket, since each bucket is its own registry. */
@@ -38,6 +43,11 @@ export const RedisKeys = {
   trainerHeartbeat: (queuePrefix: string, id: string) => `${queuePrefix}:trainer:${id}`,
   /** Request counters of one rate limit (`predict`, `retrain`), shared by every gateway under the prefix. */
   rateLimit: (queuePrefix: string, name: string) => `${queuePrefix}:rate-limit:${name}`,
+  /** The prediction log: a Redis stream (bounded by MAXLEN and age) shared by every gateway. */
+  predictionLog: (queuePrefix: string) => `${queuePrefix}:predictions`,
+  /** The 32x32 input of one logged prediction, kept only when PREDICTION_STORE_IMAGES allows. */
+  predictionInput: (queuePrefix: string, predictionId: string) =>
+    `${queuePrefix}:prediction-input:${predictionId}`,
 } as const;
 
 /** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */

@@ -80,7 +80,7 @@ export function createApp(gateway: Gateway): Express {
       modelProblem: () => reloader.lastError,
     }),
   );
-  app.use(predictRoutes(config, pool, metrics));
+  app.use(predictRoutes(config, pool, metrics, gateway.predictionLog));
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));

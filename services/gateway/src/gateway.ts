@@ -6,6 +6,7 @@ import type { Config, Logger } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import { InferencePool } from './inference/inference-pool.js';
 import { ModelReloader } from './models/model-reloader.js';
+import { PredictionLog } from './monitoring/prediction-log.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 
 export interface GatewayOptions {
@@ -21,6 +22,7 @@ export class Gateway {
   readonly registry: ModelRegistry;
   readonly pool: InferencePool;
   readonly reloader: ModelReloader;
+  readonly predictionLog: PredictionLog;
 
   constructor(
     readonly config: Config,
@@ -57,6 +59,7 @@ export class Gateway {
       metrics: this.metrics,
       logger,
     });
+    this.predictionLog = new PredictionLog(config, this.metrics, logger);
   }
 
   async start(): Promise<void> {
@@ -64,10 +67,12 @@ export class Gateway {
     this.metrics.backendInfo.set({ backend }, 1);
     this.logger.info({ backend, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
     this.reloader.start();
+    this.predictionLog.start();
   }
 
   async stop(): Promise<void> {
     await this.reloader.stop();
+    await this.predictionLog.stop();
     await this.pool.close();
     this.subscriber.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());

@@ -425,6 +425,8 @@ export interface components {
         probabilities: {
           [key: string]: number;
         };
+        /** Format: uuid */
+        predictionId: string;
       }[];
       /** @example v3 */
       modelVersion: string;
@@ -544,6 +546,8 @@ export interface components {
       };
       /** @example v3 */
       modelVersion: string;
+      /** Format: uuid */
+      predictionId: string;
     };
     ProductionAlias: {
       /** @example v3 */
@@ -751,7 +755,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description `file`: a Prediction; `files`: a BatchPrediction with results in upload order */
+      /** @description `file`: a Prediction; `files`: a BatchPrediction with results in upload order. Every result has a `predictionId` (also in the `x-prediction-id` header, comma-separated for several) to send feedback about it. */
       200: {
         headers: {
           [name: string]: unknown;
