@@ -10,6 +10,7 @@ import { healthRoutes } from './health-routes.js';
 import { exportRoutes } from './models/export-routes.js';
 import { importRoutes } from './models/import-routes.js';
 import { modelRoutes } from './models/model-routes.js';
+import { monitoringRoutes } from './monitoring/monitoring-routes.js';
 import { httpMetrics } from './observability/http-metrics.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
 import { predictRoutes } from './predict/predict-routes.js';
@@ -81,6 +82,7 @@ export function createApp(gateway: Gateway): Express {
     }),
   );
   app.use(predictRoutes(config, pool, metrics, gateway.predictionLog));
+  app.use(monitoringRoutes(gateway.monitoring, () => pool.modelVersion));
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));

@@ -6,6 +6,7 @@ import type { Config, Logger } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import { InferencePool } from './inference/inference-pool.js';
 import { ModelReloader } from './models/model-reloader.js';
+import { Monitoring } from './monitoring/monitoring.js';
 import { PredictionLog } from './monitoring/prediction-log.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 
@@ -23,6 +24,7 @@ export class Gateway {
   readonly pool: InferencePool;
   readonly reloader: ModelReloader;
   readonly predictionLog: PredictionLog;
+  readonly monitoring: Monitoring;
 
   constructor(
     readonly config: Config,
@@ -60,6 +62,7 @@ export class Gateway {
       logger,
     });
     this.predictionLog = new PredictionLog(config, this.metrics, logger);
+    this.monitoring = new Monitoring(config, this.redis, this.store, this.pool, this.metrics, logger);
   }
 
   async start(): Promise<void> {
@@ -68,10 +71,12 @@ export class Gateway {
     this.logger.info({ backend, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
     this.reloader.start();
     this.predictionLog.start();
+    this.monitoring.start();
   }
 
   async stop(): Promise<void> {
     await this.reloader.stop();
+    this.monitoring.stop();
     await this.predictionLog.stop();
     await this.pool.close();
     this.subscriber.disconnect();

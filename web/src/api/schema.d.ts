@@ -52,6 +52,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/monitoring': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Live figures of a model version over a time window, from the prediction log: predicted class distribution against its reference, confidence histogram, low-confidence rate, latency percentiles, and drift (population stability index per signal, the alert and the signals that fired). */
+    get: operations['getMonitoring'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/models/import': {
     parameters: {
       query?: never;
@@ -535,6 +552,69 @@ export interface components {
     JobList: {
       jobs: components['schemas']['Job'][];
     };
+    MonitoringReport: {
+      version: string;
+      window: {
+        from: string;
+        to: string;
+      };
+      predictions: number;
+      classes: {
+        /** @enum {string} */
+        label:
+          'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+        count: number;
+        share: number;
+        referenceShare: number | null;
+      }[];
+      confidenceHistogram: {
+        from: number;
+        to: number;
+        count: number;
+      }[];
+      lowConfidence: {
+        threshold: number;
+        count: number;
+        rate: number;
+      };
+      latencyMs: {
+        p50: number;
+        p95: number;
+        p99: number;
+      } | null;
+      drift: {
+        reference: {
+          source: string;
+          n: number;
+          createdAt: string;
+        } | null;
+        /** @description why there are no drift scores */
+        unavailable?: string;
+        minPredictions: number;
+        warnThreshold: number;
+        alertThreshold: number;
+        /** @description false below minPredictions: no alert then */
+        enough?: boolean;
+        alert?: boolean;
+        fired?: ('class' | 'confidence' | 'brightness' | 'contrast' | 'colour')[];
+        signals?: {
+          /** @enum {string} */
+          signal: 'class' | 'confidence' | 'brightness' | 'contrast' | 'colour';
+          psi: number;
+          threshold: number;
+          fired: boolean;
+        }[];
+      };
+      recentLowConfidence: {
+        predictionId: string;
+        time: string;
+        /** @enum {string} */
+        label:
+          'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+        confidence: number;
+        stored: boolean;
+      }[];
+    };
     Prediction: {
       /** @enum {string} */
       label:
@@ -801,6 +881,48 @@ export interface operations {
         };
       };
       /** @description no model loaded yet (model_not_ready) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMonitoring: {
+    parameters: {
+      query?: {
+        version?: string;
+        window?: string;
+        since?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the report */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MonitoringReport'];
+        };
+      };
+      /** @description a bad version, window or since */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no version given and no model in service yet (model_not_ready) */
       503: {
         headers: {
           [name: string]: unknown;

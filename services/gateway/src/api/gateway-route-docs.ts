@@ -4,6 +4,7 @@ import { healthRouteDocs } from '../health-routes.js';
 import { exportRouteDocs } from '../models/export-routes.js';
 import { importRouteDocs } from '../models/import-routes.js';
 import { modelRouteDocs } from '../models/model-routes.js';
+import { monitoringRouteDocs } from '../monitoring/monitoring-routes.js';
 import { metricsRouteDocs } from '../observability/metrics-routes.js';
 import { predictRouteDocs } from '../predict/predict-routes.js';
 import { retrainRouteDocs } from '../retrain/retrain-routes.js';
@@ -14,6 +15,7 @@ import type { RouteDoc } from './route-docs.js';
 export const gatewayRouteDocs: readonly RouteDoc[] = [
   ...healthRouteDocs,
   ...predictRouteDocs,
+  ...monitoringRouteDocs,
   ...importRouteDocs,
   ...modelRouteDocs,
   ...exportRouteDocs,
