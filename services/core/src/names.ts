@@ -46,6 +46,16 @@ export const RedisKeys = {
   /** The prediction log: a Redis stream (bounded by MAXLEN and age) shared by every gateway. */
   predictionLog: (queuePrefix: string) => `${queuePrefix}:predictions`,
   /** The 32x32 input of one logged prediction, kept only when PREDICTION_STORE_IMAGES allows. */
+  /** A logged prediction's version, label and input, kept for the feedback window (hash). */
+  feedbackCandidate: (queuePrefix: string, predictionId: string) =>
+    `${queuePrefix}:feedback-candidate:${predictionId}`,
+  /** Every feedback received: predictionId -> JSON (hash). */
+  feedback: (queuePrefix: string) => `${queuePrefix}:feedback`,
+  /** The 32x32 input of a prediction that got feedback, kept for retraining. */
+  feedbackInput: (queuePrefix: string, predictionId: string) =>
+    `${queuePrefix}:feedback-input:${predictionId}`,
+  /** Feedback ids already sent to a retrain job (set). */
+  feedbackUsed: (queuePrefix: string) => `${queuePrefix}:feedback-used`,
   predictionInput: (queuePrefix: string, predictionId: string) =>
     `${queuePrefix}:prediction-input:${predictionId}`,
 } as const;

@@ -5,6 +5,8 @@ import { gatewayRouteDocs } from './api/gateway-route-docs.js';
 import { openApiRoutes } from './api/openapi-routes.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { feedbackRoutes } from './feedback/feedback-routes.js';
+import { FeedbackStore } from './feedback/feedback-store.js';
 import type { Gateway } from './gateway.js';
 import { healthRoutes } from './health-routes.js';
 import { exportRoutes } from './models/export-routes.js';
@@ -88,6 +90,7 @@ export function createApp(gateway: Gateway): Express {
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
   app.use(exportRoutes(registry));
   app.use(retrainRoutes(gateway, jobs));
+  app.use(feedbackRoutes(new FeedbackStore(config, gateway.redis), jobs, config.ADMIN_TOKEN));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(gatewayRouteDocs, API_VERSION));

@@ -223,6 +223,41 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Feedback received: live accuracy per model version, labelled inputs waiting for retraining, the latest */
+    get: operations['getFeedback'];
+    put?: never;
+    /** The true label of a prediction, by its predictionId, within PREDICTION_FEEDBACK_WINDOW_MINUTES of it; its input is kept for retraining */
+    post: operations['postFeedback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/retrain/from-feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Builds a class-folder ZIP of the labelled inputs not yet retrained on, stores it by content like an upload, and queues the normal retrain job (replay, evaluation gate, promotion) */
+    post: operations['postRetrainFromFeedback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/trainers': {
     parameters: {
       query?: never;
@@ -457,6 +492,45 @@ export interface components {
         requestId?: string;
       };
     };
+    Feedback: {
+      predictionId: string;
+      /** @enum {string} */
+      label:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+      /** @enum {string} */
+      predicted:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+      modelVersion: string;
+      correct: boolean;
+      receivedAt: string;
+      /** @description whether the input was kept, so it can be retrained on */
+      imageKept: boolean;
+    };
+    FeedbackList: {
+      total: number;
+      waiting: number;
+      versions: {
+        modelVersion: string;
+        count: number;
+        correct: number;
+        /** @description live accuracy: share of its feedback it predicted right */
+        accuracy: number;
+      }[];
+      recent: components['schemas']['Feedback'][];
+    };
+    FeedbackRequest: {
+      /**
+       * Format: uuid
+       * @description the predictionId of a /predict answer
+       */
+      predictionId: string;
+      /**
+       * @description the true class of the image
+       * @enum {string}
+       */
+      label:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+    };
     ImportAccepted: {
       jobId: string;
       statusUrl: string;
@@ -652,6 +726,13 @@ export interface components {
       file: string;
       /** @description fine-tuning epochs, 1 to 50 (default 3) */
       epochs?: string;
+    };
+    RetrainFromFeedback: {
+      jobId: string;
+      statusUrl: string;
+      existing: boolean;
+      images: number;
+      sha256: string;
     };
     V2Error: {
       /** @description what went wrong and what to fix */
@@ -1482,6 +1563,140 @@ export interface operations {
       };
       /** @description the job has already finished */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the feedback */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FeedbackList'];
+        };
+      };
+    };
+  };
+  postFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FeedbackRequest'];
+      };
+    };
+    responses: {
+      /** @description recorded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Feedback'];
+        };
+      };
+      /** @description not a predictionId, or not one of the ten labels */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no such prediction in the feedback window (unknown_prediction) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the prediction already has feedback (duplicate_feedback) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postRetrainFromFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @default 3 */
+          epochs?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description the job is queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RetrainFromFeedback'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no labelled inputs are waiting (no_feedback_waiting) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the job queue or the storage is unavailable */
+      503: {
         headers: {
           [name: string]: unknown;
         };

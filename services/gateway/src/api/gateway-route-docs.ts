@@ -1,5 +1,6 @@
 // Every route's RouteDocs in the order the OpenAPI document lists them: the one list both the
 // running gateway (app.ts) and the in-process document (gatewayOpenApiDocument) use.
+import { feedbackRouteDocs } from '../feedback/feedback-routes.js';
 import { healthRouteDocs } from '../health-routes.js';
 import { exportRouteDocs } from '../models/export-routes.js';
 import { importRouteDocs } from '../models/import-routes.js';
@@ -21,6 +22,7 @@ export const gatewayRouteDocs: readonly RouteDoc[] = [
   ...exportRouteDocs,
   ...metricsRouteDocs,
   ...retrainRouteDocs,
+  ...feedbackRouteDocs,
   ...trainerRouteDocs,
   ...v2RouteDocs,
 ];

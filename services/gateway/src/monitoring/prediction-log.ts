@@ -38,7 +38,7 @@ function topThree(probabilities: Float32Array): [(typeof LABELS)[number], number
 
 interface Queued {
   record: PredictionRecord;
-  pixels?: Uint8Array;
+  pixels: Uint8Array;
 }
 
 export class PredictionLog {
@@ -59,6 +59,7 @@ export class PredictionLog {
       | 'PREDICTION_LOG_MAX_ENTRIES'
       | 'PREDICTION_LOG_RETENTION_HOURS'
       | 'PREDICTION_STORE_IMAGES'
+      | 'PREDICTION_FEEDBACK_WINDOW_MINUTES'
     >,
     private readonly metrics: GatewayMetrics,
     private readonly logger: Logger,
@@ -113,7 +114,7 @@ export class PredictionLog {
           ...(info && { fmt: info.format, w: info.width, h: info.height }),
           ...(store && { img: true }),
         },
-        ...(store && { pixels: prediction.pixels }),
+        pixels: prediction.pixels,
       });
     }
     if (this.queue.length >= FLUSH_AT && !this.writing) setImmediate(() => void this.flush());
@@ -134,6 +135,7 @@ export class PredictionLog {
   private async write(batch: Queued[]): Promise<void> {
     const pipeline = this.redis.pipeline();
     const retentionSeconds = Math.ceil(this.config.PREDICTION_LOG_RETENTION_HOURS * 3600);
+    const feedbackSeconds = this.config.PREDICTION_FEEDBACK_WINDOW_MINUTES * 60;
     for (const { record, pixels } of batch) {
       pipeline.xadd(
         this.key,
@@ -144,10 +146,17 @@ export class PredictionLog {
         'd',
         JSON.stringify(record),
       );
-      if (pixels) {
+      const input = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
+      if (feedbackSeconds > 0) {
+        // What feedback on this prediction needs, for a short while: who answered what, on which input.
+        const key = RedisKeys.feedbackCandidate(this.config.QUEUE_PREFIX, record.id);
+        pipeline.hset(key, 'v', record.v, 'label', record.top[0]![0], 'px', input);
+        pipeline.expire(key, feedbackSeconds);
+      }
+      if (record.img) {
         pipeline.set(
           RedisKeys.predictionInput(this.config.QUEUE_PREFIX, record.id),
-          Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength),
+          input,
           'EX',
           retentionSeconds,
         );
