@@ -90,7 +90,8 @@ export function createApp(gateway: Gateway): Express {
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
   app.use(exportRoutes(registry));
   app.use(retrainRoutes(gateway, jobs));
-  app.use(feedbackRoutes(new FeedbackStore(config, gateway.redis), jobs, config.ADMIN_TOKEN));
+  const feedback = new FeedbackStore(config, gateway.redis, () => gateway.predictionLog.settle());
+  app.use(feedbackRoutes(feedback, jobs, config.ADMIN_TOKEN));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
   app.use(metricsRoutes(metrics));
   app.use(openApiRoutes(gatewayRouteDocs, API_VERSION));

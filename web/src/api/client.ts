@@ -27,6 +27,10 @@ export type EpochSummary = JobProgress['history'][number];
 export type RetrainAccepted = JsonBody<'/retrain', 'post', 202>;
 export type Readiness = JsonBody<'/ready', 'get'>;
 export type TrainerInfo = JsonBody<'/trainers', 'get'>['trainers'][number];
+export type MonitoringReport = Schemas['MonitoringReport'];
+export type FeedbackList = Schemas['FeedbackList'];
+export type Feedback = Schemas['Feedback'];
+export type RetrainFromFeedback = Schemas['RetrainFromFeedback'];
 
 export class ApiError extends Error {
   constructor(
@@ -148,5 +152,27 @@ export function uploadRetrain(
       else reject(errorFrom(xhr.status, body, `/retrain answered ${xhr.status}`));
     };
     xhr.send(form);
+  });
+}
+
+export function monitoring(window = '1h'): Promise<MonitoringReport> {
+  return request<MonitoringReport>(`/monitoring?window=${encodeURIComponent(window)}`);
+}
+
+export const listFeedback = () => request<FeedbackList>('/feedback');
+
+export function sendFeedback(predictionId: string, label: Label): Promise<Feedback> {
+  return request<Feedback>('/feedback', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ predictionId, label }),
+  });
+}
+
+export function retrainFromFeedback(token: string | undefined): Promise<RetrainFromFeedback> {
+  return request<RetrainFromFeedback>('/retrain/from-feedback', {
+    method: 'POST',
+    headers: { ...authHeaders(token), 'content-type': 'application/json' },
+    body: JSON.stringify({}),
   });
 }

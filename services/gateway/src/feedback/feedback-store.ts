@@ -5,6 +5,7 @@ import { LABELS, RedisKeys, type Config, type Label } from '@visionops/core';
 import { writeClassFolderZip } from '@visionops/core/dataset';
 import type { Redis } from 'ioredis';
 import { AppError } from '../app-error.js';
+import { FLUSH_INTERVAL_MS } from '../monitoring/prediction-log.js';
 import type { Feedback, FeedbackList } from './feedback-schemas.js';
 
 const RECENT = 50;
@@ -13,7 +14,25 @@ export class FeedbackStore {
   constructor(
     private readonly config: Pick<Config, 'QUEUE_PREFIX' | 'PREDICTION_FEEDBACK_WINDOW_MINUTES'>,
     private readonly redis: Redis,
+    /** Writes what this gateway's prediction log still holds (see candidate()). */
+    private readonly settleLog: () => Promise<void> = () => Promise.resolve(),
   ) {}
+
+  /**
+   * What feedback needs of a prediction. The log is written in batches, so feedback sent right after
+   * an answer can arrive before its entry: on a miss, this gateway's queue is written first, then,
+   * for a prediction another gateway answered, the entry gets one more flush interval to appear.
+   */
+  private async candidate(predictionId: string): Promise<Record<string, Buffer>> {
+    const key = RedisKeys.feedbackCandidate(this.prefix, predictionId);
+    let found = await this.redis.hgetallBuffer(key);
+    if (found.v) return found;
+    await this.settleLog();
+    found = await this.redis.hgetallBuffer(key);
+    if (found.v) return found;
+    await new Promise((resolve) => setTimeout(resolve, 2 * FLUSH_INTERVAL_MS));
+    return this.redis.hgetallBuffer(key);
+  }
 
   private get prefix(): string {
     return this.config.QUEUE_PREFIX;
@@ -27,7 +46,7 @@ export class FeedbackStore {
         404,
       );
     }
-    const candidate = await this.redis.hgetallBuffer(RedisKeys.feedbackCandidate(this.prefix, predictionId));
+    const candidate = await this.candidate(predictionId);
     const version = candidate.v?.toString();
     const predicted = candidate.label?.toString() as Label | undefined;
     if (!version || !predicted) {

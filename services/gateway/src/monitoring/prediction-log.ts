@@ -187,6 +187,13 @@ export class PredictionLog {
     }
   }
 
+  /** Resolves once everything recorded so far is written (or dropped). */
+  async settle(): Promise<void> {
+    // A write in flight may have left newer entries queued behind it: the second flush takes them.
+    await this.flush();
+    await this.flush();
+  }
+
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     await this.flush().catch(() => undefined);
