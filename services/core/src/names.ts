@@ -27,6 +27,10 @@ export const S3Keys = {
   datasetManifest: (name: string) => `datasets/${name}.json`,
   /** A model version's drift reference: the monitored figures on its evaluation set. */
   driftReference: (version: string) => `monitoring/references/${version}.json`,
+  /** A gzipped JSON-lines batch of prediction log entries, named by its first and last stream ids. */
+  predictionBatch: (day: string, firstId: string, lastId: string) =>
+    `predictions/${day}/${firstId}_${lastId}.jsonl.gz`,
+  predictionBatchPrefix: 'predictions/',
 } as const;
 
 /** The stored dataset (S3Keys.dataset) the trainer evaluates every version on. */
@@ -51,6 +55,9 @@ export const RedisKeys = {
     `${queuePrefix}:feedback-candidate:${predictionId}`,
   /** Every feedback received: predictionId -> JSON (hash). */
   feedback: (queuePrefix: string) => `${queuePrefix}:feedback`,
+  /** The last prediction log stream id copied to S3, and the lock around copying. */
+  predictionRollupCursor: (queuePrefix: string) => `${queuePrefix}:predictions:rolled-up`,
+  predictionRollupLock: (queuePrefix: string) => `${queuePrefix}:predictions:rollup-lock`,
   /** The 32x32 input of a prediction that got feedback, kept for retraining. */
   feedbackInput: (queuePrefix: string, predictionId: string) =>
     `${queuePrefix}:feedback-input:${predictionId}`,

@@ -8,6 +8,7 @@ import { InferencePool } from './inference/inference-pool.js';
 import { ModelReloader } from './models/model-reloader.js';
 import { Monitoring } from './monitoring/monitoring.js';
 import { PredictionLog } from './monitoring/prediction-log.js';
+import { PredictionRollup } from './monitoring/prediction-rollup.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 
 export interface GatewayOptions {
@@ -25,6 +26,7 @@ export class Gateway {
   readonly reloader: ModelReloader;
   readonly predictionLog: PredictionLog;
   readonly monitoring: Monitoring;
+  readonly predictionRollup: PredictionRollup;
 
   constructor(
     readonly config: Config,
@@ -62,6 +64,7 @@ export class Gateway {
       logger,
     });
     this.predictionLog = new PredictionLog(config, this.metrics, logger);
+    this.predictionRollup = new PredictionRollup(config, this.redis, this.store, logger);
     this.monitoring = new Monitoring(config, this.redis, this.store, this.pool, this.metrics, logger);
   }
 
@@ -72,11 +75,13 @@ export class Gateway {
     this.reloader.start();
     this.predictionLog.start();
     this.monitoring.start();
+    this.predictionRollup.start();
   }
 
   async stop(): Promise<void> {
     await this.reloader.stop();
     this.monitoring.stop();
+    await this.predictionRollup.stop();
     await this.predictionLog.stop();
     await this.pool.close();
     this.subscriber.disconnect();
