@@ -1,7 +1,8 @@
 // The dashboard end to end: the real stack (Redis, embedded S3, gateway and trainer processes)
 // serving the built dashboard, driven in Debian's Chromium through playwright-core: every input path
-// of Predict, keyboard use, an axe-core audit of each page, and screenshots of every page (desktop
-// and phone width) in web/test-results/.
+// of Predict, feedback on a prediction and retraining on it from Monitoring, keyboard use, an
+// axe-core audit of each page, and screenshots of every page (desktop and phone width) in
+// web/test-results/.
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -409,7 +410,7 @@ describe('dashboard', () => {
     await open('');
     await page.getByRole('button', { name: 'Classify the automobile sample' }).waitFor();
     const stops: string[] = [];
-    for (let i = 0; i < 12; i += 1) {
+    for (let i = 0; i < 13; i += 1) {
       await page.keyboard.press('Tab');
       stops.push(await focused());
     }
@@ -418,6 +419,7 @@ describe('dashboard', () => {
       'a:Predict',
       'a:Retrain',
       'a:Models',
+      'a:Monitoring',
       'a:System',
       'input:Admin token',
       'button:Save',
@@ -549,6 +551,10 @@ describe('dashboard', () => {
       await auditPage.getByTestId('requests-per-second').waitFor();
       await audit(auditPage, 'System');
 
+      await open('#/monitoring', auditPage);
+      await auditPage.getByTestId('drift-state').waitFor();
+      await audit(auditPage, 'Monitoring');
+
       // Phone width: nothing wider than the screen (wide tables scroll inside their own box).
       await auditPage.setViewportSize({ width: 390, height: 844 });
       await open('', auditPage);
@@ -566,6 +572,7 @@ describe('dashboard', () => {
         ['#/retrain', 'retrain'],
         ['#/models', 'models'],
         ['#/system', 'system'],
+        ['#/monitoring', 'monitoring'],
       ] as const) {
         await open(hash, auditPage);
         await auditPage.locator('main section').first().waitFor();
@@ -579,6 +586,39 @@ describe('dashboard', () => {
       await context.close();
     }
   }, 120_000);
+
+  test('when a prediction is marked wrong on Predict, then Monitoring counts it as waiting and retrains on it', async () => {
+    await open('');
+    await page.getByLabel('Choose an image').setInputFiles(await testImage(LABELS.indexOf('cat')));
+    const predicted = await page.getByTestId('predicted-label').textContent({ timeout: 30_000 });
+    const right = predicted === 'cat' ? 'dog' : 'cat';
+    await page.getByLabel('Wrong? Pick the right label').selectOption(right);
+    await page.getByRole('button', { name: 'Send feedback' }).click();
+    await expect
+      .poll(() => page.getByTestId('feedback-state').textContent(), { timeout: 15_000 })
+      .toMatch(`Thanks: recorded as ${right}.`);
+
+    await open('#/monitoring');
+    await expect.poll(() => page.title()).toBe('Monitoring · visionops');
+    await expect
+      .poll(() => page.getByTestId('feedback-waiting').textContent(), { timeout: 15_000 })
+      .toBe('1');
+    await expect.poll(() => page.getByTestId('class-distribution').locator('li').count()).toBe(LABELS.length);
+    // The page says whether drift could be measured, and if so its state.
+    expect(await page.getByTestId('drift-state').textContent()).toMatch(
+      /no reference|too few predictions|no drift|alert/,
+    );
+    await page.screenshot({ path: join(screenshots, 'monitoring.png'), fullPage: true });
+
+    await page.getByLabel('Admin token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('button', { name: 'Retrain on feedback' }).click();
+    await page.getByText(/^Retrain job \S+ queued on 1 labelled image\(s\)\.$/).waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => page.getByTestId('feedback-waiting').textContent(), { timeout: 15_000 })
+      .toBe('0');
+    expect(await page.getByRole('button', { name: 'Retrain on feedback' }).isDisabled()).toBe(true);
+  }, 90_000);
 
   test('when a long job is cancelled from its card, then its state becomes cancelled', async () => {
     await open('#/retrain');

@@ -124,6 +124,19 @@ export const configSchema = z.object({
     .positive()
     .default(100 * 1024 * 1024),
 
+  // Prediction log and monitoring: the share of answered predictions logged, the log's bounds
+  // (entries in the Redis stream, and age), whether the 32x32 inputs are kept with them (privacy
+  // default: no; but every input is kept for the feedback window, so a user can still label it), the confidence under which a prediction counts as low, and how often each
+  // gateway refreshes the drift metrics (0: only when GET /monitoring is asked).
+  PREDICTION_LOG_SAMPLE_RATE: z.coerce.number().min(0).max(1).default(1),
+  PREDICTION_LOG_MAX_ENTRIES: z.coerce.number().int().min(100).max(10_000_000).default(100_000),
+  PREDICTION_LOG_RETENTION_HOURS: z.coerce.number().positive().max(8760).default(24),
+  PREDICTION_STORE_IMAGES: bool.default(false),
+  PREDICTION_FEEDBACK_WINDOW_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
+  PREDICTION_LOG_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+  MONITORING_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
+  MONITORING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),
+
   // Load tests (npm run loadtest): the gateway to load; unset, they start a local stack themselves.
   TARGET: z.url({ protocol: /^https?$/ }).optional(),
 });

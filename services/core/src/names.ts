@@ -30,7 +30,16 @@ export const S3Keys = {
   /** A decoded dataset the trainer keeps (`eval`, `replay/<version>`) and its manifest, written last. */
   dataset: (name: string) => `datasets/${name}.vods`,
   datasetManifest: (name: string) => `datasets/${name}.json`,
+  /** A model version's drift reference: the monitored figures on its evaluation set. */
+  driftReference: (version: string) => `monitoring/references/${version}.json`,
+  /** A gzipped JSON-lines batch of prediction log entries, named by its first and last stream ids. */
+  predictionBatch: (day: string, firstId: string, lastId: string) =>
+    `predictions/${day}/${firstId}_${lastId}.jsonl.gz`,
+  predictionBatchPrefix: 'predictions/',
 } as const;
+
+/** The stored dataset (S3Keys.dataset) the trainer evaluates every version on. */
+export const EVALUATION_DATASET = 'eval';
 
 export const RedisKeys = {
   /** INCR counter behind model version ids; one per bucket, since each bucket is its own registry. */
@@ -48,6 +57,24 @@ export const RedisKeys = {
     `${queuePrefix}:rollout:${rolloutId}:${role}`,
   /** Short-lived lock held by the one gateway that judges the rollout's criteria at a time. */
   rolloutDecider: (queuePrefix: string) => `${queuePrefix}:rollout-decider`,
+  /** The prediction log: a Redis stream (bounded by MAXLEN and age) shared by every gateway. */
+  predictionLog: (queuePrefix: string) => `${queuePrefix}:predictions`,
+  /** A logged prediction's version, label and input, kept for the feedback window (hash). */
+  feedbackCandidate: (queuePrefix: string, predictionId: string) =>
+    `${queuePrefix}:feedback-candidate:${predictionId}`,
+  /** Every feedback received: predictionId -> JSON (hash). */
+  feedback: (queuePrefix: string) => `${queuePrefix}:feedback`,
+  /** The last prediction log stream id copied to S3, and the lock around copying. */
+  predictionRollupCursor: (queuePrefix: string) => `${queuePrefix}:predictions:rolled-up`,
+  predictionRollupLock: (queuePrefix: string) => `${queuePrefix}:predictions:rollup-lock`,
+  /** The 32x32 input of a prediction that got feedback, kept for retraining. */
+  feedbackInput: (queuePrefix: string, predictionId: string) =>
+    `${queuePrefix}:feedback-input:${predictionId}`,
+  /** Feedback ids already sent to a retrain job (set). */
+  feedbackUsed: (queuePrefix: string) => `${queuePrefix}:feedback-used`,
+  /** The 32x32 input of one logged prediction, kept only when PREDICTION_STORE_IMAGES allows. */
+  predictionInput: (queuePrefix: string, predictionId: string) =>
+    `${queuePrefix}:prediction-input:${predictionId}`,
 } as const;
 
 /** Model version ids are `v1`, `v2`, ...: human-readable, and ordered by their number. */

@@ -204,6 +204,12 @@ const storage = await startTestStorage({
   HOST: '127.0.0.1',
   PORT: '0',
   BASELINE_MODEL_DIR: join(repoRoot, '.no-baseline'),
+  // The prediction log's settings pass through, to compare serving with logging on and off.
+  ...Object.fromEntries(
+    ['PREDICTION_LOG_SAMPLE_RATE', 'PREDICTION_FEEDBACK_WINDOW_MINUTES', 'QUEUE_PREFIX'].flatMap((name) =>
+      process.env[name] ? [[name, process.env[name]]] : [],
+    ),
+  ),
 });
 const published = await storage.registry.publish(files, card);
 await storage.registry.promote(published.version, 'benchmark');

@@ -5,11 +5,14 @@ import { gatewayRouteDocs } from './api/gateway-route-docs.js';
 import { openApiRoutes } from './api/openapi-routes.js';
 import { dashboardRoutes } from './dashboard/dashboard-routes.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
+import { feedbackRoutes } from './feedback/feedback-routes.js';
+import { FeedbackStore } from './feedback/feedback-store.js';
 import type { Gateway } from './gateway.js';
 import { healthRoutes } from './health-routes.js';
 import { exportRoutes } from './models/export-routes.js';
 import { importRoutes } from './models/import-routes.js';
 import { modelRoutes } from './models/model-routes.js';
+import { monitoringRoutes } from './monitoring/monitoring-routes.js';
 import { httpMetrics } from './observability/http-metrics.js';
 import { metricsRoutes } from './observability/metrics-routes.js';
 import { predictRoutes } from './predict/predict-routes.js';
@@ -82,12 +85,23 @@ export function createApp(gateway: Gateway): Express {
       modelProblem: () => reloader.lastError,
     }),
   );
-  app.use(predictRoutes(config, pool, metrics, (req) => gateway.rollout.traffic.targetFor(req)));
+  app.use(
+    predictRoutes(
+      config,
+      pool,
+      metrics,
+      (req) => gateway.rollout.traffic.targetFor(req),
+      gateway.predictionLog,
+    ),
+  );
+  app.use(monitoringRoutes(gateway.monitoring, () => pool.modelVersion));
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
   app.use(exportRoutes(registry));
   app.use(retrainRoutes(gateway, jobs));
+  const feedback = new FeedbackStore(config, gateway.redis, () => gateway.predictionLog.settle());
+  app.use(feedbackRoutes(feedback, jobs, config.ADMIN_TOKEN));
   app.use(trainerRoutes(gateway.redis, config.QUEUE_PREFIX));
   app.use(rolloutRoutes(gateway));
   app.use(metricsRoutes(metrics));

@@ -6,6 +6,9 @@ import type { Config, Logger } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import { InferencePool } from './inference/inference-pool.js';
 import { ModelReloader } from './models/model-reloader.js';
+import { Monitoring } from './monitoring/monitoring.js';
+import { PredictionLog } from './monitoring/prediction-log.js';
+import { PredictionRollup } from './monitoring/prediction-rollup.js';
 import { GatewayMetrics } from './observability/gateway-metrics.js';
 import { RolloutService } from './rollouts/rollout-service.js';
 
@@ -24,6 +27,9 @@ export class Gateway {
   readonly reloader: ModelReloader;
   /** Shadow and canary rollouts: the candidate's threads, the traffic split, figures, decisions. */
   readonly rollout: RolloutService;
+  readonly predictionLog: PredictionLog;
+  readonly monitoring: Monitoring;
+  readonly predictionRollup: PredictionRollup;
 
   constructor(
     readonly config: Config,
@@ -69,6 +75,9 @@ export class Gateway {
       logger,
       metrics: this.metrics.registry,
     });
+    this.predictionLog = new PredictionLog(config, this.metrics, logger);
+    this.predictionRollup = new PredictionRollup(config, this.redis, this.store, logger);
+    this.monitoring = new Monitoring(config, this.redis, this.store, this.pool, this.metrics, logger);
   }
 
   async start(): Promise<void> {
@@ -77,11 +86,17 @@ export class Gateway {
     this.logger.info({ backend, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
     this.reloader.start();
     this.rollout.start();
+    this.predictionLog.start();
+    this.monitoring.start();
+    this.predictionRollup.start();
   }
 
   async stop(): Promise<void> {
     await this.rollout.stop();
     await this.reloader.stop();
+    this.monitoring.stop();
+    await this.predictionRollup.stop();
+    await this.predictionLog.stop();
     await this.pool.close();
     this.subscriber.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());

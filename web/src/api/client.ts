@@ -31,6 +31,10 @@ export type CurrentRollout = JsonBody<'/rollouts/current', 'get'>;
 export type RolloutRecord = Schemas['RolloutRecord'];
 export type VersionStats = Schemas['VersionStats'];
 export type RolloutStart = Schemas['RolloutStart'];
+export type MonitoringReport = Schemas['MonitoringReport'];
+export type FeedbackList = Schemas['FeedbackList'];
+export type Feedback = Schemas['Feedback'];
+export type RetrainFromFeedback = Schemas['RetrainFromFeedback'];
 
 export class ApiError extends Error {
   constructor(
@@ -175,5 +179,27 @@ export function decideRollout(action: 'promote' | 'abort', reason: string, token
     method: 'POST',
     headers: { ...authHeaders(token), 'content-type': 'application/json' },
     body: JSON.stringify({ reason }),
+  });
+}
+
+export function monitoring(window = '1h'): Promise<MonitoringReport> {
+  return request<MonitoringReport>(`/monitoring?window=${encodeURIComponent(window)}`);
+}
+
+export const listFeedback = () => request<FeedbackList>('/feedback');
+
+export function sendFeedback(predictionId: string, label: Label): Promise<Feedback> {
+  return request<Feedback>('/feedback', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ predictionId, label }),
+  });
+}
+
+export function retrainFromFeedback(token: string | undefined): Promise<RetrainFromFeedback> {
+  return request<RetrainFromFeedback>('/retrain/from-feedback', {
+    method: 'POST',
+    headers: { ...authHeaders(token), 'content-type': 'application/json' },
+    body: JSON.stringify({}),
   });
 }

@@ -52,6 +52,23 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/monitoring': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Live figures of a model version over a time window, from the prediction log: predicted class distribution against its reference, confidence histogram, low-confidence rate, latency percentiles, and drift (population stability index per signal, the alert and the signals that fired). */
+    get: operations['getMonitoring'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/models/import': {
     parameters: {
       query?: never;
@@ -201,6 +218,41 @@ export interface paths {
     post?: never;
     /** Cancel a job: a queued one is removed, a running one stops within seconds and publishes nothing */
     delete: operations['deleteJobsId'];
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Feedback received: live accuracy per model version, labelled inputs waiting for retraining, the latest */
+    get: operations['getFeedback'];
+    put?: never;
+    /** The true label of a prediction, by its predictionId, within PREDICTION_FEEDBACK_WINDOW_MINUTES of it; its input is kept for retraining */
+    post: operations['postFeedback'];
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/retrain/from-feedback': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Builds a class-folder ZIP of the labelled inputs not yet retrained on, stores it by content like an upload, and queues the normal retrain job (replay, evaluation gate, promotion) */
+    post: operations['postRetrainFromFeedback'];
+    delete?: never;
     options?: never;
     head?: never;
     patch?: never;
@@ -510,6 +562,8 @@ export interface components {
         probabilities: {
           [key: string]: number;
         };
+        /** Format: uuid */
+        predictionId: string;
       }[];
       /** @example v3 */
       modelVersion: string;
@@ -536,6 +590,45 @@ export interface components {
         /** @description present on 5xx errors: quote it */
         requestId?: string;
       };
+    };
+    Feedback: {
+      predictionId: string;
+      /** @enum {string} */
+      label:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+      /** @enum {string} */
+      predicted:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+      modelVersion: string;
+      correct: boolean;
+      receivedAt: string;
+      /** @description whether the input was kept, so it can be retrained on */
+      imageKept: boolean;
+    };
+    FeedbackList: {
+      total: number;
+      waiting: number;
+      versions: {
+        modelVersion: string;
+        count: number;
+        correct: number;
+        /** @description live accuracy: share of its feedback it predicted right */
+        accuracy: number;
+      }[];
+      recent: components['schemas']['Feedback'][];
+    };
+    FeedbackRequest: {
+      /**
+       * Format: uuid
+       * @description the predictionId of a /predict answer
+       */
+      predictionId: string;
+      /**
+       * @description the true class of the image
+       * @enum {string}
+       */
+      label:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
     };
     ImportAccepted: {
       jobId: string;
@@ -641,6 +734,69 @@ export interface components {
     JobList: {
       jobs: components['schemas']['Job'][];
     };
+    MonitoringReport: {
+      version: string;
+      window: {
+        from: string;
+        to: string;
+      };
+      predictions: number;
+      classes: {
+        /** @enum {string} */
+        label:
+          'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+        count: number;
+        share: number;
+        referenceShare: number | null;
+      }[];
+      confidenceHistogram: {
+        from: number;
+        to: number;
+        count: number;
+      }[];
+      lowConfidence: {
+        threshold: number;
+        count: number;
+        rate: number;
+      };
+      latencyMs: {
+        p50: number;
+        p95: number;
+        p99: number;
+      } | null;
+      drift: {
+        reference: {
+          source: string;
+          n: number;
+          createdAt: string;
+        } | null;
+        /** @description why there are no drift scores */
+        unavailable?: string;
+        minPredictions: number;
+        warnThreshold: number;
+        alertThreshold: number;
+        /** @description false below minPredictions: no alert then */
+        enough?: boolean;
+        alert?: boolean;
+        fired?: ('class' | 'confidence' | 'brightness' | 'contrast' | 'colour')[];
+        signals?: {
+          /** @enum {string} */
+          signal: 'class' | 'confidence' | 'brightness' | 'contrast' | 'colour';
+          psi: number;
+          threshold: number;
+          fired: boolean;
+        }[];
+      };
+      recentLowConfidence: {
+        predictionId: string;
+        time: string;
+        /** @enum {string} */
+        label:
+          'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+        confidence: number;
+        stored: boolean;
+      }[];
+    };
     Prediction: {
       /** @enum {string} */
       label:
@@ -652,6 +808,8 @@ export interface components {
       };
       /** @example v3 */
       modelVersion: string;
+      /** Format: uuid */
+      predictionId: string;
     };
     ProductionAlias: {
       /** @example v3 */
@@ -683,6 +841,13 @@ export interface components {
       promote?: 'gate' | 'shadow' | 'canary';
       /** @description the rollout's share, 0 to 100 (canary 10, shadow 100 by default) */
       rolloutPercent?: string;
+    };
+    RetrainFromFeedback: {
+      jobId: string;
+      statusUrl: string;
+      existing: boolean;
+      images: number;
+      sha256: string;
     };
     Rollout: {
       id: string;
@@ -966,7 +1131,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description `file`: a Prediction; `files`: a BatchPrediction with results in upload order */
+      /** @description `file`: a Prediction; `files`: a BatchPrediction with results in upload order. Every result has a `predictionId` (also in the `x-prediction-id` header, comma-separated for several) to send feedback about it. */
       200: {
         headers: {
           [name: string]: unknown;
@@ -1012,6 +1177,48 @@ export interface operations {
         };
       };
       /** @description no model loaded yet (model_not_ready) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMonitoring: {
+    parameters: {
+      query?: {
+        version?: string;
+        window?: string;
+        since?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the report */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['MonitoringReport'];
+        };
+      };
+      /** @description a bad version, window or since */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no version given and no model in service yet (model_not_ready) */
       503: {
         headers: {
           [name: string]: unknown;
@@ -1571,6 +1778,140 @@ export interface operations {
       };
       /** @description the job has already finished */
       409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the feedback */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['FeedbackList'];
+        };
+      };
+    };
+  };
+  postFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody: {
+      content: {
+        'application/json': components['schemas']['FeedbackRequest'];
+      };
+    };
+    responses: {
+      /** @description recorded */
+      201: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Feedback'];
+        };
+      };
+      /** @description not a predictionId, or not one of the ten labels */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no such prediction in the feedback window (unknown_prediction) */
+      404: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the prediction already has feedback (duplicate_feedback) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  postRetrainFromFeedback: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: {
+      content: {
+        'application/json': {
+          /** @default 3 */
+          epochs?: number;
+        };
+      };
+    };
+    responses: {
+      /** @description the job is queued */
+      202: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['RetrainFromFeedback'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no labelled inputs are waiting (no_feedback_waiting) */
+      409: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description the job queue or the storage is unavailable */
+      503: {
         headers: {
           [name: string]: unknown;
         };

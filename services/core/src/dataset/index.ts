@@ -9,3 +9,4 @@ export * from './decode-files.js';
 export * from './decoded-dataset.js';
 export * from './load-dataset.js';
 export * from './zip-safety.js';
+export * from './write-class-folder-zip.js';

@@ -42,6 +42,7 @@ export const predictionSchema = z
     confidence: z.number().min(0).max(1),
     probabilities: probabilitiesSchema,
     modelVersion: modelVersionSchema,
+    predictionId: z.uuid(),
   })
   .meta({ id: 'Prediction' });
 
@@ -53,6 +54,7 @@ export const batchPredictionSchema = z
         label: z.enum(LABELS),
         confidence: z.number().min(0).max(1),
         probabilities: probabilitiesSchema,
+        predictionId: z.uuid(),
       }),
     ),
     modelVersion: modelVersionSchema,

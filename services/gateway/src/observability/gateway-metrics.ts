@@ -68,6 +68,47 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // Monitoring: what the model answers, and how far the live inputs and answers drift from the
+  // production version's reference (refreshed every MONITORING_INTERVAL_MS).
+  readonly predictionClass = new Counter({
+    name: 'visionops_prediction_class_total',
+    help: 'Answered predictions by predicted label',
+    labelNames: ['label'] as const,
+    registers: [this.registry],
+  });
+
+  readonly predictionConfidence = new Histogram({
+    name: 'visionops_prediction_confidence',
+    help: 'Top-1 probability of answered predictions',
+    buckets: [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 0.95, 0.99],
+    registers: [this.registry],
+  });
+
+  readonly predictionLogWritten = new Counter({
+    name: 'visionops_prediction_log_written_total',
+    help: 'Predictions written to the prediction log',
+    registers: [this.registry],
+  });
+
+  readonly predictionLogDropped = new Counter({
+    name: 'visionops_prediction_log_dropped_total',
+    help: 'Sampled predictions not logged because Redis was slow or away',
+    registers: [this.registry],
+  });
+
+  readonly driftScore = new Gauge({
+    name: 'visionops_drift_score',
+    help: 'Population stability index of each signal, production model, last hour vs its reference',
+    labelNames: ['signal'] as const,
+    registers: [this.registry],
+  });
+
+  readonly driftAlert = new Gauge({
+    name: 'visionops_drift_alert',
+    help: '1 when some drift signal of the production model is over its threshold',
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry });
   }

@@ -3,6 +3,7 @@
 import { decodeImage, ImageDecodeError, LABELS, type Label } from '@visionops/core';
 import { AppError } from '../app-error.js';
 import { ModelNotReadyError, type InferencePool } from '../inference/inference-pool.js';
+import { newPredictionId, type PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { UploadedImage } from './predict-upload.js';
 
@@ -17,7 +18,7 @@ export type ServingTarget = Pick<InferencePool, 'modelVersion' | 'predict'>;
 
 export interface ClassifiedImages {
   modelVersion: string;
-  results: (Classification & { filename: string })[];
+  results: (Classification & { filename: string; predictionId: string })[];
 }
 
 export function modelNotReady(): AppError {
@@ -97,14 +98,28 @@ export async function classifyImages(
   images: readonly UploadedImage[],
   pool: ServingTarget,
   metrics: GatewayMetrics,
+  log?: PredictionLog,
 ): Promise<ClassifiedImages> {
   // Fail fast, before decoding, when there is no model to run.
   if (!pool.modelVersion) throw modelNotReady();
+  const started = performance.now();
   const decoded = await decodeUploadedImages(images);
   const { modelVersion, probabilities } = await predictDecoded(decoded, pool, metrics);
+  const latencyMs = performance.now() - started;
   const results = probabilities.map((each, i) => ({
     filename: images[i]!.filename,
+    predictionId: newPredictionId(),
     ...classification(each),
   }));
+  log?.record(
+    results.map((result, i) => ({
+      id: result.predictionId,
+      modelVersion,
+      probabilities: probabilities[i]!,
+      pixels: decoded[i]!,
+      encoded: images[i]!.data,
+      latencyMs,
+    })),
+  );
   return { modelVersion, results };
 }

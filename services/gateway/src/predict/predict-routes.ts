@@ -4,6 +4,7 @@ import type { Config } from '@visionops/core';
 import { batchPredictionSchema, predictFormSchema, predictionSchema } from '../api/api-schemas.js';
 import type { RouteDoc } from '../api/route-docs.js';
 import type { InferencePool } from '../inference/inference-pool.js';
+import type { PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import { bodyLimit } from '../security/body-limit.js';
 import { AppError } from '../app-error.js';
@@ -22,7 +23,10 @@ export const predictRouteDocs: RouteDoc[] = [
     body: { contentType: 'multipart/form-data', schema: predictFormSchema, required: true },
     responses: {
       200: {
-        description: '`file`: a Prediction; `files`: a BatchPrediction with results in upload order',
+        description:
+          '`file`: a Prediction; `files`: a BatchPrediction with results in upload order. ' +
+          'Every result has a `predictionId` (also in the `x-prediction-id` header, comma-separated ' +
+          'for several) to send feedback about it.',
         schema: predictionSchema.or(batchPredictionSchema),
       },
       400: { description: 'no file, a wrong field name, both fields, or too many files' },
@@ -44,6 +48,7 @@ export function predictRoutes(
   metrics: GatewayMetrics,
   /** Which version answers a request (a rollout's split); the production pool when not given. */
   targetFor: (req: Request) => ServingTarget = () => pool,
+  log?: PredictionLog,
 ): Router {
   const router = Router();
   router.post(
@@ -63,7 +68,9 @@ export function predictRoutes(
       // The body went over its limit as it ended, and the 413 is out: no work for a lost answer.
       if (res.headersSent) return;
       const { single, images } = uploadedImages(req);
-      const { modelVersion, results } = await classifyImages(images, targetFor(req), metrics);
+      const { modelVersion, results } = await classifyImages(images, targetFor(req), metrics, log);
+      // One id per image, in order; the body carries each next to its result.
+      res.setHeader('x-prediction-id', results.map((result) => result.predictionId).join(','));
       if (single) {
         const { filename: _filename, ...result } = results[0]!;
         res.json({ ...result, modelVersion });

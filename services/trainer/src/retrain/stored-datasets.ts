@@ -1,12 +1,12 @@
 // Decoded datasets kept in S3 for the trainer: the fixed evaluation set and replay samples, each a
 // dataset file plus a JSON manifest written after it (so a manifest always has its data).
-import { PIXELS_PER_IMAGE, S3Keys } from '@visionops/core';
+import { EVALUATION_DATASET, PIXELS_PER_IMAGE, S3Keys } from '@visionops/core';
 import { decodeDatasetFile, encodeDatasetHeader, type DecodedDataset } from '@visionops/core/dataset';
 import { NotFoundError, type ObjectStore } from '@visionops/core/registry';
 import { countPerClass } from './dataset-subset.js';
 
 export const DatasetNames = {
-  evaluation: 'eval',
+  evaluation: EVALUATION_DATASET,
   /** The sample of the baseline's training data, written by seeding. */
   baselineReplay: 'replay/baseline',
   /**

@@ -1,0 +1,139 @@
+// Feedback on predictions, in Redis (shared by every gateway): the true label a user gives for a
+// predictionId within the feedback window, the input kept for retraining, live accuracy per
+// version, and the class-folder ZIP of the labelled inputs not yet retrained on.
+import { LABELS, RedisKeys, type Config, type Label } from '@visionops/core';
+import { writeClassFolderZip } from '@visionops/core/dataset';
+import type { Redis } from 'ioredis';
+import { AppError } from '../app-error.js';
+import { FLUSH_INTERVAL_MS } from '../monitoring/prediction-log.js';
+import type { Feedback, FeedbackList } from './feedback-schemas.js';
+
+const RECENT = 50;
+
+export class FeedbackStore {
+  constructor(
+    private readonly config: Pick<Config, 'QUEUE_PREFIX' | 'PREDICTION_FEEDBACK_WINDOW_MINUTES'>,
+    private readonly redis: Redis,
+    /** Writes what this gateway's prediction log still holds (see candidate()). */
+    private readonly settleLog: () => Promise<void> = () => Promise.resolve(),
+  ) {}
+
+  /**
+   * What feedback needs of a prediction. The log is written in batches, so feedback sent right after
+   * an answer can arrive before its entry: on a miss, this gateway's queue is written first, then,
+   * for a prediction another gateway answered, the entry gets one more flush interval to appear.
+   */
+  private async candidate(predictionId: string): Promise<Record<string, Buffer>> {
+    const key = RedisKeys.feedbackCandidate(this.prefix, predictionId);
+    let found = await this.redis.hgetallBuffer(key);
+    if (found.v) return found;
+    await this.settleLog();
+    found = await this.redis.hgetallBuffer(key);
+    if (found.v) return found;
+    await new Promise((resolve) => setTimeout(resolve, 2 * FLUSH_INTERVAL_MS));
+    return this.redis.hgetallBuffer(key);
+  }
+
+  private get prefix(): string {
+    return this.config.QUEUE_PREFIX;
+  }
+
+  async record(predictionId: string, label: Label): Promise<Feedback> {
+    if (this.config.PREDICTION_FEEDBACK_WINDOW_MINUTES === 0) {
+      throw new AppError(
+        'feedback_disabled',
+        'feedback is off on this gateway (PREDICTION_FEEDBACK_WINDOW_MINUTES=0)',
+        404,
+      );
+    }
+    const candidate = await this.candidate(predictionId);
+    const version = candidate.v?.toString();
+    const predicted = candidate.label?.toString() as Label | undefined;
+    if (!version || !predicted) {
+      throw new AppError(
+        'unknown_prediction',
+        `no prediction ${predictionId} in the last ${this.config.PREDICTION_FEEDBACK_WINDOW_MINUTES} minutes: ` +
+          'send the predictionId of a recent /predict answer (predictions left out of the log by sampling cannot get feedback)',
+        404,
+      );
+    }
+    const pixels = candidate.px;
+    const feedback: Feedback = {
+      predictionId,
+      label,
+      predicted,
+      modelVersion: version,
+      correct: label === predicted,
+      receivedAt: new Date().toISOString(),
+      imageKept: pixels !== undefined && pixels.length > 0,
+    };
+    const added = await this.redis.hsetnx(
+      RedisKeys.feedback(this.prefix),
+      predictionId,
+      JSON.stringify(feedback),
+    );
+    if (added === 0) {
+      throw new AppError(
+        'duplicate_feedback',
+        `prediction ${predictionId} already has feedback; it is given once`,
+        409,
+      );
+    }
+    if (feedback.imageKept) await this.redis.set(RedisKeys.feedbackInput(this.prefix, predictionId), pixels!);
+    return feedback;
+  }
+
+  async all(): Promise<Feedback[]> {
+    const entries = await this.redis.hvals(RedisKeys.feedback(this.prefix));
+    return entries
+      .map((entry) => JSON.parse(entry) as Feedback)
+      .sort((a, b) => a.receivedAt.localeCompare(b.receivedAt));
+  }
+
+  async list(): Promise<FeedbackList> {
+    const [feedback, used] = await Promise.all([
+      this.all(),
+      this.redis.smembers(RedisKeys.feedbackUsed(this.prefix)),
+    ]);
+    const usedIds = new Set(used);
+    const versions = new Map<string, { count: number; correct: number }>();
+    for (const each of feedback) {
+      const figures = versions.get(each.modelVersion) ?? { count: 0, correct: 0 };
+      figures.count++;
+      if (each.correct) figures.correct++;
+      versions.set(each.modelVersion, figures);
+    }
+    return {
+      total: feedback.length,
+      waiting: feedback.filter((each) => each.imageKept && !usedIds.has(each.predictionId)).length,
+      versions: [...versions].map(([modelVersion, { count, correct }]) => ({
+        modelVersion,
+        count,
+        correct,
+        accuracy: correct / count,
+      })),
+      recent: feedback.slice(-RECENT).reverse(),
+    };
+  }
+
+  /** The labelled inputs not yet retrained on, as a class-folder ZIP, and their ids. */
+  async pendingZip(): Promise<{ zip: Buffer; ids: string[] } | undefined> {
+    const [feedback, used] = await Promise.all([
+      this.all(),
+      this.redis.smembers(RedisKeys.feedbackUsed(this.prefix)),
+    ]);
+    const usedIds = new Set(used);
+    const pending = feedback.filter((each) => each.imageKept && !usedIds.has(each.predictionId));
+    const images = [];
+    for (const each of pending) {
+      const rgb = await this.redis.getBuffer(RedisKeys.feedbackInput(this.prefix, each.predictionId));
+      if (rgb) images.push({ name: each.predictionId, label: LABELS.indexOf(each.label), rgb });
+    }
+    if (images.length === 0) return undefined;
+    return { zip: await writeClassFolderZip(images), ids: images.map((image) => image.name) };
+  }
+
+  async markUsed(ids: readonly string[]): Promise<void> {
+    if (ids.length > 0) await this.redis.sadd(RedisKeys.feedbackUsed(this.prefix), ...ids);
+  }
+}

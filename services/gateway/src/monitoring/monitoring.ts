@@ -1,0 +1,100 @@
+// Live monitoring of the models in service: reads the prediction log (shared by every gateway in
+// Redis) for a version and window, compares it with the version's drift reference, and keeps the
+// production version's drift figures in the Prometheus metrics.
+import type { Redis } from 'ioredis';
+import { RedisKeys, type Config, type Logger } from '@visionops/core';
+import { DRIFT_SIGNALS } from '@visionops/core/monitoring';
+import type { ObjectStore } from '@visionops/core/registry';
+import type { InferencePool } from '../inference/inference-pool.js';
+import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { DriftReferences } from './drift-references.js';
+import { buildMonitoringReport } from './monitoring-report.js';
+import type { MonitoringReport } from './monitoring-schemas.js';
+import { predictionRecordSchema, type PredictionRecord } from './prediction-record.js';
+
+const PAGE = 5000;
+/** The window the periodic refresh of the drift metrics looks at. */
+export const METRICS_WINDOW_MS = 3_600_000;
+
+export class Monitoring {
+  readonly references: DriftReferences;
+  private timer: NodeJS.Timeout | undefined;
+  private refreshing = false;
+
+  constructor(
+    private readonly config: Pick<
+      Config,
+      'QUEUE_PREFIX' | 'PREDICTION_LOG_MAX_ENTRIES' | 'MONITORING_LOW_CONFIDENCE' | 'MONITORING_INTERVAL_MS'
+    >,
+    private readonly redis: Redis,
+    store: ObjectStore,
+    private readonly pool: InferencePool,
+    private readonly metrics: GatewayMetrics,
+    private readonly logger: Logger,
+  ) {
+    this.references = new DriftReferences(store, pool, logger);
+  }
+
+  start(): void {
+    if (this.config.MONITORING_INTERVAL_MS === 0) return;
+    this.timer = setInterval(() => void this.refreshMetrics(), this.config.MONITORING_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** The log's entries of `version` between two times (ms), oldest first, at most the log's bound. */
+  async predictions(version: string, from: number, to: number): Promise<PredictionRecord[]> {
+    const key = RedisKeys.predictionLog(this.config.QUEUE_PREFIX);
+    const records: PredictionRecord[] = [];
+    let start = String(from);
+    for (let read = 0; read < this.config.PREDICTION_LOG_MAX_ENTRIES; read += PAGE) {
+      const entries = await this.redis.xrange(key, start, String(to), 'COUNT', PAGE);
+      for (const [, fields] of entries) {
+        const parsed = predictionRecordSchema.safeParse(JSON.parse(fields[1] ?? 'null'));
+        if (parsed.success && parsed.data.v === version) records.push(parsed.data);
+      }
+      if (entries.length < PAGE) break;
+      start = `(${entries[entries.length - 1]![0]}`;
+    }
+    return records;
+  }
+
+  async report(version: string, from: number, to = Date.now()): Promise<MonitoringReport> {
+    const [records, lookup] = await Promise.all([
+      this.predictions(version, from, to),
+      this.references.get(version),
+    ]);
+    const report = buildMonitoringReport({
+      version,
+      from,
+      to,
+      records,
+      lookup,
+      lowConfidence: this.config.MONITORING_LOW_CONFIDENCE,
+    });
+    return report;
+  }
+
+  /** Sets the drift gauges from the production version's last hour. */
+  async refreshMetrics(): Promise<void> {
+    const version = this.pool.modelVersion;
+    if (!version || this.refreshing) return;
+    this.refreshing = true;
+    try {
+      const { drift } = await this.report(version, Date.now() - METRICS_WINDOW_MS);
+      for (const signal of DRIFT_SIGNALS) {
+        const score = drift.signals?.find((each) => each.signal === signal);
+        if (score) this.metrics.driftScore.set({ signal }, score.psi);
+        else this.metrics.driftScore.remove({ signal });
+      }
+      this.metrics.driftAlert.set(drift.alert ? 1 : 0);
+    } catch (error) {
+      this.logger.warn({ err: error }, 'drift metrics not refreshed');
+    } finally {
+      this.refreshing = false;
+    }
+  }
+}
