@@ -9,7 +9,11 @@ import { pngClaiming, sampleImages } from './test-images.js';
 let gw: TestGateway;
 
 beforeAll(async () => {
-  gw = await startTestGateway({ env: { PREDICT_MAX_FILES: '4', MAX_IMAGE_BYTES: '65536' } });
+  // The test model answers in about a millisecond, often before the next request is even parsed:
+  // a short wait for company makes "requests that arrive together share a batch" hold on any machine.
+  gw = await startTestGateway({
+    env: { PREDICT_MAX_FILES: '4', MAX_IMAGE_BYTES: '65536', BATCH_MAX_WAIT_MS: '20' },
+  });
   await eventually(() => gw.gateway.pool.modelVersion !== undefined);
 });
 afterAll(async () => {
