@@ -7,6 +7,7 @@ import type { Logger } from '@visionops/core';
 import { parseModelEvent, type ModelRegistry } from '@visionops/core/registry';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { CoalescedSync } from './coalesced-sync.js';
 
 export interface ModelReloaderOptions {
   registry: ModelRegistry;
@@ -28,8 +29,10 @@ export class ModelReloader {
   private appliedEtag: string | undefined;
   private failure: { etag: string; attempts: number; retryAt: number } | undefined;
   private seeded = false;
-  private syncing: Promise<void> | undefined;
-  private again = false;
+  private readonly syncs = new CoalescedSync(
+    (force) => this.run(force),
+    () => this.stopped,
+  );
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
   /** Set while the registry does not answer, so an outage is logged once and its end once. */
@@ -61,24 +64,12 @@ export class ModelReloader {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.syncing;
+    await this.syncs.current;
   }
 
   /** Checks the production alias now; resolves when the pool is on it (or the load failed). */
   sync(force = false): Promise<void> {
-    if (this.syncing) {
-      // A change seen during a load is handled right after it, never lost.
-      this.again = true;
-      return this.syncing;
-    }
-    this.syncing = this.run(force).finally(() => {
-      this.syncing = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.sync(true);
-      }
-    });
-    return this.syncing;
+    return this.syncs.request(force);
   }
 
   private async tick(): Promise<void> {
@@ -105,7 +96,7 @@ export class ModelReloader {
       if (!production) return;
       // The alias changed between the HEAD and the GET (a promotion in between, or a store that
       // answered the GET from an older copy): look again right after this round.
-      if (production.etag !== etag) this.again = true;
+      if (production.etag !== etag) this.syncs.requestAgain();
       const { version } = production.alias;
       if (version === pool.modelVersion) {
         this.appliedEtag = production.etag;

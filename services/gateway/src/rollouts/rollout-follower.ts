@@ -12,6 +12,7 @@ import {
   type RolloutRegistry,
 } from '@visionops/core/registry';
 import { InferencePool } from '../inference/inference-pool.js';
+import { CoalescedSync } from '../models/coalesced-sync.js';
 
 export interface ActiveRollout {
   rollout: Rollout;
@@ -48,8 +49,10 @@ export class RolloutFollower {
   /** Why the rollout in the registry is not active here, when it is not. */
   lastError: string | undefined;
   private appliedEtag: string | undefined;
-  private syncing: Promise<void> | undefined;
-  private again = false;
+  private readonly syncs = new CoalescedSync(
+    (force) => this.run(force),
+    () => this.stopped,
+  );
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
 
@@ -71,24 +74,13 @@ export class RolloutFollower {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
-    await this.syncing;
+    await this.syncs.current;
     await this.deactivate(0);
   }
 
   /** Rereads the rollout now; resolves once this gateway follows it (or its load failed). */
   sync(force = false): Promise<void> {
-    if (this.syncing) {
-      this.again = true;
-      return this.syncing;
-    }
-    this.syncing = this.run(force).finally(() => {
-      this.syncing = undefined;
-      if (this.again && !this.stopped) {
-        this.again = false;
-        void this.sync(true);
-      }
-    });
-    return this.syncing;
+    return this.syncs.request(force);
   }
 
   private async tick(): Promise<void> {

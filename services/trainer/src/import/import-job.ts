@@ -18,7 +18,7 @@ import {
 import type { ModelCard } from '@visionops/core/model';
 import { NotFoundError, type PublishedCard } from '@visionops/core/registry';
 import { downloadUpload, UploadMismatchError } from '../retrain/download-upload.js';
-import { jobRunFailure, startJobRun, untilSettledOrAborted } from '../retrain/job-run.js';
+import { beginJob, jobRunFailure, startJobRun, untilSettledOrAborted } from '../retrain/job-run.js';
 import { gateRecordOf, gateVerdict } from '../retrain/retrain-card.js';
 import type { RenewJobLock, RetrainDeps } from '../retrain/retrain-job.js';
 import { runInThread } from '../retrain/run-in-thread.js';
@@ -83,13 +83,8 @@ export async function handleImport(
   deps: RetrainDeps,
   renewLock?: RenewJobLock,
 ): Promise<ImportResult> {
-  const parsed = importJobDataSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`invalid import job payload: ${parsed.error.message}`);
-  const data = parsed.data;
+  const { data, log, seconds } = beginJob(job, importJobDataSchema, 'import', deps.logger);
   const { config, registry, store, redis } = deps;
-  const log = deps.logger.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
 
   if (data.publishedVersion) {
     // An earlier attempt published; only its promotion may be left to do.

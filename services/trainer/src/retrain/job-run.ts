@@ -1,6 +1,6 @@
 // What every job run of the trainer shares, whatever the job: the cancellation signal (BullMQ's
 // own, or a cancel key found at a phase boundary) and how an ended run's error is reported.
-import { UnrecoverableError } from 'bullmq';
+import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@visionops/core';
 import { CANCELLED_REASON } from '@visionops/core/jobs';
@@ -93,4 +93,26 @@ export async function untilSettledOrAborted(promise: Promise<unknown>, signal: A
   } finally {
     signal.removeEventListener('abort', onAbort);
   }
+}
+
+/**
+ * What every handler starts with: the payload checked against its schema (a bad one ends the job
+ * for good), a logger naming the job and attempt, and the seconds since the handler started.
+ */
+export function beginJob<Data>(
+  job: Pick<Job, 'id' | 'attemptsMade' | 'data'>,
+  schema: {
+    safeParse(value: unknown): { success: true; data: Data } | { success: false; error: { message: string } };
+  },
+  what: string,
+  logger: Logger,
+): { data: Data; log: Logger; seconds: () => number } {
+  const parsed = schema.safeParse(job.data);
+  if (!parsed.success) throw new UnrecoverableError(`invalid ${what} job payload: ${parsed.error.message}`);
+  const started = performance.now();
+  return {
+    data: parsed.data,
+    log: logger.child({ jobId: job.id, attempt: job.attemptsMade + 1 }),
+    seconds: () => (performance.now() - started) / 1000,
+  };
 }

@@ -27,7 +27,7 @@ import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-su
 import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune } from './fine-tune.js';
 import { JobProgress } from './job-progress.js';
-import { jobRunFailure, startJobRun, untilSettledOrAborted } from './job-run.js';
+import { beginJob, jobRunFailure, startJobRun, untilSettledOrAborted } from './job-run.js';
 import {
   buildRetrainCard,
   gateRecordOf,
@@ -126,13 +126,8 @@ export async function handleRetrain(
   deps: RetrainDeps,
   renewLock?: RenewJobLock,
 ): Promise<RetrainResult> {
-  const parsed = retrainJobDataSchema.safeParse(job.data);
-  if (!parsed.success) throw new UnrecoverableError(`invalid retrain job payload: ${parsed.error.message}`);
-  const data = parsed.data;
+  const { data, log, seconds } = beginJob(job, retrainJobDataSchema, 'retrain', deps.logger);
   const { config, registry, store, redis } = deps;
-  const log = deps.logger.child({ jobId: job.id, attempt: job.attemptsMade + 1 });
-  const started = performance.now();
-  const seconds = () => (performance.now() - started) / 1000;
 
   if (data.publishedVersion) {
     // An earlier attempt published; only its promotion may be left to do.
