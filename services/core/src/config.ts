@@ -55,9 +55,11 @@ export const configSchema = z.object({
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
 
   // Rollouts (shadow and canary): inference threads for the candidate, how many images may wait for
-  // background (shadow or mirror) scoring before more are dropped, and how often criteria are judged.
+  // background (shadow or mirror) scoring before more are dropped, whether a shadow scores only
+  // while production's threads have nothing to do, and how often criteria are judged.
   ROLLOUT_CANDIDATE_THREADS: z.coerce.number().int().min(1).max(64).default(1),
   ROLLOUT_SHADOW_QUEUE: z.coerce.number().int().min(1).max(10_000).default(32),
+  ROLLOUT_SHADOW_ONLY_WHEN_IDLE: bool.default(true),
   ROLLOUT_DECISION_INTERVAL_MS: z.coerce.number().int().min(50).max(600_000).default(1000),
 
   // Gateway hardening: which proxy hops to believe for the client address, per-client rate limits

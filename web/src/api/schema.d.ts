@@ -1009,6 +1009,8 @@ export interface components {
       errorRate: number;
       /** @description samples not scored: the background queue was full */
       dropped: number;
+      /** @description shadow samples not scored: production was busy (ROLLOUT_SHADOW_ONLY_WHEN_IDLE) */
+      skipped: number;
       p50Ms: number | null;
       p99Ms: number | null;
       meanConfidence: number | null;

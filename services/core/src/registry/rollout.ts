@@ -56,6 +56,8 @@ export interface VersionStats {
   errorRate: number;
   /** Sampled requests not scored because the background queue was full (shadow, mirror). */
   dropped: number;
+  /** Sampled requests not scored because production was busy then (shadow scoring only when idle). */
+  skipped: number;
   /** Inference latency (queue and model, not HTTP), from a shared histogram: bucket upper bounds. */
   p50Ms: number | null;
   p99Ms: number | null;

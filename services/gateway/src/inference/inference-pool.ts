@@ -102,6 +102,14 @@ export class InferencePool {
     });
   }
 
+  /**
+   * No request waits for a thread and no thread runs a batch. True already when the last batch's
+   * callers resume: its thread is counted free before they are told.
+   */
+  get idle(): boolean {
+    return this.queue.length === 0 && this.threads.every((thread) => thread.inFlight === 0);
+  }
+
   /** Tensor count and served version of every thread (leak checks, diagnostics). */
   workerStats(): Promise<ThreadStats[]> {
     return Promise.all(this.threads.map((thread) => thread.stats()));
@@ -207,9 +215,16 @@ export class InferencePool {
     this.options.onBatch?.(count);
     thread.inFlight++;
     thread.inFlightImages += count;
-    thread
-      .predict(++this.nextBatchId, count, pixels)
-      .then(({ version, probabilities, busyMs }) => {
+    // The thread is free (and given its next batch) before the callers hear of this one, so what
+    // they do next sees the pool as it is: `idle` when nothing else waits or runs.
+    const done = () => {
+      thread.inFlight--;
+      thread.inFlightImages -= count;
+      this.schedule();
+    };
+    thread.predict(++this.nextBatchId, count, pixels).then(
+      ({ version, probabilities, busyMs }) => {
+        done();
         this.options.onBatchDone?.(busyMs);
         let image = 0;
         for (const request of batch) {
@@ -219,14 +234,11 @@ export class InferencePool {
           image += request.count;
           request.resolve({ version, probabilities: results });
         }
-      })
-      .catch((error: Error) => {
+      },
+      (error: Error) => {
+        done();
         for (const request of batch) request.reject(error);
-      })
-      .finally(() => {
-        thread.inFlight--;
-        thread.inFlightImages -= count;
-        this.schedule();
-      });
+      },
+    );
   }
 }

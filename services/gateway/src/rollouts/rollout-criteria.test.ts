@@ -20,6 +20,7 @@ function figures(candidate: Partial<VersionStats>): RolloutStats {
     errors: 0,
     errorRate: 0,
     dropped: 0,
+    skipped: 0,
     p50Ms: null,
     p99Ms: null,
     meanConfidence: null,

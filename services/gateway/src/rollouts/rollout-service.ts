@@ -47,6 +47,7 @@ export class RolloutService {
       follower: this.follower,
       stats: this.stats,
       backgroundQueue: config.ROLLOUT_SHADOW_QUEUE,
+      shadowOnlyWhenIdle: config.ROLLOUT_SHADOW_ONLY_WHEN_IDLE,
       logger: log,
     });
     this.decider = new RolloutDecider({

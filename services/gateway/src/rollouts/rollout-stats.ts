@@ -85,6 +85,11 @@ export class RolloutStatsRecorder {
     add(this.entry(rolloutId, 'candidate', version).counts, 'dropped', 1);
   }
 
+  /** A sampled request left unscored because production was busy when its answer was known. */
+  skipped(rolloutId: string, version: string): void {
+    add(this.entry(rolloutId, 'candidate', version).counts, 'skipped', 1);
+  }
+
   /** Adds what this gateway counted since the last flush to the shared hashes. */
   flush(): Promise<void> {
     this.flushing = this.flushing.then(() => this.write());
@@ -155,6 +160,7 @@ export function toVersionStats(hash: Record<string, string>, fallbackVersion: st
     errors,
     errorRate: requests === 0 ? 0 : errors / requests,
     dropped: number('dropped'),
+    skipped: number('skipped'),
     p50Ms: latencyQuantile(latency, 0.5),
     p99Ms: latencyQuantile(latency, 0.99),
     meanConfidence: confidenceN === 0 ? null : number('confidenceSum') / confidenceN,

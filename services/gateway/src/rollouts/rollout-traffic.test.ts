@@ -1,6 +1,7 @@
 // The answering path under a rollout, with stand-in pools: a shadow answers without waiting for the
-// candidate, its background queue is bounded and drops (and counts) what does not fit, a failing
-// shadow never fails an answer, and a failing canary candidate is answered by production.
+// candidate, its background queue is bounded and drops (and counts) what does not fit, it skips (and
+// counts) samples while production is busy, a failing shadow never fails an answer, and a failing
+// canary candidate is answered by production.
 import type { Request } from 'express';
 import { describe, expect, test } from 'vitest';
 import { createLogger, NUM_CLASSES } from '@visionops/core';
@@ -26,6 +27,8 @@ function standInPool(version: string, label: number, behaviour: 'answer' | 'hold
   const waiting: (() => void)[] = [];
   const pool = {
     modelVersion: version,
+    /** Whether other requests wait or run on this pool (read by a shadow scoring only when idle). */
+    idle: true,
     calls: 0,
     predict(images: readonly Uint8Array[]): Promise<Prediction> {
       pool.calls++;
@@ -45,6 +48,7 @@ class RecordingStats {
   compared = 0;
   agreed = 0;
   drops = 0;
+  skips = 0;
   observe(_id: string, role: RolloutRole, observation: Observation) {
     this.observations.push({ role, observation });
   }
@@ -54,6 +58,9 @@ class RecordingStats {
   }
   dropped() {
     this.drops++;
+  }
+  skipped() {
+    this.skips++;
   }
 }
 
@@ -71,7 +78,12 @@ function rolloutOf(mode: 'shadow' | 'canary', percent: number): Rollout {
   });
 }
 
-function setUp(mode: 'shadow' | 'canary', candidate: ReturnType<typeof standInPool>, backgroundQueue = 4) {
+function setUp(
+  mode: 'shadow' | 'canary',
+  candidate: ReturnType<typeof standInPool>,
+  backgroundQueue = 4,
+  shadowOnlyWhenIdle = true,
+) {
   const production = standInPool('v1', 3);
   const stats = new RecordingStats();
   const active = { rollout: rolloutOf(mode, 100), pool: candidate as unknown as InferencePool, inFlight: 0 };
@@ -80,6 +92,7 @@ function setUp(mode: 'shadow' | 'canary', candidate: ReturnType<typeof standInPo
     follower: { active } as unknown as RolloutFollower,
     stats: stats as unknown as RolloutStatsRecorder,
     backgroundQueue,
+    shadowOnlyWhenIdle,
     logger,
   });
   const request = { get: () => 'client-1', ip: '127.0.0.1' } as unknown as Request;
@@ -106,6 +119,32 @@ describe('rollout traffic', () => {
     expect(active.inFlight).toBe(0);
     expect({ compared: stats.compared, agreed: stats.agreed }).toEqual({ compared: 4, agreed: 4 });
     expect(stats.observations.filter((o) => o.role === 'candidate')).toHaveLength(4);
+  });
+
+  test('when production is busy as an answer is known, then the shadow skips that sample and counts it, and scores the next one once production is idle', async () => {
+    const candidate = standInPool('v2', 3);
+    const { production, stats, traffic, request } = setUp('shadow', candidate);
+    production.idle = false;
+    for (let i = 0; i < 3; i++)
+      expect((await traffic.targetFor(request).predict([image])).version).toBe('v1');
+    expect({ calls: candidate.calls, skips: stats.skips }).toEqual({ calls: 0, skips: 3 });
+    production.idle = true;
+    await traffic.targetFor(request).predict([image, image]);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect({ calls: candidate.calls, skips: stats.skips, drops: stats.drops }).toEqual({
+      calls: 1,
+      skips: 3,
+      drops: 0,
+    });
+    expect({ compared: stats.compared, agreed: stats.agreed }).toEqual({ compared: 2, agreed: 2 });
+  });
+
+  test('when scoring only while idle is off, then the shadow scores while production is busy', async () => {
+    const candidate = standInPool('v2', 3);
+    const { production, stats, traffic, request } = setUp('shadow', candidate, 4, false);
+    production.idle = false;
+    await traffic.targetFor(request).predict([image]);
+    expect({ calls: candidate.calls, skips: stats.skips }).toEqual({ calls: 1, skips: 0 });
   });
 
   test('when the shadow candidate fails, then the answer still succeeds and the failure counts against the candidate', async () => {

@@ -3,7 +3,8 @@
 // by the candidate (production if the candidate fails, the failure counted against it), and a
 // sampled share of those answers is also scored by production to measure agreement. Background
 // scoring never delays or fails an answer: it starts after the answer is known, and a bounded
-// queue drops samples when full.
+// queue drops samples when full. A shadow can also score only while production is idle, so its
+// threads never run beside answers on a busy machine; samples taken while it is busy are skipped.
 import type { Request } from 'express';
 import type { Logger } from '@visionops/core';
 import type { RolloutRole } from '@visionops/core/registry';
@@ -19,6 +20,11 @@ export interface RolloutTrafficOptions {
   stats: RolloutStatsRecorder;
   /** Images that may wait for background scoring at once; more are dropped (and counted). */
   backgroundQueue: number;
+  /**
+   * Shadow samples are scored only when production has no request waiting or running once the
+   * answer is known; the others are skipped (and counted).
+   */
+  shadowOnlyWhenIdle: boolean;
   logger: Logger;
   /** Random in [0, 1), replaceable for tests. */
   random?: () => number;
@@ -79,7 +85,10 @@ export class RolloutTraffic {
       confidences: confidences(prediction),
     });
     if (rollout.mode === 'shadow' && this.random() * 100 < rollout.percent) {
-      this.scoreInBackground(active, images, prediction, 'candidate');
+      // Production busy means more answers are on their way: the candidate's threads, niced as
+      // they are, would still share the cores, caches and memory bus with them.
+      if (this.options.shadowOnlyWhenIdle && !production.idle) stats.skipped(rollout.id, rollout.candidate);
+      else this.scoreInBackground(active, images, prediction, 'candidate');
     }
     return prediction;
   }
