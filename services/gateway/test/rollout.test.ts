@@ -1,7 +1,8 @@
 // Rollouts across two gateways on one Redis and one S3 (both in this process, each with its own
 // connections, inference threads and HTTP server): a canary splits clients by a stable hash and
-// the live figures are summed over both gateways; a shadow fails no request and costs little
-// latency; a broken candidate is rolled back by the criteria with the reason in the history.
+// the live figures are summed over both gateways; a shadow fails no request and accounts for every
+// sample (scored, dropped or skipped); a broken candidate is rolled back by the criteria with the
+// reason in the history. Latency is printed, not asserted: `npm run bench:shadow` measures it.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -280,7 +281,7 @@ describe('rollouts across two gateways', () => {
     expect(new Set(after.map((answer) => answer.version))).toEqual(new Set([production]));
   }, 300_000);
 
-  test('when a shadow scores every request, then no request fails and p99 stays close to no shadow', async () => {
+  test('when a shadow samples every request, then no request fails, production answers all, and each sample is scored, dropped or skipped', async () => {
     const candidate = (
       await storage.registry.publish((await buildTestModel(3)).files, (await buildTestModel(3)).card)
     ).version;
@@ -292,18 +293,21 @@ describe('rollouts across two gateways', () => {
     let compared = 0;
     let scored = 0;
     let dropped = 0;
+    let skipped = 0;
     for (let round = 0; round < 3; round++) {
       const plain = await load(150, 4, () => undefined);
       await startRollout({ candidate, mode: 'shadow', percent: 100, criteria: looseCriteria });
       const shadowed = await load(150, 4, () => undefined);
-      await eventually(
-        async () => ((await currentStats(gateways[0].url))?.candidate.compared ?? 0) > 0,
-        10_000,
-      );
+      // Each of the 150 samples ends scored, dropped or skipped, once both gateways have counted it.
+      const accounted = (stats: RolloutStats | null) =>
+        stats ? stats.candidate.requests + stats.candidate.dropped + stats.candidate.skipped : 0;
+      await eventually(async () => accounted(await currentStats(gateways[0].url)) >= 150, 10_000);
       const stats = (await currentStats(gateways[0].url))!;
+      expect(accounted(stats)).toBe(150);
       compared += stats.candidate.compared;
       scored += stats.candidate.requests;
       dropped += stats.candidate.dropped;
+      skipped += stats.candidate.skipped;
       expect((await admin(gateways[0].url, '/rollouts/current/abort')).status).toBe(200);
       await waitUntilNoRollout();
       without.push(...plain);
@@ -315,15 +319,15 @@ describe('rollouts across two gateways', () => {
       `shadow at 100%: p99 ${p99(withShadow).toFixed(1)} ms vs ${p99(without).toFixed(1)} ms without ` +
         `(ratio ${ratio.toFixed(2)}; p50 ${p50(withShadow).toFixed(1)} vs ${p50(without).toFixed(1)} ms; ` +
         `per round without/with ${rounds.join(', ')} ms); failed ${[...without, ...withShadow].filter((a) => a.status !== 200).length} ` +
-        `of ${without.length + withShadow.length}; candidate scored ${scored}, dropped ${dropped}, compared ${compared}`,
+        `of ${without.length + withShadow.length}; candidate scored ${scored}, dropped ${dropped}, ` +
+        `skipped ${skipped} (production busy), compared ${compared}`,
     );
     expect([...without, ...withShadow].filter((answer) => answer.status !== 200)).toEqual([]);
     // Every answer came from production; the candidate only scored in the background.
     expect(new Set(withShadow.map((answer) => answer.version))).toEqual(new Set([production]));
-    expect(compared).toBeGreaterThan(0);
-    // Generous: two gateways, four inference threads and the test client share two cores with
-    // other work here; that the answer never waits for the shadow is rollout-traffic.test.ts's.
-    expect(ratio).toBeLessThan(3);
+    // Production is idle at least when each round's last answer is known: the shadow did score.
+    expect(scored).toBeGreaterThan(0);
+    expect(compared).toBe(scored);
   }, 300_000);
 
   test('when a canary candidate answers one class only, then the criteria roll it back at once and record why', async () => {
