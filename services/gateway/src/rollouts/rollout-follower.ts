@@ -40,6 +40,13 @@ export interface RolloutFollowerOptions {
 }
 
 const DRAIN_MS = 5000;
+/**
+ * How long a shadow's first sample waits for company: the answers of one production batch are known
+ * together, and their samples then cost the event loop one hand-off to the candidate's thread and
+ * one result instead of one each (0.1-0.3 ms of event loop per batch measured on two cores).
+ * Nobody waits for a shadow's answer.
+ */
+const SHADOW_BATCH_WAIT_MS = 2;
 
 export class RolloutFollower {
   /** The rollout in the registry, as last read (active or still loading). */
@@ -140,7 +147,10 @@ export class RolloutFollower {
       threads: config.ROLLOUT_CANDIDATE_THREADS,
       backend: config.ML_BACKEND,
       batchMaxSize: config.BATCH_MAX_SIZE,
-      batchMaxWaitMs: config.BATCH_MAX_WAIT_MS,
+      batchMaxWaitMs:
+        rollout.mode === 'shadow'
+          ? Math.max(config.BATCH_MAX_WAIT_MS, SHADOW_BATCH_WAIT_MS)
+          : config.BATCH_MAX_WAIT_MS,
       logger,
       // In shadow the candidate only works in the background: it must never take CPU from answers.
       lowPriority: rollout.mode === 'shadow',
