@@ -32,6 +32,7 @@ import type { Gateway } from '../src/gateway.js';
 import { startWebServer, stopWebServer } from '../src/web-server.js';
 import type { LoadImage } from './load-client.js';
 import { LoadClient } from './load-client-process.js';
+import { percentile, median } from './percentiles.js';
 
 const IMAGES = 256;
 const ENGINE_BATCH = 32;
@@ -43,16 +44,6 @@ const LEVELS = [
   { concurrency: 32, requests: 800 },
 ];
 const PROBED_CONCURRENCY = 32;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 
 async function benchModel(): Promise<{ files: ModelFiles; card: ModelCard; source: string }> {
   const baseline = loadConfig().BASELINE_MODEL_DIR;

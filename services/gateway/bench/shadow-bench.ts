@@ -17,6 +17,7 @@ import { sampleImages } from '../test/test-images.js';
 import { startWebServer, stopWebServer } from '../src/web-server.js';
 import type { LoadImage } from './load-client.js';
 import { LoadClient } from './load-client-process.js';
+import { percentile, median } from './percentiles.js';
 
 const IMAGES = 128;
 const LEVELS = [
@@ -60,14 +61,6 @@ interface Round {
   skipped: number;
 }
 
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    50,
-  );
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 

@@ -11,6 +11,7 @@ import { sampleImages } from '../test/test-images.js';
 import { startWebServer, stopWebServer } from '../src/web-server.js';
 import type { FromLoadClient, PreparedBody } from './load-client.js';
 import { LoadClient } from './load-client-process.js';
+import { percentile } from './percentiles.js';
 
 const IMAGES = 64;
 const CONCURRENCY = 8;
@@ -26,10 +27,6 @@ interface Mode {
   what: string;
   path: string;
   bodies: PreparedBody[];
-}
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

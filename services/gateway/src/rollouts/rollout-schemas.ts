@@ -73,12 +73,9 @@ const versionStatsView = z
     errors: z.number().int(),
     errorRate: z.number(),
     dropped: z.number().int().meta({ description: 'samples not scored: the background queue was full' }),
-    skipped: z
-      .number()
-      .int()
-      .meta({
-        description: 'shadow samples not scored: production was busy (ROLLOUT_SHADOW_ONLY_WHEN_IDLE)',
-      }),
+    skipped: z.number().int().meta({
+      description: 'shadow samples not scored: production was busy (ROLLOUT_SHADOW_ONLY_WHEN_IDLE)',
+    }),
     p50Ms: z.number().nullable(),
     p99Ms: z.number().nullable(),
     meanConfidence: z.number().nullable(),
