@@ -1,13 +1,13 @@
-// SmoothGrad saliency against models small enough to work out by hand: a linear model, whose input
-// gradient is its weight column whatever the noise, and one ReLU unit, whose gradient the noise
-// switches on for about half of the copies; then the ResNet on wasm against the cpu backend.
+// Saliency maps against models small enough to work out by hand: a linear model, whose input
+// gradient is its weight column whatever the noise or the path, and one ReLU unit, whose gradient
+// SmoothGrad's noise switches on for about half of the copies; then the ResNet on wasm against cpu.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { NUM_CLASSES } from '../labels.js';
 import { PIXELS_PER_IMAGE } from '../preprocess.js';
 import { relativeError, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
 import { createModel } from './architecture.js';
-import { smoothGradSaliency } from './saliency.js';
+import { integratedGradientsSaliency, saliencyMaps, smoothGradSaliency } from './saliency.js';
 
 const position = (row: number, column: number) => row * 32 + column;
 
@@ -27,6 +27,55 @@ function linearModel(entries: [number, number, number][], relu = false): tf.Laye
 
 beforeAll(async () => {
   await startWasmAndCpu();
+});
+
+describe('integratedGradientsSaliency', () => {
+  it('when the model is linear, then each map is |sum over channels of weight x input| for the chosen class', () => {
+    const a = position(3, 4);
+    const b = position(31, 0);
+    const model = linearModel([
+      [a * 3 + 0, 6, 2],
+      [a * 3 + 2, 6, -1],
+      [b * 3 + 1, 6, 4],
+    ]);
+    const input = new Float32Array(PIXELS_PER_IMAGE).fill(0.7);
+    input[a * 3 + 0] = 0.5;
+    input[a * 3 + 2] = 3;
+    input[b * 3 + 1] = -0.25;
+    const [map] = integratedGradientsSaliency(model, input, 1, [6], 5);
+    const expected = new Float32Array(1024);
+    expected[a] = Math.abs(2 * 0.5 - 1 * 3); // the two channels partly cancel: 2
+    expected[b] = Math.abs(4 * -0.25); // 1
+    expect(relativeError(map!, expected)).toBeLessThan(1e-6);
+    model.dispose();
+  });
+
+  it('when a ReLU unit turns on half-way along the path, then the pixel gets the output change, not the gradient at the image', () => {
+    const p = position(0, 31);
+    // relu(2 * x - 1) with x = 1: on from x = 0.5; the output goes from 0 to 1 along the path.
+    const model = tf.sequential({
+      layers: [
+        tf.layers.flatten({ inputShape: [32, 32, 3] }),
+        tf.layers.dense({ units: NUM_CLASSES, activation: 'relu' }),
+      ],
+    });
+    const weights = new Float32Array(PIXELS_PER_IMAGE * NUM_CLASSES);
+    weights[(p * 3 + 2) * NUM_CLASSES + 0] = 2;
+    const bias = new Float32Array(NUM_CLASSES);
+    bias[0] = -1;
+    model.layers[1]!.setWeights([tf.tensor2d(weights, [PIXELS_PER_IMAGE, NUM_CLASSES]), tf.tensor1d(bias)]);
+    const input = new Float32Array(PIXELS_PER_IMAGE);
+    input[p * 3 + 2] = 1;
+    const [map] = saliencyMaps(model, input, 1, [0], {
+      method: 'integrated-gradients',
+      samples: 10,
+      noise: 0,
+    });
+    // Half of the 10 midpoints lie where the unit is on, each with gradient 2: (5 * 2 / 10) * 1 = 1.
+    expect(map![p]).toBeCloseTo(1, 6);
+    expect(map!.reduce((sum, v) => sum + v, 0)).toBeCloseTo(1, 6);
+    model.dispose();
+  });
 });
 
 describe('smoothGradSaliency', () => {
