@@ -70,8 +70,8 @@ export const predictQuerySchema = z.object({
     .meta({
       description:
         '`true`: also return a saliency map of the predicted class for each image (up to ' +
-        'EXPLAIN_MAX_IMAGES images; answered by the production model on its own thread, 503 ' +
-        '`explainer_busy` when it is busy)',
+        'EXPLAIN_MAX_IMAGES images; answered by the production model on a thread of its own, 429 ' +
+        '`explainer_busy` while it has EXPLAIN_MAX_PENDING requests)',
     }),
 });
 
