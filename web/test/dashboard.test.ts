@@ -286,7 +286,11 @@ describe('dashboard', () => {
     await page.getByText('low', { exact: true }).waitFor();
     await page.screenshot({ path: join(screenshots, 'predict-explain.png'), fullPage: true });
     await page.getByLabel('Overlay opacity').fill('0.4');
-    await expect.poll(() => overlay.evaluate((element) => getComputedStyle(element).opacity)).toBe('0.4');
+    await expect
+      .poll(() =>
+        overlay.evaluate((element) => getComputedStyle(element as unknown as InPageElement).opacity),
+      )
+      .toBe('0.4');
   }, 60_000);
 
   test('when an image is pasted with nothing focused, then a label and its percentage are shown', async () => {

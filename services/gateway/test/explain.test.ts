@@ -57,7 +57,7 @@ afterAll(async () => {
 
 async function post(query: string, form: FormData) {
   const response = await fetch(`${gw.url}/predict${query}`, { method: 'POST', body: form });
-  return { status: response.status, headers: response.headers, json: (await response.json()) as unknown };
+  return { status: response.status, headers: response.headers, json: await response.json() };
 }
 
 async function explainOne(image: NamedImage): Promise<Answer> {
