@@ -545,6 +545,11 @@ describe('dashboard', () => {
       await auditPage.getByLabel('Choose an image').setInputFiles(await testImage(LABELS.indexOf('ship')));
       await auditPage.getByTestId('predicted-label').waitFor({ timeout: 30_000 });
       await audit(auditPage, 'Predict with a result');
+      // Explain turned on explains the image shown.
+      await auditPage.getByLabel('Explain: show where the model looked').check();
+      await auditPage.getByTestId('explanation-overlay').waitFor({ timeout: 30_000 });
+      await audit(auditPage, 'Predict with an explanation');
+      await auditPage.getByLabel('Explain: show where the model looked').uncheck();
       // An error state from the gateway: a text file that claims to be a PNG (415).
       await auditPage.getByLabel('Choose an image').setInputFiles({
         name: 'notes.png',

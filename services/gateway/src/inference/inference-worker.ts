@@ -57,7 +57,18 @@ function explain(
     const row = probabilities.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
     return row.indexOf(Math.max(...row));
   });
-  return { probabilities, saliency: saliencyMaps(serving.model, input, count, classes, message.options) };
+  // One image at a time: memory stays that of EXPLAIN_SAMPLES copies whatever EXPLAIN_MAX_IMAGES is.
+  const saliency = classes.map(
+    (c, i) =>
+      saliencyMaps(
+        serving.model,
+        input.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE),
+        1,
+        [c],
+        message.options,
+      )[0]!,
+  );
+  return { probabilities, saliency };
 }
 
 async function prepare(message: Extract<ToInferenceWorker, { type: 'prepare' }>): Promise<void> {
