@@ -267,6 +267,15 @@ describe('POST /predict?explain=true', () => {
     expect(await batchCount()).toBe(batchesBefore + 1);
   });
 
+  test('when many images have been explained, then the thread holds no more tensors than after the first', async () => {
+    await explainOne(images[0]!);
+    const before = await gw.gateway.explainer.threadStats()!;
+    for (const image of images.slice(1, 6)) await explainOne(image);
+    const after = await gw.gateway.explainer.threadStats()!;
+    expect(after.version).toBe(before.version);
+    expect(after.numTensors).toBe(before.numTensors);
+  });
+
   test('when a new version is promoted, then explanations come from it', async () => {
     const before = gw.gateway.pool.modelVersion;
     const card = await gw.publish(2);

@@ -11,7 +11,7 @@ import {
   type LoadedModel,
   type Prediction,
 } from '../inference/inference-pool.js';
-import { InferenceThread } from '../inference/inference-thread.js';
+import { InferenceThread, type ThreadStats } from '../inference/inference-thread.js';
 
 export interface ExplainerOptions {
   backend: BackendPreference;
@@ -66,6 +66,11 @@ export class Explainer {
   /** Whether the thread runs (it starts on the first explained request). */
   get started(): boolean {
     return this.thread !== undefined;
+  }
+
+  /** The thread's tensor count and served version (leak checks), once it runs. */
+  threadStats(): Promise<ThreadStats> | undefined {
+    return this.thread?.stats();
   }
 
   /** The saliency method explanations use (EXPLAIN_METHOD). */
