@@ -45,7 +45,11 @@ declare const document: {
   querySelectorAll(selector: string): ArrayLike<InPageElement>;
   dispatchEvent(event: unknown): boolean;
 };
-declare function getComputedStyle(element: InPageElement): { overflowX: string; position: string };
+declare function getComputedStyle(element: InPageElement): {
+  overflowX: string;
+  position: string;
+  opacity: string;
+};
 type EventWith<Init> = new (
   type: string,
   init: Init & { bubbles: boolean; cancelable: boolean },
@@ -259,6 +263,36 @@ describe('dashboard', () => {
     await expectPrediction(image.name);
   }, 60_000);
 
+  test('when Explain is on and an image is chosen on Predict, then its saliency map is drawn over it with a legend', async () => {
+    await open('');
+    await page.getByText('No image yet').waitFor();
+    await page.getByLabel('Explain: show where the model looked').check();
+    const image = await testImage(LABELS.indexOf('horse'));
+    await page.getByLabel('Choose an image').setInputFiles(image);
+    await expectPrediction(image.name);
+    const label = await page.getByTestId('predicted-label').textContent();
+    const overlay = page.getByTestId('explanation-overlay');
+    await overlay.waitFor({ timeout: 30_000 });
+    expect(await overlay.getAttribute('alt')).toBe(`saliency map for ${label} over ${image.name}`);
+    expect(await overlay.getAttribute('src')).toMatch(/^data:image\/png;base64,/);
+    // The PNG decoded in the browser: 32x32, laid over the image at the same place and size.
+    const drawn = await overlay.evaluate((element) => {
+      const img = element as unknown as { naturalWidth: number; naturalHeight: number; complete: boolean };
+      return { width: img.naturalWidth, height: img.naturalHeight, complete: img.complete };
+    });
+    expect(drawn).toEqual({ width: 32, height: 32, complete: true });
+    const under = await page.locator('.overlay-frame .under').boundingBox();
+    expect(await overlay.boundingBox()).toEqual(under);
+    await page.getByText('low', { exact: true }).waitFor();
+    await page.screenshot({ path: join(screenshots, 'predict-explain.png'), fullPage: true });
+    await page.getByLabel('Overlay opacity').fill('0.4');
+    await expect
+      .poll(() =>
+        overlay.evaluate((element) => getComputedStyle(element as unknown as InPageElement).opacity),
+      )
+      .toBe('0.4');
+  }, 60_000);
+
   test('when an image is pasted with nothing focused, then a label and its percentage are shown', async () => {
     await open('');
     await page.getByText('No image yet').waitFor();
@@ -410,7 +444,7 @@ describe('dashboard', () => {
     await open('');
     await page.getByRole('button', { name: 'Classify the automobile sample' }).waitFor();
     const stops: string[] = [];
-    for (let i = 0; i < 13; i += 1) {
+    for (let i = 0; i < 14; i += 1) {
       await page.keyboard.press('Tab');
       stops.push(await focused());
     }
@@ -424,6 +458,7 @@ describe('dashboard', () => {
       'input:Admin token',
       'button:Save',
       'input:Choose an image',
+      'input:Explain: show where the model looked (slower)',
       'button:Classify the airplane sample',
       'button:Classify the ship sample',
       'button:Classify the frog sample',
@@ -510,6 +545,11 @@ describe('dashboard', () => {
       await auditPage.getByLabel('Choose an image').setInputFiles(await testImage(LABELS.indexOf('ship')));
       await auditPage.getByTestId('predicted-label').waitFor({ timeout: 30_000 });
       await audit(auditPage, 'Predict with a result');
+      // Explain turned on explains the image shown.
+      await auditPage.getByLabel('Explain: show where the model looked').check();
+      await auditPage.getByTestId('explanation-overlay').waitFor({ timeout: 30_000 });
+      await audit(auditPage, 'Predict with an explanation');
+      await auditPage.getByLabel('Explain: show where the model looked').uncheck();
       // An error state from the gateway: a text file that claims to be a PNG (415).
       await auditPage.getByLabel('Choose an image').setInputFiles({
         name: 'notes.png',

@@ -2,6 +2,7 @@
 // with the list of every variable that is wrong. docs/configuration.md's table mirrors this file.
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { SALIENCY_METHODS } from './explanation.js';
 import { repoRoot } from './paths.js';
 
 const bool = z
@@ -53,6 +54,15 @@ export const configSchema = z.object({
   BATCH_MAX_SIZE: z.coerce.number().int().min(1).max(1024).default(32),
   BATCH_MAX_WAIT_MS: z.coerce.number().min(0).max(1000).default(0),
   MODEL_POLL_INTERVAL_MS: z.coerce.number().int().min(100).max(3_600_000).default(5000),
+
+  // Explanations (POST /predict?explain=true): their own low-priority thread, started on first use,
+  // with at most EXPLAIN_MAX_PENDING requests on it (more are refused with 503), EXPLAIN_MAX_IMAGES
+  // images per request, the method, its gradient evaluations per image, and SmoothGrad's noise level.
+  EXPLAIN_METHOD: z.enum(SALIENCY_METHODS).default('integrated-gradients'),
+  EXPLAIN_MAX_IMAGES: z.coerce.number().int().min(1).max(32).default(4),
+  EXPLAIN_MAX_PENDING: z.coerce.number().int().min(1).max(64).default(2),
+  EXPLAIN_SAMPLES: z.coerce.number().int().min(1).max(64).default(8),
+  EXPLAIN_NOISE: z.coerce.number().min(0).max(1).default(0.15),
 
   // Rollouts (shadow and canary): inference threads for the candidate, how many images may wait for
   // background (shadow or mirror) scoring before more are dropped, whether a shadow scores only

@@ -89,6 +89,7 @@ export function createApp(gateway: Gateway): Express {
     predictRoutes(
       config,
       pool,
+      gateway.explainer,
       metrics,
       (req) => gateway.rollout.traffic.targetFor(req),
       gateway.predictionLog,

@@ -4,6 +4,7 @@
 import { Redis } from 'ioredis';
 import type { Config, Logger } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
+import { Explainer } from './explain/explainer.js';
 import { InferencePool } from './inference/inference-pool.js';
 import { ModelReloader } from './models/model-reloader.js';
 import { Monitoring } from './monitoring/monitoring.js';
@@ -25,6 +26,8 @@ export class Gateway {
   readonly registry: ModelRegistry;
   readonly pool: InferencePool;
   readonly reloader: ModelReloader;
+  /** Explained predictions: the production model on a low-priority thread, started on first use. */
+  readonly explainer: Explainer;
   /** Shadow and canary rollouts: the candidate's threads, the traffic split, figures, decisions. */
   readonly rollout: RolloutService;
   readonly predictionLog: PredictionLog;
@@ -55,6 +58,21 @@ export class Gateway {
       logger,
       onBatch: (size) => this.metrics.batchSize.observe(size),
       onBatchDone: (busyMs) => this.metrics.inferenceSeconds.inc(busyMs / 1000),
+    });
+    this.explainer = new Explainer({
+      backend: config.ML_BACKEND,
+      production: this.pool,
+      maxPending: config.EXPLAIN_MAX_PENDING,
+      saliency: {
+        method: config.EXPLAIN_METHOD,
+        samples: config.EXPLAIN_SAMPLES,
+        noise: config.EXPLAIN_NOISE,
+      },
+      logger,
+      onDone: (busyMs, images) => {
+        this.metrics.explainSeconds.observe(busyMs / 1000);
+        this.metrics.explainedImages.inc(images);
+      },
     });
     this.reloader = new ModelReloader({
       registry: this.registry,
@@ -97,6 +115,7 @@ export class Gateway {
     this.monitoring.stop();
     await this.predictionRollup.stop();
     await this.predictionLog.stop();
+    await this.explainer.close();
     await this.pool.close();
     this.subscriber.disconnect();
     await this.redis.quit().catch(() => this.redis.disconnect());

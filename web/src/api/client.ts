@@ -19,6 +19,7 @@ type JsonBody<P extends keyof paths, M extends Method, S extends number = 200> =
 export type ApiErrorBody = Schemas['Error'];
 export type Prediction = Schemas['Prediction'];
 export type Label = Prediction['label'];
+export type Explanation = Schemas['Explanation'];
 export type ModelList = JsonBody<'/models', 'get'>;
 export type ModelCard = ModelList['versions'][number];
 export type Job = Schemas['Job'];
@@ -74,10 +75,11 @@ async function request<T>(path: string, init: RequestInit = {}): Promise<T> {
   return body as T;
 }
 
-export function predict(image: Blob, filename: string): Promise<Prediction> {
+/** With `explain`, the answer also carries a saliency map of the predicted class. */
+export function predict(image: Blob, filename: string, explain = false): Promise<Prediction> {
   const form = new FormData();
   form.append('file', image, filename);
-  return request<Prediction>('/predict', { method: 'POST', body: form });
+  return request<Prediction>(explain ? '/predict?explain=true' : '/predict', { method: 'POST', body: form });
 }
 
 export const listModels = () => request<ModelList>('/models');

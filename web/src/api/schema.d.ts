@@ -44,7 +44,7 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Classify one image (multipart field `file`) or several (field `files`, up to PREDICT_MAX_FILES). JPEG, PNG, WebP or GIF of any size, each up to MAX_IMAGE_BYTES. */
+    /** Classify one image (multipart field `file`) or several (field `files`, up to PREDICT_MAX_FILES). JPEG, PNG, WebP or GIF of any size, each up to MAX_IMAGE_BYTES. With `explain=true` each result also has a saliency map of its predicted class (`explanation`), computed by the production model on a thread of its own, so plain predictions never wait for it. */
     post: operations['postPredict'];
     delete?: never;
     options?: never;
@@ -564,6 +564,8 @@ export interface components {
         };
         /** Format: uuid */
         predictionId: string;
+        /** @description with `explain=true` only: where the model looked for the predicted class */
+        explanation?: components['schemas']['Explanation'];
       }[];
       /** @example v3 */
       modelVersion: string;
@@ -590,6 +592,28 @@ export interface components {
         /** @description present on 5xx errors: quote it */
         requestId?: string;
       };
+    };
+    Explanation: {
+      /**
+       * @description EXPLAIN_METHOD. `integrated-gradients`: each pixel's share of the class logit, measured along the path from the mean colour to the image (EXPLAIN_SAMPLES steps); `smoothgrad`: |gradient of the class logit| averaged over EXPLAIN_SAMPLES noisy copies of the image
+       * @enum {string}
+       */
+      method: 'integrated-gradients' | 'smoothgrad';
+      /**
+       * @description the class explained: the predicted label
+       * @enum {string}
+       */
+      class:
+        'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
+      /** @constant */
+      width: 32;
+      /** @constant */
+      height: 32;
+      /**
+       * Format: starts_with
+       * @description the map as a 32x32 RGBA PNG over the 32x32 input the model saw (the image resized to cover, centred): alpha is the saliency scaled to its 99th percentile (0-255), and the colour rises with it from dark purple to pale yellow
+       */
+      png: string;
     };
     Feedback: {
       predictionId: string;
@@ -810,6 +834,8 @@ export interface components {
       modelVersion: string;
       /** Format: uuid */
       predictionId: string;
+      /** @description with `explain=true` only: where the model looked for the predicted class */
+      explanation?: components['schemas']['Explanation'];
     };
     ProductionAlias: {
       /** @example v3 */
@@ -1114,7 +1140,9 @@ export interface operations {
   };
   postPredict: {
     parameters: {
-      query?: never;
+      query?: {
+        explain?: 'true' | 'false';
+      };
       header?: never;
       path?: never;
       cookie?: never;
@@ -1133,7 +1161,7 @@ export interface operations {
       };
     };
     responses: {
-      /** @description `file`: a Prediction; `files`: a BatchPrediction with results in upload order. Every result has a `predictionId` (also in the `x-prediction-id` header, comma-separated for several) to send feedback about it. */
+      /** @description `file`: a Prediction; `files`: a BatchPrediction with results in upload order. Every result has a `predictionId` (also in the `x-prediction-id` header, comma-separated for several) to send feedback about it. With `explain=true`, every result has an `explanation`. */
       200: {
         headers: {
           [name: string]: unknown;
@@ -1142,7 +1170,7 @@ export interface operations {
           'application/json': components['schemas']['Prediction'] | components['schemas']['BatchPrediction'];
         };
       };
-      /** @description no file, a wrong field name, both fields, or too many files */
+      /** @description no file, a wrong field name, both fields, or too many files (with `explain=true`, more than EXPLAIN_MAX_IMAGES: `too_many_files_to_explain`); `explain` other than true or false */
       400: {
         headers: {
           [name: string]: unknown;
@@ -1169,7 +1197,7 @@ export interface operations {
           'application/json': components['schemas']['Error'];
         };
       };
-      /** @description over RATE_LIMIT_PREDICT_PER_MINUTE for this client; Retry-After says when to retry */
+      /** @description over RATE_LIMIT_PREDICT_PER_MINUTE for this client (`rate_limited`), or with `explain=true` the explanation thread already has EXPLAIN_MAX_PENDING requests (`explainer_busy`); Retry-After says when to retry */
       429: {
         headers: {
           [name: string]: unknown;

@@ -5,3 +5,4 @@ export * from './fused-batch-norm.js';
 export * from './model-card.js';
 export * from './model-files.js';
 export * from './weight-values.js';
+export * from './saliency.js';

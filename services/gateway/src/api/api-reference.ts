@@ -13,7 +13,7 @@ interface Operation {
   summary: string;
   tags: string[];
   security?: unknown[];
-  parameters?: { name: string; in: string; required: boolean; schema: Json }[];
+  parameters?: { name: string; in: string; required: boolean; description?: string; schema: Json }[];
   requestBody?: { content: Record<string, { schema: Json }> };
   responses: Record<string, { description: string }>;
 }
@@ -24,7 +24,8 @@ function schemaType(schema: Json | undefined, components: Json): string {
   if (!schema) return '';
   const ref = schema.$ref;
   if (typeof ref === 'string') return ref.split('/').at(-1)!;
-  if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(' \\| ');
+  // Joined with a bare bar: cell() escapes it for the table.
+  if (Array.isArray(schema.enum)) return schema.enum.map((value) => JSON.stringify(value)).join(' | ');
   if (Array.isArray(schema.anyOf)) {
     return (schema.anyOf as Json[]).map((option) => schemaType(option, components)).join(' or ');
   }
@@ -75,10 +76,11 @@ export function renderApiReference(document: Json): string {
       if (operation.security)
         lines.push('Admin route: `Authorization: Bearer <ADMIN_TOKEN>` when `ADMIN_TOKEN` is set.', '');
       if (operation.parameters?.length) {
-        lines.push('| parameter | in | type | required |', '| --- | --- | --- | --- |');
+        lines.push('| parameter | in | type | required | description |', '| --- | --- | --- | --- | --- |');
         for (const parameter of operation.parameters) {
+          const description = parameter.description ?? parameter.schema.description;
           lines.push(
-            `| \`${parameter.name}\` | ${parameter.in} | ${cell(schemaType(parameter.schema, components))} | ${parameter.required ? 'yes' : 'no'} |`,
+            `| \`${parameter.name}\` | ${parameter.in} | ${cell(schemaType(parameter.schema, components))} | ${parameter.required ? 'yes' : 'no'} | ${cell(typeof description === 'string' ? description : '')} |`,
           );
         }
         lines.push('');

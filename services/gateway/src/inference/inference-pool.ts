@@ -44,7 +44,7 @@ interface PendingRequest {
   reject(error: Error): void;
 }
 
-interface LoadedModel {
+export interface LoadedModel {
   version: string;
   files: ModelFiles;
   normalisation: Normalisation;
@@ -61,6 +61,7 @@ export class InferencePool {
   private nextLoadId = 0;
   private loading: Promise<unknown> = Promise.resolve();
   private closed = false;
+  private readonly swapListeners: ((model: LoadedModel) => void)[] = [];
 
   constructor(private readonly options: InferencePoolOptions) {}
 
@@ -70,6 +71,16 @@ export class InferencePool {
     const backends = await Promise.all(this.threads.map((thread) => thread.ready));
     this.backend = backends[0];
     return this.backend!;
+  }
+
+  /** The model every thread serves (its files and normalisation), once one has been loaded. */
+  get servedModel(): LoadedModel | undefined {
+    return this.current;
+  }
+
+  /** Told of every model swapped in, after the threads serve it (explanations follow it). */
+  onSwap(listener: (model: LoadedModel) => void): void {
+    this.swapListeners.push(listener);
   }
 
   /** The version every thread serves, once one has been loaded. */
@@ -163,6 +174,7 @@ export class InferencePool {
     }
     await Promise.all(threads.map((thread) => thread.commit(loadId)));
     this.current = model;
+    for (const listener of this.swapListeners) listener(model);
   }
 
   private readyThread(): InferenceThread | undefined {

@@ -2,6 +2,7 @@
 // (prepare on every worker, then commit), so a failure on any worker leaves all on the old model.
 import type { Normalisation } from '@visionops/core';
 import type { BackendName, BackendPreference } from '@visionops/core/engine';
+import type { SaliencyOptions } from '@visionops/core/model';
 
 export interface InferenceWorkerData {
   backend: BackendPreference;
@@ -22,6 +23,8 @@ export type ToInferenceWorker =
   | { type: 'abort'; loadId: number }
   /** `pixels`: `count` decoded 32x32 RGB images (HWC uint8), normalised by the worker's model card. */
   | { type: 'predict'; batchId: number; count: number; pixels: Uint8Array }
+  /** As `predict`, plus a saliency map of each image's predicted class. */
+  | { type: 'explain'; batchId: number; count: number; pixels: Uint8Array; options: SaliencyOptions }
   | { type: 'stats'; statsId: number };
 
 export type FromInferenceWorker =
@@ -30,6 +33,14 @@ export type FromInferenceWorker =
   | { type: 'prepared'; loadId: number }
   | { type: 'prepare-failed'; loadId: number; message: string }
   | { type: 'committed'; loadId: number }
-  | { type: 'result'; batchId: number; version: string; probabilities: Float32Array; busyMs: number }
+  | {
+      type: 'result';
+      batchId: number;
+      version: string;
+      probabilities: Float32Array;
+      busyMs: number;
+      /** For `explain`: one 32x32 map per image (row-major, not rescaled). */
+      saliency?: Float32Array[];
+    }
   | { type: 'predict-failed'; batchId: number; message: string }
   | { type: 'stats'; statsId: number; numTensors: number; version: string | null };

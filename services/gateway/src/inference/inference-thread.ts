@@ -3,7 +3,7 @@
 import type { Worker } from 'node:worker_threads';
 import { startWorker, type Normalisation } from '@visionops/core';
 import type { BackendName, BackendPreference } from '@visionops/core/engine';
-import type { ModelFiles } from '@visionops/core/model';
+import type { ModelFiles, SaliencyOptions } from '@visionops/core/model';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './inference-protocol.js';
 
 export interface BatchResult {
@@ -11,6 +11,11 @@ export interface BatchResult {
   probabilities: Float32Array;
   /** Time the thread spent on the batch (normalising and running the model). */
   busyMs: number;
+}
+
+export interface ExplainedBatchResult extends BatchResult {
+  /** One 32x32 saliency map per image, for its most probable class. */
+  saliency: Float32Array[];
 }
 
 export interface ThreadStats {
@@ -79,6 +84,17 @@ export class InferenceThread {
     ]) as Promise<BatchResult>;
   }
 
+  explain(
+    batchId: number,
+    count: number,
+    pixels: Uint8Array,
+    options: SaliencyOptions,
+  ): Promise<ExplainedBatchResult> {
+    return this.request(`batch:${batchId}`, { type: 'explain', batchId, count, pixels, options }, [
+      pixels.buffer as ArrayBuffer,
+    ]) as Promise<ExplainedBatchResult>;
+  }
+
   stats(): Promise<ThreadStats> {
     const statsId = ++this.nextStatsId;
     return this.request(`stats:${statsId}`, { type: 'stats', statsId }) as Promise<ThreadStats>;
@@ -118,7 +134,12 @@ export class InferenceThread {
         return this.settle(`load:${message.loadId}`, { error: new Error(message.message) });
       case 'result':
         return this.settle(`batch:${message.batchId}`, {
-          value: { version: message.version, probabilities: message.probabilities, busyMs: message.busyMs },
+          value: {
+            version: message.version,
+            probabilities: message.probabilities,
+            busyMs: message.busyMs,
+            saliency: message.saliency,
+          },
         });
       case 'predict-failed':
         return this.settle(`batch:${message.batchId}`, { error: new Error(message.message) });

@@ -5,9 +5,9 @@ import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { normalise, PIXELS_PER_IMAGE, type Normalisation } from '@visionops/core';
+import { NUM_CLASSES, normalise, PIXELS_PER_IMAGE, type Normalisation } from '@visionops/core';
 import { initBackend } from '@visionops/core/engine';
-import { modelFromFiles, predictProbabilities } from '@visionops/core/model';
+import { modelFromFiles, predictProbabilities, saliencyMaps } from '@visionops/core/model';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './inference-protocol.js';
 
 interface ServingModel {
@@ -42,6 +42,33 @@ function messageOf(error: unknown): string {
 function predict(serving: ServingModel, pixels: Uint8Array, count: number): Float32Array {
   const input = normalise(pixels.subarray(0, count * PIXELS_PER_IMAGE), serving.normalisation);
   return predictProbabilities(serving.model, input, count);
+}
+
+/** The probabilities exactly as `predict` gives them, and a saliency map of each top class. */
+function explain(
+  serving: ServingModel,
+  message: Extract<ToInferenceWorker, { type: 'explain' }>,
+): { probabilities: Float32Array; saliency: Float32Array[] } {
+  const { count } = message;
+  const input = normalise(message.pixels.subarray(0, count * PIXELS_PER_IMAGE), serving.normalisation);
+  const probabilities = predictProbabilities(serving.model, input, count);
+  // The first class on a tie, as the gateway's topClass() picks the label.
+  const classes = Array.from({ length: count }, (_, i) => {
+    const row = probabilities.subarray(i * NUM_CLASSES, (i + 1) * NUM_CLASSES);
+    return row.indexOf(Math.max(...row));
+  });
+  // One image at a time: memory stays that of EXPLAIN_SAMPLES copies whatever EXPLAIN_MAX_IMAGES is.
+  const saliency = classes.map(
+    (c, i) =>
+      saliencyMaps(
+        serving.model,
+        input.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE),
+        1,
+        [c],
+        message.options,
+      )[0]!,
+  );
+  return { probabilities, saliency };
 }
 
 async function prepare(message: Extract<ToInferenceWorker, { type: 'prepare' }>): Promise<void> {
@@ -82,17 +109,21 @@ function handle(message: ToInferenceWorker): void {
       staged.get(message.loadId)?.model.dispose();
       staged.delete(message.loadId);
       return;
-    case 'predict': {
+    case 'predict':
+    case 'explain': {
       if (!current) {
         send({ type: 'predict-failed', batchId: message.batchId, message: 'no model loaded' });
         return;
       }
       try {
         const started = performance.now();
-        const probabilities = predict(current, message.pixels, message.count);
+        const answer =
+          message.type === 'explain'
+            ? explain(current, message)
+            : { probabilities: predict(current, message.pixels, message.count) };
         const busyMs = performance.now() - started;
         // Copied, not transferred: the array may be a view on memory the backend still owns.
-        send({ type: 'result', batchId: message.batchId, version: current.version, probabilities, busyMs });
+        send({ type: 'result', batchId: message.batchId, version: current.version, ...answer, busyMs });
       } catch (error) {
         send({ type: 'predict-failed', batchId: message.batchId, message: messageOf(error) });
       }

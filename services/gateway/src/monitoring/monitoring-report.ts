@@ -44,7 +44,11 @@ export function buildMonitoringReport(options: {
     histogram[Math.min(CONFIDENCE_BINS - 1, Math.floor(confidence * CONFIDENCE_BINS))]!++;
     if (confidence < options.lowConfidence) low++;
   }
-  const latencies = records.map((record) => record.ms).sort((a, b) => a - b);
+  // Explained predictions include the saliency map's time: they would misstate serving latency.
+  const latencies = records
+    .filter((record) => !record.ex)
+    .map((record) => record.ms)
+    .sort((a, b) => a - b);
   const drift = reference && measureDrift(reference, records.map(monitored));
   return {
     version: options.version,
@@ -63,7 +67,7 @@ export function buildMonitoringReport(options: {
     })),
     lowConfidence: { threshold: options.lowConfidence, count: low, rate: n === 0 ? 0 : low / n },
     latencyMs:
-      n === 0
+      latencies.length === 0
         ? null
         : { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
     drift: {

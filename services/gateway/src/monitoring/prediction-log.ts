@@ -19,6 +19,8 @@ export interface AnsweredPrediction {
   /** The encoded image as sent, when there was one (its header gives format and size). */
   encoded?: Buffer;
   latencyMs: number;
+  /** Answered with an explanation (POST /predict?explain=true). */
+  explained?: boolean;
 }
 
 export const FLUSH_INTERVAL_MS = 200;
@@ -113,6 +115,7 @@ export class PredictionLog {
           std,
           ...(info && { fmt: info.format, w: info.width, h: info.height }),
           ...(store && { img: true }),
+          ...(prediction.explained && { ex: true }),
         },
         pixels: prediction.pixels,
       });

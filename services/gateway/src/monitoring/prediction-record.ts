@@ -22,6 +22,8 @@ export const predictionRecordSchema = z.object({
   h: z.number().optional(),
   /** Whether the 32x32 input was kept (PREDICTION_STORE_IMAGES). */
   img: z.boolean().optional(),
+  /** Answered with an explanation: its latency includes the saliency map, so latency figures leave it out. */
+  ex: z.boolean().optional(),
 });
 
 export type PredictionRecord = z.infer<typeof predictionRecordSchema>;

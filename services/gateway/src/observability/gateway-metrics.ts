@@ -68,6 +68,26 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  // Explanations (POST /predict?explain=true), on their own thread.
+  readonly explainSeconds = new Histogram({
+    name: 'visionops_explain_thread_seconds',
+    help: 'Time the explanation thread spent on each explained request (prediction and saliency maps)',
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [this.registry],
+  });
+
+  readonly explainedImages = new Counter({
+    name: 'visionops_explained_images_total',
+    help: 'Images answered with a saliency map',
+    registers: [this.registry],
+  });
+
+  readonly explainRejected = new Counter({
+    name: 'visionops_explain_rejected_total',
+    help: 'Explained requests refused (429) because the explanation thread had EXPLAIN_MAX_PENDING already',
+    registers: [this.registry],
+  });
+
   // Monitoring: what the model answers, and how far the live inputs and answers drift from the
   // production version's reference (refreshed every MONITORING_INTERVAL_MS).
   readonly predictionClass = new Counter({

@@ -2,7 +2,7 @@
 // unit through the inference pool (so they share a model version), and name each class.
 import { decodeImage, ImageDecodeError, LABELS, type Label } from '@visionops/core';
 import { AppError } from '../app-error.js';
-import { ModelNotReadyError, type InferencePool } from '../inference/inference-pool.js';
+import { ModelNotReadyError, type Prediction } from '../inference/inference-pool.js';
 import { newPredictionId, type PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { UploadedImage } from './predict-upload.js';
@@ -13,12 +13,20 @@ export interface Classification {
   probabilities: Record<Label, number>;
 }
 
-/** What answers a request: the production pool, or during a rollout the version chosen for it. */
-export type ServingTarget = Pick<InferencePool, 'modelVersion' | 'predict'>;
+/**
+ * What answers a request: the production pool, during a rollout the version chosen for it, or for
+ * an explained request the explanation thread (whose predictions carry saliency maps too).
+ */
+export interface ServingTarget<P extends Prediction = Prediction> {
+  readonly modelVersion: string | undefined;
+  predict(images: readonly Uint8Array[]): Promise<P>;
+}
 
-export interface ClassifiedImages {
+export interface ClassifiedImages<P extends Prediction = Prediction> {
   modelVersion: string;
   results: (Classification & { filename: string; predictionId: string })[];
+  /** The target's answer as it came (for what it adds to the probabilities). */
+  prediction: P;
 }
 
 export function modelNotReady(): AppError {
@@ -64,8 +72,9 @@ export function decodeUploadedImages(images: readonly UploadedImage[]): Promise<
   );
 }
 
-export interface ClassProbabilities {
+export interface ClassProbabilities<P extends Prediction = Prediction> {
   modelVersion: string;
+  prediction: P;
   /** One array of class probabilities (LABELS order) per image, in request order. */
   probabilities: Float32Array[];
   /** The most probable class of each image. */
@@ -76,12 +85,12 @@ export interface ClassProbabilities {
  * Runs decoded 32x32 RGB images as one unit through the inference pool (so they share a model
  * version) and counts each prediction in the metrics. Every prediction route ends here.
  */
-export async function predictDecoded(
+export async function predictDecoded<P extends Prediction>(
   decoded: readonly Uint8Array[],
-  pool: ServingTarget,
+  pool: ServingTarget<P>,
   metrics: GatewayMetrics,
-): Promise<ClassProbabilities> {
-  let prediction;
+): Promise<ClassProbabilities<P>> {
+  let prediction: P;
   try {
     prediction = await pool.predict(decoded);
   } catch (error) {
@@ -91,20 +100,21 @@ export async function predictDecoded(
   for (const label of labels) {
     metrics.predictions.inc({ label, model_version: prediction.version });
   }
-  return { modelVersion: prediction.version, probabilities: prediction.probabilities, labels };
+  return { modelVersion: prediction.version, prediction, probabilities: prediction.probabilities, labels };
 }
 
-export async function classifyImages(
+export async function classifyImages<P extends Prediction>(
   images: readonly UploadedImage[],
-  pool: ServingTarget,
+  pool: ServingTarget<P>,
   metrics: GatewayMetrics,
   log?: PredictionLog,
-): Promise<ClassifiedImages> {
+  explained = false,
+): Promise<ClassifiedImages<P>> {
   // Fail fast, before decoding, when there is no model to run.
   if (!pool.modelVersion) throw modelNotReady();
   const started = performance.now();
   const decoded = await decodeUploadedImages(images);
-  const { modelVersion, probabilities } = await predictDecoded(decoded, pool, metrics);
+  const { modelVersion, prediction, probabilities } = await predictDecoded(decoded, pool, metrics);
   const latencyMs = performance.now() - started;
   const results = probabilities.map((each, i) => ({
     filename: images[i]!.filename,
@@ -119,7 +129,8 @@ export async function classifyImages(
       pixels: decoded[i]!,
       encoded: images[i]!.data,
       latencyMs,
+      explained,
     })),
   );
-  return { modelVersion, results };
+  return { modelVersion, results, prediction };
 }
