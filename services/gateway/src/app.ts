@@ -72,6 +72,7 @@ export function createApp(gateway: Gateway): Express {
       predictRateLimit: predictLimit,
       targetFor: (req) => gateway.rollout.traffic.targetFor(req),
       serverVersion: API_VERSION,
+      log: gateway.predictionLog,
     }),
   );
   // JSON bodies here are small commands (no route takes more than a few fields).

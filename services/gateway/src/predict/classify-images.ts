@@ -3,7 +3,7 @@
 import { decodeImage, ImageDecodeError, LABELS, type Label } from '@visionops/core';
 import { AppError } from '../app-error.js';
 import { ModelNotReadyError, type InferencePool } from '../inference/inference-pool.js';
-import { newPredictionId, type PredictionLog } from '../monitoring/prediction-log.js';
+import { logAnswer, type PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { UploadedImage } from './predict-upload.js';
 
@@ -106,20 +106,17 @@ export async function classifyImages(
   const decoded = await decodeUploadedImages(images);
   const { modelVersion, probabilities } = await predictDecoded(decoded, pool, metrics);
   const latencyMs = performance.now() - started;
+  const ids = logAnswer(log, {
+    modelVersion,
+    probabilities,
+    pixels: decoded,
+    encoded: images.map((image) => image.data),
+    latencyMs,
+  });
   const results = probabilities.map((each, i) => ({
     filename: images[i]!.filename,
-    predictionId: newPredictionId(),
+    predictionId: ids[i]!,
     ...classification(each),
   }));
-  log?.record(
-    results.map((result, i) => ({
-      id: result.predictionId,
-      modelVersion,
-      probabilities: probabilities[i]!,
-      pixels: decoded[i]!,
-      encoded: images[i]!.data,
-      latencyMs,
-    })),
-  );
   return { modelVersion, results };
 }
