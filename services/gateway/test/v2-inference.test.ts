@@ -371,9 +371,7 @@ describe('V2 infer in the prediction log', () => {
 
   test('when encoded images are sent as BYTES, then their log entries carry the format and size as sent', async () => {
     const { status, json } = await postJson({
-      inputs: [
-        { name: 'images', shape: [1], datatype: 'BYTES', data: [images[0]!.data.toString('base64')] },
-      ],
+      inputs: [{ name: 'images', shape: [1], datatype: 'BYTES', data: [images[0]!.data.toString('base64')] }],
     });
     expect(status).toBe(200);
     const [id] = (json as V2Response).parameters!.prediction_ids!.split(',');

@@ -113,7 +113,11 @@ describe('handleRetrain', () => {
     expect(await storage.store.stat(S3Keys.datasetManifest(replaySet))).toBeDefined();
     // Stored with the version, before its promotion: the gateway has nothing to compute for it.
     const reference = await getDriftReference(storage.store, result.version);
-    expect(reference).toMatchObject({ version: result.version, n: 50, source: 'synthetic eval (50 of 50 images)' });
+    expect(reference).toMatchObject({
+      version: result.version,
+      n: 50,
+      source: 'synthetic eval (50 of 50 images)',
+    });
     expect(reference!.classFractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(reference!.signals.colour.fractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
     expect(await getDriftReference(storage.store, 'v1')).toBeUndefined();

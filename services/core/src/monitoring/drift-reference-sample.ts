@@ -32,7 +32,10 @@ export function driftReferenceSample(
 }
 
 /** What drift keeps of a model's answer on one input: top class, its probability, input statistics. */
-export function monitoredPrediction(image: Uint8Array, probabilities: ArrayLike<number>): MonitoredPrediction {
+export function monitoredPrediction(
+  image: Uint8Array,
+  probabilities: ArrayLike<number>,
+): MonitoredPrediction {
   let classIndex = 0;
   for (let c = 1; c < probabilities.length; c++) {
     if (probabilities[c]! > probabilities[classIndex]!) classIndex = c;

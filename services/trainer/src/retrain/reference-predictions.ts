@@ -56,7 +56,10 @@ export async function storeDriftReference(
   log: Logger,
 ): Promise<void> {
   try {
-    await putDriftReference(store, buildDriftReference(figures.predictions, { version, source: figures.source }));
+    await putDriftReference(
+      store,
+      buildDriftReference(figures.predictions, { version, source: figures.source }),
+    );
   } catch (error) {
     log.warn({ err: error, version }, 'drift reference not stored; gateways compute it when first asked');
   }
