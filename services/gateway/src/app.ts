@@ -95,7 +95,7 @@ export function createApp(gateway: Gateway): Express {
       gateway.predictionLog,
     ),
   );
-  app.use(monitoringRoutes(gateway.monitoring, () => pool.modelVersion));
+  app.use(monitoringRoutes(gateway.monitoring, () => pool.modelVersion, config.ADMIN_TOKEN));
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));
