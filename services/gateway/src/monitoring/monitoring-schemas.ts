@@ -17,13 +17,15 @@ const versionQuery = z
   .optional()
   .meta({ description: 'model version (default: the one in production)' });
 
+const windowQuery = z
+  .string()
+  .regex(WINDOW_PATTERN, 'a duration such as 30s, 15m, 1h or 7d')
+  .default('1h')
+  .meta({ description: 'how far back from now (default 1h)' });
+
 export const monitoringQuerySchema = z.object({
   version: versionQuery,
-  window: z
-    .string()
-    .regex(WINDOW_PATTERN, 'a duration such as 30s, 15m, 1h or 7d')
-    .default('1h')
-    .meta({ description: 'how far back from now (default 1h)' }),
+  window: windowQuery,
   since: z.iso
     .datetime({ offset: true })
     .optional()
@@ -32,11 +34,7 @@ export const monitoringQuerySchema = z.object({
 
 export const monitoringHistoryQuerySchema = z.object({
   version: versionQuery,
-  window: z
-    .string()
-    .regex(WINDOW_PATTERN, 'a duration such as 30s, 15m, 1h or 7d')
-    .default('1h')
-    .meta({ description: 'how far back from now (default 1h)' }),
+  window: windowQuery,
   step: z
     .string()
     .regex(WINDOW_PATTERN, 'a duration such as 30s, 1m or 5m')
@@ -49,6 +47,15 @@ const signalScoreSchema = z.object({
   psi: z.number(),
   threshold: z.number(),
   fired: z.boolean(),
+});
+
+/** What drift scores rest on: the reference (or why there is none) and the thresholds. */
+const driftBasisSchema = z.object({
+  reference: z.object({ source: z.string(), n: z.number().int(), createdAt: z.string() }).nullable(),
+  unavailable: z.string().optional().meta({ description: 'why there are no drift scores' }),
+  minPredictions: z.number().int(),
+  warnThreshold: z.number(),
+  alertThreshold: z.number(),
 });
 
 export const monitoringReportSchema = z
@@ -67,12 +74,7 @@ export const monitoringReportSchema = z
     confidenceHistogram: z.array(z.object({ from: z.number(), to: z.number(), count: z.number().int() })),
     lowConfidence: z.object({ threshold: z.number(), count: z.number().int(), rate: z.number() }),
     latencyMs: z.object({ p50: z.number(), p95: z.number(), p99: z.number() }).nullable(),
-    drift: z.object({
-      reference: z.object({ source: z.string(), n: z.number().int(), createdAt: z.string() }).nullable(),
-      unavailable: z.string().optional().meta({ description: 'why there are no drift scores' }),
-      minPredictions: z.number().int(),
-      warnThreshold: z.number(),
-      alertThreshold: z.number(),
+    drift: driftBasisSchema.extend({
       enough: z.boolean().optional().meta({ description: 'false below minPredictions: no alert then' }),
       alert: z.boolean().optional(),
       fired: z.array(z.enum(DRIFT_SIGNALS)).optional(),
@@ -102,13 +104,7 @@ export const driftHistorySchema = z
     version: z.string(),
     window: z.object({ from: z.string(), to: z.string() }),
     stepSeconds: z.number(),
-    drift: z.object({
-      reference: z.object({ source: z.string(), n: z.number().int(), createdAt: z.string() }).nullable(),
-      unavailable: z.string().optional().meta({ description: 'why there are no drift scores' }),
-      minPredictions: z.number().int(),
-      warnThreshold: z.number(),
-      alertThreshold: z.number(),
-    }),
+    drift: driftBasisSchema,
     buckets: z.array(
       z.object({
         from: z.string(),
