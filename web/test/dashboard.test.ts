@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildClassFolderZip, realDataFile, syntheticImage } from '../../services/core/test/fixtures.js';
 import { LABELS, repoRoot } from '../../services/core/src/index.js';
 import { isSkipped, iterateClassFolderZip } from '../../services/core/src/dataset/index.js';
+import { greyJpeg } from '../../services/core/test/image-shifts.js';
 import { startRetrainStack, type RetrainStack } from '../../services/trainer/test/retrain-stack.js';
 import { gatewayOpenApiDocument } from '../../services/gateway/src/api/openapi-document.js';
 
@@ -102,7 +103,13 @@ beforeAll(async () => {
     await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn' });
   }
   mkdirSync(screenshots, { recursive: true });
-  stack = await startRetrainStack({ adminToken: ADMIN_TOKEN, replayPerClass: 5, replaySampleSize: 50 });
+  stack = await startRetrainStack({
+    adminToken: ADMIN_TOKEN,
+    replayPerClass: 5,
+    replaySampleSize: 50,
+    // Most grey images fall under it, so the Monitoring page has low-confidence predictions to list.
+    env: { MONITORING_LOW_CONFIDENCE: '0.9' },
+  });
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'],
@@ -659,6 +666,58 @@ describe('dashboard', () => {
       .toBe('0');
     expect(await page.getByRole('button', { name: 'Retrain on feedback' }).isDisabled()).toBe(true);
   }, 90_000);
+
+  test('when traffic turns grey, then Monitoring charts drift per signal against the threshold, shows the alert and lists low-confidence predictions with thumbnails', async () => {
+    // Test images past the ones the stack's evaluation set holds, made grey.
+    const path = realDataFile('test.zip');
+    const images: Buffer[] = [];
+    if (path) {
+      const seen = new Array<number>(LABELS.length).fill(0);
+      for await (const item of iterateClassFolderZip(path)) {
+        // Twelve of each class: grey, not one class.
+        const k = isSkipped(item) ? -1 : seen[item.label]!++;
+        if (isSkipped(item) || k < 20 || k >= 32) continue;
+        images.push(await greyJpeg(item.data));
+      }
+    } else {
+      for (let i = 0; i < 120; i++)
+        images.push(await greyJpeg(await syntheticImage(i % 10, i, { size: 64 })));
+    }
+    for (const image of images) {
+      const form = new FormData();
+      form.append('file', new Blob([new Uint8Array(image)], { type: 'image/jpeg' }), 'grey.jpg');
+      const response = await fetch(`${stack.gatewayUrl}/predict`, { method: 'POST', body: form });
+      expect(response.status).toBe(200);
+    }
+
+    await open('#/monitoring');
+    await page.getByTestId('drift-history').waitFor({ timeout: 15_000 });
+    await expect
+      .poll(() => page.getByTestId('drift-state').textContent(), { timeout: 15_000 })
+      .toMatch(/alert.*colour/);
+    // A line per signal, the threshold, and the bucket the grey traffic fell in shaded as alerting.
+    for (const signal of ['class', 'confidence', 'brightness', 'contrast', 'colour']) {
+      expect(await page.getByTestId(`drift-line-${signal}`).getAttribute('d')).toMatch(/^M\d/);
+    }
+    expect(await page.getByTestId('threshold-line').count()).toBe(1);
+    await expect.poll(() => page.getByTestId('alert-bucket').count()).toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('history-alerts').textContent()).toMatch(
+      /^[1-9]\d* of 20 buckets in alert\.$/,
+    );
+    // The low-confidence list: time, version, class, confidence, and the input (kept for the
+    // feedback window; the admin token from earlier is still set in this tab).
+    const rows = page.getByTestId('low-confidence-row');
+    await expect.poll(() => rows.count()).toBeGreaterThanOrEqual(1);
+    expect(await rows.first().locator('td').nth(3).textContent()).toMatch(
+      new RegExp(`^(${LABELS.join('|')})$`),
+    );
+    expect(await rows.first().locator('td').nth(4).textContent()).toMatch(/^\d{1,2}\.\d%$/);
+    await expect
+      .poll(() => page.locator('img.thumbnail').count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(1);
+    expect(await page.getByTestId('thumbnail-policy').textContent()).toMatch(/privacy default/);
+    await page.screenshot({ path: join(screenshots, 'monitoring-drift.png'), fullPage: true });
+  }, 120_000);
 
   test('when a long job is cancelled from its card, then its state becomes cancelled', async () => {
     await open('#/retrain');

@@ -145,6 +145,8 @@ export const configSchema = z.object({
   PREDICTION_LOG_RETENTION_HOURS: z.coerce.number().positive().max(8760).default(24),
   PREDICTION_STORE_IMAGES: bool.default(false),
   PREDICTION_FEEDBACK_WINDOW_MINUTES: z.coerce.number().int().min(0).max(1440).default(15),
+  // Feedback records (and their kept inputs) at most; beyond, the oldest are dropped.
+  FEEDBACK_MAX_RECORDS: z.coerce.number().int().min(1).max(10_000_000).default(100_000),
   PREDICTION_LOG_ROLLUP_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
   MONITORING_LOW_CONFIDENCE: z.coerce.number().min(0).max(1).default(0.5),
   MONITORING_INTERVAL_MS: z.coerce.number().int().min(0).default(60_000),

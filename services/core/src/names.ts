@@ -64,6 +64,8 @@ export const RedisKeys = {
     `${queuePrefix}:feedback-candidate:${predictionId}`,
   /** Every feedback received: predictionId -> JSON (hash). */
   feedback: (queuePrefix: string) => `${queuePrefix}:feedback`,
+  /** Feedback ids by the time they came in (sorted set), so the oldest are dropped past FEEDBACK_MAX_RECORDS. */
+  feedbackOrder: (queuePrefix: string) => `${queuePrefix}:feedback-order`,
   /** The last prediction log stream id copied to S3, and the lock around copying. */
   predictionRollupCursor: (queuePrefix: string) => `${queuePrefix}:predictions:rolled-up`,
   predictionRollupLock: (queuePrefix: string) => `${queuePrefix}:predictions:rollup-lock`,

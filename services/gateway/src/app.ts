@@ -72,6 +72,7 @@ export function createApp(gateway: Gateway): Express {
       predictRateLimit: predictLimit,
       targetFor: (req) => gateway.rollout.traffic.targetFor(req),
       serverVersion: API_VERSION,
+      log: gateway.predictionLog,
     }),
   );
   // JSON bodies here are small commands (no route takes more than a few fields).
@@ -95,7 +96,7 @@ export function createApp(gateway: Gateway): Express {
       gateway.predictionLog,
     ),
   );
-  app.use(monitoringRoutes(gateway.monitoring, () => pool.modelVersion));
+  app.use(monitoringRoutes(gateway.monitoring, () => pool.modelVersion, config.ADMIN_TOKEN));
   const jobs = new RetrainJobs(config, gateway.redis, gateway.store);
   app.use(importRoutes(config, jobs));
   app.use(modelRoutes(registry, pool, config.ADMIN_TOKEN));

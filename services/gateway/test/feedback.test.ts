@@ -3,10 +3,11 @@
 // by content, queued like an upload).
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { LABELS, S3Keys } from '@visionops/core';
+import { LABELS, RedisKeys, S3Keys } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { Readable } from 'node:stream';
 import { syntheticImage } from '../../core/test/fixtures.js';
+import { FeedbackStore } from '../src/feedback/feedback-store.js';
 import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'feedback-admin-token-0123456789';
@@ -136,5 +137,57 @@ describe('POST /retrain/from-feedback', () => {
     const nothing = await post('/retrain/from-feedback', {}, admin);
     expect(nothing.status).toBe(409);
     expect(nothing.json.error?.code).toBe('no_feedback_waiting');
+  });
+});
+
+describe('FEEDBACK_MAX_RECORDS', () => {
+  test('when more feedback comes than the bound, then the oldest records go with their inputs and used marks, and the newer ones stay whole', async () => {
+    const prefix = `test-${randomUUID()}`;
+    const store = new FeedbackStore(
+      { QUEUE_PREFIX: prefix, PREDICTION_FEEDBACK_WINDOW_MINUTES: 15, FEEDBACK_MAX_RECORDS: 3 },
+      gw.storage.redis,
+    );
+    const redis = gw.storage.redis;
+    try {
+      const ids = Array.from({ length: 5 }, () => randomUUID());
+      for (const [i, id] of ids.entries()) {
+        // A logged prediction's candidate, as the prediction log writes it.
+        await redis.hset(
+          RedisKeys.feedbackCandidate(prefix, id),
+          'v',
+          'v1',
+          'label',
+          'cat',
+          'px',
+          Buffer.alloc(3072, i),
+        );
+        await store.record(id, i % 2 === 0 ? 'cat' : 'dog');
+        if (i < 4) await store.markUsed([id]);
+        // Distinct arrival times, so "oldest" is well defined.
+        await new Promise((resolve) => setTimeout(resolve, 3));
+      }
+      const list = await store.list();
+      expect(list.total).toBe(3);
+      expect(list.recent.map((each) => each.predictionId)).toEqual([ids[4], ids[3], ids[2]]);
+      // The newest was never retrained on: it is the one waiting.
+      expect(list.waiting).toBe(1);
+      expect(list.versions).toEqual([{ modelVersion: 'v1', count: 3, correct: 2, accuracy: 2 / 3 }]);
+      for (const id of ids.slice(0, 2)) {
+        expect(await redis.exists(RedisKeys.feedbackInput(prefix, id))).toBe(0);
+        expect(await redis.sismember(RedisKeys.feedbackUsed(prefix), id)).toBe(0);
+      }
+      for (const id of ids.slice(2)) {
+        expect(await redis.getBuffer(RedisKeys.feedbackInput(prefix, id))).toHaveLength(3072);
+      }
+      expect(await redis.smembers(RedisKeys.feedbackUsed(prefix))).toEqual(
+        expect.arrayContaining([ids[2], ids[3]]),
+      );
+      expect(await redis.zcard(RedisKeys.feedbackOrder(prefix))).toBe(3);
+      const pending = await store.pendingZip();
+      expect(pending?.ids).toEqual([ids[4]]);
+    } finally {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+    }
   });
 });

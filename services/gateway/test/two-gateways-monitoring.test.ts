@@ -8,7 +8,7 @@ import { createLogger } from '@visionops/core';
 import { syntheticImage } from '../../core/test/fixtures.js';
 import { createApp } from '../src/app.js';
 import { Gateway } from '../src/gateway.js';
-import type { MonitoringReport } from '../src/monitoring/monitoring-schemas.js';
+import type { DriftHistory, MonitoringReport } from '../src/monitoring/monitoring-schemas.js';
 import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let first: TestGateway;
@@ -63,4 +63,16 @@ test('when the first gateway answers, then the second reports the prediction and
 
   const list = (await (await fetch(`${first.url}/feedback`)).json()) as { total: number; waiting: number };
   expect(list).toMatchObject({ total: 1, waiting: 1 });
+
+  // Drift over time comes from the shared log too: both gateways give the same buckets.
+  const [fromFirst, fromSecond] = await Promise.all(
+    [first.url, secondUrl].map(async (url) => {
+      const history = (await (
+        await fetch(`${url}/monitoring/history?window=2m&step=1m`)
+      ).json()) as DriftHistory;
+      return history.buckets.map((bucket) => [bucket.predictions, bucket.alert, bucket.scores]);
+    }),
+  );
+  expect(fromFirst!.reduce((sum, bucket) => sum + (bucket[0] as number), 0)).toBeGreaterThanOrEqual(1);
+  expect(fromSecond).toEqual(fromFirst);
 });

@@ -2,10 +2,12 @@
 // model seeded into the embedded S3, Redis and the inference threads. Every request is built by hand
 // from the protocol text (JSON tensors, and a JSON header followed by binary data as tritonclient.http
 // sends it), and answers are checked against POST /predict for the same images.
+import { randomUUID } from 'node:crypto';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { decodeImage, LABELS, PIXELS_PER_IMAGE, repoRoot } from '@visionops/core';
+import { decodeImage, LABELS, PIXELS_PER_IMAGE, RedisKeys, repoRoot } from '@visionops/core';
+import { predictionRecordSchema } from '../src/monitoring/prediction-record.js';
 import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 import { sampleImages, type NamedImage } from './test-images.js';
 
@@ -30,6 +32,7 @@ beforeAll(async () => {
       PREDICT_MAX_FILES: String(MAX_FILES),
       MAX_IMAGE_BYTES: String(MAX_IMAGE_BYTES),
       PREDICT_MAX_BODY_BYTES: String(MAX_BODY_BYTES),
+      QUEUE_PREFIX: `test-${randomUUID()}`,
     },
   });
   await eventually(() => gw.gateway.pool.modelVersion !== undefined, 30_000);
@@ -41,6 +44,9 @@ beforeAll(async () => {
   predicted = body.results.map((result) => LABELS.map((label) => result.probabilities[label]!));
 }, 60_000);
 afterAll(async () => {
+  await gw.gateway.predictionLog.flush();
+  const keys = await gw.storage.redis.keys(`${gw.gateway.config.QUEUE_PREFIX}:*`);
+  if (keys.length > 0) await gw.storage.redis.del(...keys);
   await gw.stop();
 });
 
@@ -55,6 +61,7 @@ interface V2Response {
   model_name: string;
   model_version: string;
   id?: string;
+  parameters?: { prediction_ids?: string };
   outputs: V2Output[];
 }
 
@@ -316,6 +323,69 @@ describe('V2 infer with JSON tensors', () => {
       );
       entries.forEach(([score], k) => expect(Math.abs(Number(score) - expected[k]!.p)).toBeLessThan(1e-5));
     }
+  });
+});
+
+describe('V2 infer in the prediction log', () => {
+  test('when V2 infer answers, then each image has a predictionId (parameters and header) in the prediction log, and feedback takes it', async () => {
+    const response = await fetch(`${gw.url}${INFER}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ inputs: [uint8Input(pixels.slice(0, 3))] }),
+    });
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as V2Response;
+    const ids = body.parameters?.prediction_ids?.split(',') ?? [];
+    expect(ids).toHaveLength(3);
+    expect(new Set(ids).size).toBe(3);
+    expect(response.headers.get('x-prediction-id')).toBe(ids.join(','));
+    const labels = output(body, 'label').data as string[];
+
+    await gw.gateway.predictionLog.flush();
+    const entries = (
+      await gw.storage.redis.xrange(RedisKeys.predictionLog(gw.gateway.config.QUEUE_PREFIX), '-', '+')
+    ).map(([, fields]) => predictionRecordSchema.parse(JSON.parse(fields[1]!)));
+    ids.forEach((id, i) => {
+      const entry = entries.find((each) => each.id === id);
+      expect(entry, `log entry of ${id}`).toMatchObject({ v: body.model_version });
+      expect(entry!.top[0]![0]).toBe(labels[i]);
+      // Raw pixels: no encoded image, so no format or size as sent.
+      expect(entry!.fmt).toBeUndefined();
+    });
+
+    const wrong = LABELS.find((label) => label !== labels[0])!;
+    const feedback = await fetch(`${gw.url}/feedback`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ predictionId: ids[0], label: wrong }),
+    });
+    expect(feedback.status).toBe(201);
+    expect(await feedback.json()).toMatchObject({
+      predictionId: ids[0],
+      predicted: labels[0],
+      label: wrong,
+      correct: false,
+      imageKept: true,
+    });
+  });
+
+  test('when encoded images are sent as BYTES, then their log entries carry the format and size as sent', async () => {
+    const { status, json } = await postJson({
+      inputs: [{ name: 'images', shape: [1], datatype: 'BYTES', data: [images[0]!.data.toString('base64')] }],
+    });
+    expect(status).toBe(200);
+    const [id] = (json as V2Response).parameters!.prediction_ids!.split(',');
+    await gw.gateway.predictionLog.flush();
+    const entries = await gw.storage.redis.xrange(
+      RedisKeys.predictionLog(gw.gateway.config.QUEUE_PREFIX),
+      '-',
+      '+',
+    );
+    const entry = entries
+      .map(([, fields]) => predictionRecordSchema.parse(JSON.parse(fields[1]!)))
+      .find((each) => each.id === id);
+    expect(entry?.fmt).toMatch(/^(jpeg|png|webp|gif)$/);
+    expect(entry?.w).toBeGreaterThan(0);
   });
 });
 

@@ -12,6 +12,7 @@ import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { initBackend } from '@visionops/core/engine';
 import { importKerasModel } from '@visionops/core/keras';
 import { predictProbabilities } from '@visionops/core/model';
+import { getDriftReference } from '@visionops/core/monitoring';
 import { main as cli, type CliIo } from '@visionops/cli';
 import {
   KERAS_FIXTURE,
@@ -137,6 +138,15 @@ describe.skipIf(!fixture)(
         production: { version: string };
       };
       expect(after.production.version).toBe(before.production.version);
+      // Its drift reference was stored when it was published: the imported model on the evaluation set.
+      const store = new ObjectStore(
+        createS3Client({ ...loadConfig(), S3_ENDPOINT: stack.stack.s3Endpoint }),
+        stack.stack.bucket,
+      );
+      expect(await getDriftReference(store, job.result!.version)).toMatchObject({
+        version: job.result!.version,
+        n: 100,
+      });
     });
 
     test('when the CLI imports it through the gate and waits, then the version goes to production and /predict answers as the Keras model does on pixels / 255', async () => {

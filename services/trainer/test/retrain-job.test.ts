@@ -4,6 +4,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { type Config, configToEnv, createLogger, loadConfig, S3Keys } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
+import { getDriftReference } from '@visionops/core/monitoring';
 import { buildClassFolderZip, buildZip, syntheticImage } from '../../core/test/fixtures.js';
 import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
 import { startTrainer, type Trainer } from '../src/trainer.js';
@@ -110,6 +111,16 @@ describe('handleRetrain', () => {
     const replaySet = (card.training as { replaySet: string }).replaySet;
     expect(replaySet).toMatch(/^replay\/v1-[0-9a-f]{16}$/);
     expect(await storage.store.stat(S3Keys.datasetManifest(replaySet))).toBeDefined();
+    // Stored with the version, before its promotion: the gateway has nothing to compute for it.
+    const reference = await getDriftReference(storage.store, result.version);
+    expect(reference).toMatchObject({
+      version: result.version,
+      n: 50,
+      source: 'synthetic eval (50 of 50 images)',
+    });
+    expect(reference!.classFractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(reference!.signals.colour.fractions.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6);
+    expect(await getDriftReference(storage.store, 'v1')).toBeUndefined();
   }, 120_000);
 
   test('when a retry finds its version already published, then it only finishes the promotion and publishes nothing new', async () => {

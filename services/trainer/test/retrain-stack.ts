@@ -16,6 +16,8 @@ export interface RetrainStackOptions {
   /** Images per class in the replay slice (default 10) and how many of them to replay (default 100). */
   replayPerClass?: number;
   replaySampleSize?: number;
+  /** Test images per class in the evaluation set (default 10). */
+  evalPerClass?: number;
   /** Further settings, e.g. LOG_LEVEL. */
   env?: NodeJS.ProcessEnv;
 }
@@ -27,7 +29,7 @@ export interface RetrainStack {
 }
 
 export async function startRetrainStack(options: RetrainStackOptions): Promise<RetrainStack> {
-  const { adminToken, replayPerClass = 10, replaySampleSize = 100 } = options;
+  const { adminToken, replayPerClass = 10, replaySampleSize = 100, evalPerClass = 10 } = options;
   const bucket = `e2e-${randomUUID().slice(0, 8)}`;
   const prefix = `test-${randomUUID()}`;
   const dir = mkdtempSync(join(tmpdir(), 'visionops-e2e-'));
@@ -36,7 +38,7 @@ export async function startRetrainStack(options: RetrainStackOptions): Promise<R
     ? realBaseline
     : await writeStandInBaseline(dir);
   writeFileSync(join(dir, 'replay.zip'), (await sliceZip('train.zip', replayPerClass, { skip: 100 })).zip);
-  writeFileSync(join(dir, 'eval.zip'), (await sliceZip('test.zip', 10)).zip);
+  writeFileSync(join(dir, 'eval.zip'), (await sliceZip('test.zip', evalPerClass)).zip);
   const stack = await startStack({
     env: {
       ...process.env,

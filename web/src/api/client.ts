@@ -33,6 +33,7 @@ export type RolloutRecord = Schemas['RolloutRecord'];
 export type VersionStats = Schemas['VersionStats'];
 export type RolloutStart = Schemas['RolloutStart'];
 export type MonitoringReport = Schemas['MonitoringReport'];
+export type DriftHistory = Schemas['DriftHistory'];
 export type FeedbackList = Schemas['FeedbackList'];
 export type Feedback = Schemas['Feedback'];
 export type RetrainFromFeedback = Schemas['RetrainFromFeedback'];
@@ -186,6 +187,20 @@ export function decideRollout(action: 'promote' | 'abort', reason: string, token
 
 export function monitoring(window = '1h'): Promise<MonitoringReport> {
   return request<MonitoringReport>(`/monitoring?window=${encodeURIComponent(window)}`);
+}
+
+export function driftHistory(window = '1h'): Promise<DriftHistory> {
+  return request<DriftHistory>(`/monitoring/history?window=${encodeURIComponent(window)}`);
+}
+
+/**
+ * A kept input's thumbnail as an object URL (the route is an admin one, so an <img> cannot fetch it
+ * itself); the caller revokes it. Undefined when the input is no longer kept or the token is refused.
+ */
+export async function thumbnail(url: string, token: string | undefined): Promise<string | undefined> {
+  const response = await fetch(url, { headers: authHeaders(token) }).catch(() => undefined);
+  if (!response?.ok) return undefined;
+  return URL.createObjectURL(await response.blob());
 }
 
 export const listFeedback = () => request<FeedbackList>('/feedback');

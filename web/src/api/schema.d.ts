@@ -69,6 +69,40 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  '/monitoring/history': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Drift over time: the window cut into buckets of `step`, each with its predictions, the PSI of every signal against the version's reference and the alert state (at most 240 buckets), from the shared prediction log, so every gateway answers the same */
+    get: operations['getMonitoringHistory'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  '/monitoring/predictions/{predictionId}/input.png': {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A logged prediction's 32x32 input as a PNG (the image as the model saw it), while one is kept: for PREDICTION_LOG_RETENTION_HOURS with PREDICTION_STORE_IMAGES=true, otherwise only for the feedback window, or for good once labelled (GET /monitoring gives each low-confidence prediction its thumbnailUrl) */
+    get: operations['getMonitoringPredictionsPredictionIdInputPng'];
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   '/models/import': {
     parameters: {
       query?: never;
@@ -584,6 +618,39 @@ export interface components {
       /** @description why this gateway does not follow the rollout, if it does not */
       problem: string | null;
     };
+    DriftHistory: {
+      version: string;
+      window: {
+        from: string;
+        to: string;
+      };
+      stepSeconds: number;
+      drift: {
+        reference: {
+          source: string;
+          n: number;
+          createdAt: string;
+        } | null;
+        /** @description why there are no drift scores */
+        unavailable?: string;
+        minPredictions: number;
+        warnThreshold: number;
+        alertThreshold: number;
+      };
+      buckets: {
+        from: string;
+        to: string;
+        predictions: number;
+        /** @description false below minPredictions: no alert then */
+        enough: boolean;
+        alert: boolean;
+        fired: ('class' | 'confidence' | 'brightness' | 'contrast' | 'colour')[];
+        /** @description PSI per signal; null for an empty bucket or without a reference */
+        scores: {
+          [key: string]: number;
+        } | null;
+      }[];
+    };
     Error: {
       error: {
         /** @example model_not_ready */
@@ -818,8 +885,13 @@ export interface components {
         label:
           'airplane' | 'automobile' | 'bird' | 'cat' | 'deer' | 'dog' | 'frog' | 'horse' | 'ship' | 'truck';
         confidence: number;
+        /** @description kept under PREDICTION_STORE_IMAGES */
         stored: boolean;
+        /** @description where its 32x32 input is served while one is kept; null otherwise */
+        thumbnailUrl: string | null;
       }[];
+      /** @description which inputs are kept, so which have a thumbnail */
+      thumbnailPolicy: string;
     };
     Prediction: {
       /** @enum {string} */
@@ -994,6 +1066,10 @@ export interface components {
       model_name: string;
       model_version: string;
       id?: string;
+      /** @description prediction_ids: the predictionId of each image, comma-separated in input order (also in the x-prediction-id header), for POST /feedback */
+      parameters?: {
+        prediction_ids: string;
+      };
       outputs: {
         name: string;
         shape: number[];
@@ -1250,6 +1326,104 @@ export interface operations {
       };
       /** @description no version given and no model in service yet (model_not_ready) */
       503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMonitoringHistory: {
+    parameters: {
+      query?: {
+        version?: string;
+        window?: string;
+        step?: string;
+      };
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the buckets, oldest first */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['DriftHistory'];
+        };
+      };
+      /** @description a bad version, window or step, or more than 240 buckets */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no version given and no model in service yet (model_not_ready) */
+      503: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+    };
+  };
+  getMonitoringPredictionsPredictionIdInputPng: {
+    parameters: {
+      query?: never;
+      header?: never;
+      path: {
+        predictionId: string;
+      };
+      cookie?: never;
+    };
+    requestBody?: never;
+    responses: {
+      /** @description the PNG */
+      200: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content?: never;
+      };
+      /** @description not a predictionId */
+      400: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no bearer token (when ADMIN_TOKEN is set) */
+      401: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description wrong bearer token */
+      403: {
+        headers: {
+          [name: string]: unknown;
+        };
+        content: {
+          'application/json': components['schemas']['Error'];
+        };
+      };
+      /** @description no input is kept for this prediction (input_not_kept) */
+      404: {
         headers: {
           [name: string]: unknown;
         };

@@ -15,15 +15,16 @@ export interface LabelledPixels {
   rgb: Uint8Array;
 }
 
+/** One 32x32 RGB input (HWC uint8) as a lossless PNG. */
+export function pixelsToPng(rgb: Uint8Array): Promise<Buffer> {
+  return sharp(rgb, { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: IMAGE_CHANNELS } })
+    .png()
+    .toBuffer();
+}
+
 export async function writeClassFolderZip(images: readonly LabelledPixels[]): Promise<Buffer> {
   const sorted = [...images].sort((a, b) => a.label - b.label || a.name.localeCompare(b.name));
-  const pngs = await Promise.all(
-    sorted.map((image) =>
-      sharp(image.rgb, { raw: { width: IMAGE_SIZE, height: IMAGE_SIZE, channels: IMAGE_CHANNELS } })
-        .png()
-        .toBuffer(),
-    ),
-  );
+  const pngs = await Promise.all(sorted.map((image) => pixelsToPng(image.rgb)));
   const zip = new yazl.ZipFile();
   const mtime = new Date(Date.UTC(2000, 0, 1));
   sorted.forEach((image, i) => {

@@ -2,3 +2,4 @@
 export * from './drift.js';
 export * from './image-info.js';
 export * from './input-statistics.js';
+export * from './drift-reference-sample.js';

@@ -9,10 +9,30 @@ import { FLUSH_INTERVAL_MS } from '../monitoring/prediction-log.js';
 import type { Feedback, FeedbackList } from './feedback-schemas.js';
 
 const RECENT = 50;
+/**
+ * Drops the oldest feedback past the bound, with its kept input and its used mark, in one step so
+ * two gateways trimming at once drop each record once. KEYS: feedback hash, order, used set;
+ * ARGV: the bound, the input key prefix. Answers how many were dropped.
+ */
+const TRIM_FEEDBACK = `
+local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[1])
+if over <= 0 then return 0 end
+local ids = redis.call('ZRANGE', KEYS[2], 0, over - 1)
+for _, id in ipairs(ids) do
+  redis.call('HDEL', KEYS[1], id)
+  redis.call('DEL', ARGV[2] .. id)
+  redis.call('SREM', KEYS[3], id)
+end
+redis.call('ZREMRANGEBYRANK', KEYS[2], 0, over - 1)
+return over
+`;
 
 export class FeedbackStore {
   constructor(
-    private readonly config: Pick<Config, 'QUEUE_PREFIX' | 'PREDICTION_FEEDBACK_WINDOW_MINUTES'>,
+    private readonly config: Pick<
+      Config,
+      'QUEUE_PREFIX' | 'PREDICTION_FEEDBACK_WINDOW_MINUTES' | 'FEEDBACK_MAX_RECORDS'
+    >,
     private readonly redis: Redis,
     /** Writes what this gateway's prediction log still holds (see candidate()). */
     private readonly settleLog: () => Promise<void> = () => Promise.resolve(),
@@ -80,7 +100,27 @@ export class FeedbackStore {
       );
     }
     if (feedback.imageKept) await this.redis.set(RedisKeys.feedbackInput(this.prefix, predictionId), pixels!);
+    await this.redis.zadd(
+      RedisKeys.feedbackOrder(this.prefix),
+      Date.parse(feedback.receivedAt),
+      predictionId,
+    );
+    await this.trim();
     return feedback;
+  }
+
+  /** Drops the oldest records past FEEDBACK_MAX_RECORDS; answers how many went. */
+  async trim(): Promise<number> {
+    const dropped = await this.redis.eval(
+      TRIM_FEEDBACK,
+      3,
+      RedisKeys.feedback(this.prefix),
+      RedisKeys.feedbackOrder(this.prefix),
+      RedisKeys.feedbackUsed(this.prefix),
+      this.config.FEEDBACK_MAX_RECORDS,
+      RedisKeys.feedbackInput(this.prefix, ''),
+    );
+    return Number(dropped);
   }
 
   async all(): Promise<Feedback[]> {

@@ -1,20 +1,22 @@
 // Each model version's drift reference: the monitored figures (predicted class, confidence, input
-// statistics) on its evaluation set. Read from S3 when stored; otherwise computed once, lazily, by
-// running the stored evaluation set through the model in service, then stored next to the others.
-import { EVALUATION_DATASET, PIXELS_PER_IMAGE, S3Keys, type Logger } from '@visionops/core';
+// statistics) on its evaluation set. The trainer stores it when it publishes a version; for a
+// version published without one (before references were written at publish time), it is computed
+// once, lazily, by running the same sample of the stored evaluation set through the model in
+// service, and stored next to the others.
+import { EVALUATION_DATASET, S3Keys, type Logger } from '@visionops/core';
 import { decodeDatasetFile } from '@visionops/core/dataset';
 import {
   buildDriftReference,
-  inputStatistics,
+  driftReferenceSample,
+  getDriftReference,
+  monitoredPrediction,
+  putDriftReference,
   type DriftReference,
   type MonitoredPrediction,
 } from '@visionops/core/monitoring';
 import { NotFoundError, type ObjectStore } from '@visionops/core/registry';
 import type { InferencePool } from '../inference/inference-pool.js';
-import { topClass } from '../predict/classify-images.js';
 
-/** Evaluation images a reference is computed on at most (evenly spread over the set). */
-export const REFERENCE_SAMPLE = 2000;
 const CHUNK = 32;
 
 export type ReferenceLookup = { reference: DriftReference } | { unavailable: string };
@@ -41,24 +43,16 @@ export class DriftReferences {
   }
 
   private async load(version: string): Promise<ReferenceLookup> {
-    try {
-      const stored = JSON.parse(
-        (await this.store.get(S3Keys.driftReference(version))).body.toString('utf8'),
-      ) as DriftReference;
+    const stored = await getDriftReference(this.store, version);
+    if (stored) {
       this.known.set(version, stored);
       return { reference: stored };
-    } catch (error) {
-      if (!(error instanceof NotFoundError)) throw error;
     }
     const lookup = await this.compute(version);
     if ('reference' in lookup) {
       // Every gateway computes the same figures from the same set and model, so a race between
       // two of them writes the same object twice: no lock needed.
-      await this.store.put(
-        S3Keys.driftReference(version),
-        JSON.stringify(lookup.reference),
-        'application/json',
-      );
+      await putDriftReference(this.store, lookup.reference);
       this.known.set(version, lookup.reference);
       this.logger.info({ version, n: lookup.reference.n }, 'drift reference computed and stored');
     }
@@ -82,33 +76,18 @@ export class DriftReferences {
       }
       throw error;
     }
-    const dataset = decodeDatasetFile(bytes);
-    const take = Math.min(REFERENCE_SAMPLE, dataset.n);
-    const images = Array.from({ length: take }, (_, k) => {
-      const i = Math.floor((k * dataset.n) / take);
-      return dataset.images.subarray(i * PIXELS_PER_IMAGE, (i + 1) * PIXELS_PER_IMAGE);
-    });
+    const sample = driftReferenceSample(decodeDatasetFile(bytes), S3Keys.dataset(EVALUATION_DATASET));
     const predictions: MonitoredPrediction[] = [];
-    for (let start = 0; start < images.length; start += CHUNK) {
-      const chunk = images.slice(start, start + CHUNK);
+    for (let start = 0; start < sample.images.length; start += CHUNK) {
+      const chunk = sample.images.slice(start, start + CHUNK);
       const result = await this.pool.predict(chunk);
       if (result.version !== version) {
         return { unavailable: `${version} left service while its reference was being computed; ask again` };
       }
       result.probabilities.forEach((probabilities, j) => {
-        const classIndex = topClass(probabilities);
-        predictions.push({
-          classIndex,
-          confidence: probabilities[classIndex]!,
-          ...inputStatistics(chunk[j]!),
-        });
+        predictions.push(monitoredPrediction(chunk[j]!, probabilities));
       });
     }
-    return {
-      reference: buildDriftReference(predictions, {
-        version,
-        source: `${S3Keys.dataset(EVALUATION_DATASET)} (${take} of ${dataset.n} images)`,
-      }),
-    };
+    return { reference: buildDriftReference(predictions, { version, source: sample.source }) };
   }
 }

@@ -25,6 +25,7 @@ const report = (records: PredictionRecord[]) =>
     records,
     lookup: { unavailable: 'no reference in this test' },
     lowConfidence: 0.5,
+    thumbnailPolicy: 'no inputs kept in this test',
   });
 
 describe('buildMonitoringReport', () => {

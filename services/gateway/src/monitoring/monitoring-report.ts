@@ -24,6 +24,20 @@ export function monitored(record: PredictionRecord): MonitoredPrediction {
   return { classIndex: LABELS.indexOf(label), confidence, mean: record.mean, std: record.std };
 }
 
+/** What drift scores rest on: the reference (or why there is none) and the thresholds. */
+export function driftBasis(lookup: ReferenceLookup) {
+  const reference = 'reference' in lookup ? lookup.reference : undefined;
+  return {
+    reference: reference
+      ? { source: reference.source, n: reference.n, createdAt: reference.createdAt }
+      : null,
+    ...('unavailable' in lookup && { unavailable: lookup.unavailable }),
+    minPredictions: DRIFT_MIN_PREDICTIONS,
+    warnThreshold: PSI_WARN_THRESHOLD,
+    alertThreshold: PSI_ALERT_THRESHOLD,
+  };
+}
+
 export function buildMonitoringReport(options: {
   version: string;
   from: number;
@@ -31,6 +45,7 @@ export function buildMonitoringReport(options: {
   records: readonly PredictionRecord[];
   lookup: ReferenceLookup;
   lowConfidence: number;
+  thumbnailPolicy: string;
 }): MonitoringReport {
   const { records, lookup } = options;
   const n = records.length;
@@ -71,13 +86,7 @@ export function buildMonitoringReport(options: {
         ? null
         : { p50: percentile(latencies, 50), p95: percentile(latencies, 95), p99: percentile(latencies, 99) },
     drift: {
-      reference: reference
-        ? { source: reference.source, n: reference.n, createdAt: reference.createdAt }
-        : null,
-      ...('unavailable' in lookup && { unavailable: lookup.unavailable }),
-      minPredictions: DRIFT_MIN_PREDICTIONS,
-      warnThreshold: PSI_WARN_THRESHOLD,
-      alertThreshold: PSI_ALERT_THRESHOLD,
+      ...driftBasis(lookup),
       ...(drift && { enough: drift.enough, alert: drift.alert, fired: drift.fired, signals: drift.signals }),
     },
     recentLowConfidence: records
@@ -90,6 +99,8 @@ export function buildMonitoringReport(options: {
         label: record.top[0]![0],
         confidence: record.top[0]![1],
         stored: record.img === true,
+        thumbnailUrl: null,
       })),
+    thumbnailPolicy: options.thumbnailPolicy,
   };
 }

@@ -7,9 +7,11 @@ import { DRIFT_SIGNALS } from '@visionops/core/monitoring';
 import type { ObjectStore } from '@visionops/core/registry';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { buildDriftHistory } from './drift-history.js';
 import { DriftReferences } from './drift-references.js';
-import { buildMonitoringReport } from './monitoring-report.js';
-import type { MonitoringReport } from './monitoring-schemas.js';
+import { buildMonitoringReport, driftBasis } from './monitoring-report.js';
+import { thumbnailPath, type DriftHistory, type MonitoringReport } from './monitoring-schemas.js';
+import { PredictionInputs, type InputsConfig } from './prediction-inputs.js';
 import { predictionRecordSchema, type PredictionRecord } from './prediction-record.js';
 
 const PAGE = 5000;
@@ -18,14 +20,16 @@ export const METRICS_WINDOW_MS = 3_600_000;
 
 export class Monitoring {
   readonly references: DriftReferences;
+  readonly inputs: PredictionInputs;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
 
   constructor(
     private readonly config: Pick<
       Config,
-      'QUEUE_PREFIX' | 'PREDICTION_LOG_MAX_ENTRIES' | 'MONITORING_LOW_CONFIDENCE' | 'MONITORING_INTERVAL_MS'
-    >,
+      'PREDICTION_LOG_MAX_ENTRIES' | 'MONITORING_LOW_CONFIDENCE' | 'MONITORING_INTERVAL_MS'
+    > &
+      InputsConfig,
     private readonly redis: Redis,
     store: ObjectStore,
     private readonly pool: InferencePool,
@@ -33,6 +37,7 @@ export class Monitoring {
     private readonly logger: Logger,
   ) {
     this.references = new DriftReferences(store, pool, logger);
+    this.inputs = new PredictionInputs(config, redis);
   }
 
   start(): void {
@@ -74,8 +79,26 @@ export class Monitoring {
       records,
       lookup,
       lowConfidence: this.config.MONITORING_LOW_CONFIDENCE,
+      thumbnailPolicy: this.inputs.policy,
     });
+    const kept = await this.inputs.kept(report.recentLowConfidence.map((each) => each.predictionId));
+    for (const each of report.recentLowConfidence) {
+      if (kept.has(each.predictionId)) each.thumbnailUrl = thumbnailPath(each.predictionId);
+    }
     return report;
+  }
+
+  /** Drift per time bucket of a window, from the shared log: every gateway answers the same. */
+  async history(version: string, from: number, to: number, stepMs: number): Promise<DriftHistory> {
+    const [records, lookup] = await Promise.all([
+      this.predictions(version, from, to),
+      this.references.get(version),
+    ]);
+    const reference = 'reference' in lookup ? lookup.reference : undefined;
+    return {
+      ...buildDriftHistory({ version, from, to, stepMs, records, reference }),
+      drift: driftBasis(lookup),
+    };
   }
 
   /** Sets the drift gauges from the production version's last hour. */

@@ -33,6 +33,37 @@ export function newPredictionId(): string {
   return randomUUID();
 }
 
+/**
+ * Gives each image of one answer its predictionId and hands the answer to the log (when there is
+ * one): /predict and the V2 infer route log alike, so monitoring and feedback cover both.
+ */
+export function logAnswer(
+  log: PredictionLog | undefined,
+  answer: {
+    modelVersion: string;
+    probabilities: readonly Float32Array[];
+    pixels: readonly Uint8Array[];
+    encoded?: readonly (Buffer | undefined)[];
+    latencyMs: number;
+    /** An explained prediction (its latency includes the explanation). */
+    explained?: boolean;
+  },
+): string[] {
+  const ids = answer.probabilities.map(() => newPredictionId());
+  log?.record(
+    ids.map((id, i) => ({
+      id,
+      modelVersion: answer.modelVersion,
+      probabilities: answer.probabilities[i]!,
+      pixels: answer.pixels[i]!,
+      ...(answer.encoded?.[i] && { encoded: answer.encoded[i] }),
+      latencyMs: answer.latencyMs,
+      ...(answer.explained && { explained: true }),
+    })),
+  );
+  return ids;
+}
+
 function topThree(probabilities: Float32Array): [(typeof LABELS)[number], number][] {
   const order = LABELS.map((_, c) => c).sort((a, b) => probabilities[b]! - probabilities[a]!);
   return order.slice(0, 3).map((c) => [LABELS[c]!, Math.round(probabilities[c]! * 1e6) / 1e6]);

@@ -2,8 +2,8 @@
 // unit through the inference pool (so they share a model version), and name each class.
 import { decodeImage, ImageDecodeError, LABELS, type Label } from '@visionops/core';
 import { AppError } from '../app-error.js';
-import { ModelNotReadyError, type Prediction } from '../inference/inference-pool.js';
-import { newPredictionId, type PredictionLog } from '../monitoring/prediction-log.js';
+import { ModelNotReadyError, type InferencePool, type Prediction } from '../inference/inference-pool.js';
+import { logAnswer, type PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { UploadedImage } from './predict-upload.js';
 
@@ -116,21 +116,18 @@ export async function classifyImages<P extends Prediction>(
   const decoded = await decodeUploadedImages(images);
   const { modelVersion, prediction, probabilities } = await predictDecoded(decoded, pool, metrics);
   const latencyMs = performance.now() - started;
+  const ids = logAnswer(log, {
+    modelVersion,
+    probabilities,
+    pixels: decoded,
+    encoded: images.map((image) => image.data),
+    latencyMs,
+    explained,
+  });
   const results = probabilities.map((each, i) => ({
     filename: images[i]!.filename,
-    predictionId: newPredictionId(),
+    predictionId: ids[i]!,
     ...classification(each),
   }));
-  log?.record(
-    results.map((result, i) => ({
-      id: result.predictionId,
-      modelVersion,
-      probabilities: probabilities[i]!,
-      pixels: decoded[i]!,
-      encoded: images[i]!.data,
-      latencyMs,
-      explained,
-    })),
-  );
   return { modelVersion, results, prediction };
 }

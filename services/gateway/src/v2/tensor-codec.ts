@@ -332,7 +332,7 @@ function binaryData(tensor: OutputTensor): Buffer {
 
 /** The response body: all JSON, or a JSON header and the binary outputs' data in output order. */
 export function encodeInferenceResponse(
-  head: { model_name: string; model_version: string; id?: string },
+  head: { model_name: string; model_version: string; id?: string; parameters?: Record<string, string> },
   tensors: OutputTensor[],
 ): EncodedResponse {
   const blobs: Buffer[] = [];

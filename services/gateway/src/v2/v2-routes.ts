@@ -9,6 +9,7 @@ import { AppError } from '../app-error.js';
 import type { RouteDoc, RouteResponseDoc } from '../api/route-docs.js';
 import type { InferencePool } from '../inference/inference-pool.js';
 import { mebibytes } from '../multipart-errors.js';
+import { logAnswer, type PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import {
   decodeUploadedImages,
@@ -145,6 +146,8 @@ export interface V2RouteOptions {
   /** What answers an infer request that names no version: production, or a rollout's choice. */
   targetFor?: (req: Request) => ServingTarget;
   serverVersion: string;
+  /** Where answers are logged for monitoring and feedback, as /predict's are. */
+  log?: PredictionLog;
 }
 
 /** The path's model name and version; both routes of a kind share one handler. */
@@ -269,6 +272,7 @@ export function v2Routes(options: V2RouteOptions): Router {
         if (res.headersSent) return;
         const { model, version: requested } = addressed(req);
         await servedVersion(model, requested);
+        const started = performance.now();
         const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
         const request = readInferenceRequest(body, req.get(HEADER_LENGTH), {
           maxImages: config.PREDICT_MAX_FILES,
@@ -291,11 +295,21 @@ export function v2Routes(options: V2RouteOptions): Router {
             404,
           );
         }
+        const ids = logAnswer(options.log, {
+          modelVersion: result.modelVersion,
+          probabilities: result.probabilities,
+          pixels,
+          ...(request.images.datatype === 'BYTES' && { encoded: request.images.encoded }),
+          latencyMs: performance.now() - started,
+        });
+        res.setHeader('x-prediction-id', ids.join(','));
         const { body: answer, headerLength } = encodeInferenceResponse(
           {
             model_name: V2_MODEL_NAME,
             model_version: result.modelVersion,
             ...(request.id !== undefined && { id: request.id }),
+            // One id per image, in order, to send feedback about it (POST /feedback).
+            parameters: { prediction_ids: ids.join(',') },
           },
           outputTensors(result, request.outputs),
         );

@@ -101,6 +101,14 @@ export const v2InferenceResponseSchema = z
     model_name: z.string(),
     model_version: z.string(),
     id: z.string().optional(),
+    parameters: z
+      .object({ prediction_ids: z.string() })
+      .optional()
+      .meta({
+        description:
+          'prediction_ids: the predictionId of each image, comma-separated in input order (also in the ' +
+          'x-prediction-id header), for POST /feedback',
+      }),
     outputs: z.array(
       z.object({
         name: z.string(),

@@ -19,6 +19,7 @@ import type { ModelCard } from '@visionops/core/model';
 import { NotFoundError, type PublishedCard } from '@visionops/core/registry';
 import { downloadUpload, UploadMismatchError } from '../retrain/download-upload.js';
 import { beginJob, jobRunFailure, startJobRun, untilSettledOrAborted } from '../retrain/job-run.js';
+import { storeDriftReference } from '../retrain/reference-predictions.js';
 import { gateRecordOf, gateVerdict } from '../retrain/retrain-card.js';
 import type { RenewJobLock, RetrainDeps } from '../retrain/retrain-job.js';
 import { runInThread } from '../retrain/run-in-thread.js';
@@ -234,6 +235,7 @@ export async function handleImport(
     };
     const published = await registry.publish(files, card);
     await job.updateData({ ...data, publishedVersion: published.version });
+    await storeDriftReference(store, published.version, answer.reference, log);
     log.info(
       { version: published.version, accuracy: answer.metrics.accuracy, gate },
       'imported version published',

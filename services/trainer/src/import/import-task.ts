@@ -4,6 +4,7 @@
 import type { Normalisation } from '@visionops/core';
 import type { BackendPreference } from '@visionops/core/engine';
 import type { EvaluationMetrics, ModelFiles } from '@visionops/core/model';
+import type { ReferencePredictions } from '../retrain/reference-predictions.js';
 
 export interface ImportTask {
   backend: BackendPreference;
@@ -23,6 +24,8 @@ export type ImportAnswer =
       files: ModelFiles;
       metrics: EvaluationMetrics;
       productionMetrics: EvaluationMetrics;
+      /** The imported model's answers on the drift reference sample of the evaluation set. */
+      reference: ReferencePredictions;
       kerasVersion: string | null;
       kerasBackend: string | null;
       output: 'softmax' | 'logits';

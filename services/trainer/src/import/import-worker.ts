@@ -4,6 +4,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { initBackend } from '@visionops/core/engine';
 import { importKerasModel, KerasImportError } from '@visionops/core/keras';
 import { evaluateModel, modelFromFiles, modelToFiles } from '@visionops/core/model';
+import { referencePredictions } from '../retrain/reference-predictions.js';
 import type { ImportAnswer, ImportTask } from './import-task.js';
 
 async function run(task: ImportTask): Promise<ImportAnswer> {
@@ -22,6 +23,7 @@ async function run(task: ImportTask): Promise<ImportAnswer> {
       files: await modelToFiles(imported.model),
       metrics: evaluateModel(imported.model, data, task.normalisation, task.datasetName),
       productionMetrics: evaluateModel(production, data, task.production.normalisation, task.datasetName),
+      reference: referencePredictions(imported.model, data, task.normalisation, task.datasetName),
       kerasVersion: imported.origin.kerasVersion,
       kerasBackend: imported.origin.backend,
       output: imported.output,

@@ -3,6 +3,7 @@
 import type { Normalisation } from '@visionops/core';
 import type { BackendPreference } from '@visionops/core/engine';
 import type { ArchitectureSpec, EvaluationMetrics, ModelFiles } from '@visionops/core/model';
+import type { ReferencePredictions } from './reference-predictions.js';
 
 export interface EvaluationTask {
   backend: BackendPreference;
@@ -18,5 +19,12 @@ export interface EvaluationTask {
 }
 
 export type EvaluationAnswer =
-  | { ok: true; candidate: EvaluationMetrics; parent: EvaluationMetrics; candidateFiles: ModelFiles }
+  | {
+      ok: true;
+      candidate: EvaluationMetrics;
+      parent: EvaluationMetrics;
+      candidateFiles: ModelFiles;
+      /** The candidate's answers on the drift reference sample of the evaluation set. */
+      reference: ReferencePredictions;
+    }
   | { ok: false; message: string; stack?: string };

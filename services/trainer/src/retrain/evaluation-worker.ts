@@ -10,6 +10,7 @@ import {
   setWeightValues,
 } from '@visionops/core/model';
 import type { EvaluationAnswer, EvaluationTask } from './evaluation-task.js';
+import { referencePredictions } from './reference-predictions.js';
 
 async function run(task: EvaluationTask): Promise<EvaluationAnswer> {
   await initBackend(task.backend);
@@ -25,6 +26,7 @@ async function run(task: EvaluationTask): Promise<EvaluationAnswer> {
     candidate: evaluateModel(candidate, data, task.normalisation, task.datasetName),
     parent: evaluateModel(parent, data, task.normalisation, task.datasetName),
     candidateFiles: await modelToFiles(candidate),
+    reference: referencePredictions(candidate, data, task.normalisation, task.datasetName),
   };
   candidate.dispose();
   parent.dispose();

@@ -11,6 +11,7 @@ import { classBalancedSample, concatDatasets, countPerClass, subsetDataset } fro
 import { evaluateInThread } from './evaluate-in-thread.js';
 import { FINE_TUNE_RECIPE, type FineTuneRecipe } from './fine-tune-recipe.js';
 import { weightsFromFiles } from './model-weights.js';
+import type { ReferencePredictions } from './reference-predictions.js';
 
 export interface FineTuneInput {
   parent: { files: ModelFiles; architecture: ArchitectureSpec; normalisation: Normalisation };
@@ -37,6 +38,8 @@ export interface FineTuneOutput {
   files: ModelFiles;
   metrics: EvaluationMetrics;
   parentMetrics: EvaluationMetrics;
+  /** The model's answers on the drift reference sample of the evaluation set. */
+  reference: ReferencePredictions;
   /** What the model was trained on. */
   mix: { uploaded: number; replay: number; train: number; perClass: number[] };
   training: {
@@ -124,6 +127,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutput> {
     },
     metrics: evaluation.candidate,
     parentMetrics: evaluation.parent,
+    reference: evaluation.reference,
     mix: {
       uploaded: input.upload.n,
       replay: replay?.n ?? 0,

@@ -36,6 +36,7 @@ import {
   retrainRecordOf,
 } from './retrain-card.js';
 import { startRetrainRollout, type PromotionOutcome } from './retrain-rollout.js';
+import { storeDriftReference } from './reference-predictions.js';
 import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets } from './training-sets.js';
 
@@ -274,6 +275,7 @@ export async function handleRetrain(
     }
     const published = await registry.publish(outcome.files, card);
     await job.updateData({ ...data, publishedVersion: published.version });
+    await storeDriftReference(store, published.version, outcome.reference, log);
     log.info(
       {
         version: published.version,
