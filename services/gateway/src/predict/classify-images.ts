@@ -2,7 +2,7 @@
 // unit through the inference pool (so they share a model version), and name each class.
 import { decodeImage, ImageDecodeError, LABELS, type Label } from '@visionops/core';
 import { AppError } from '../app-error.js';
-import { ModelNotReadyError, type InferencePool, type Prediction } from '../inference/inference-pool.js';
+import { ModelNotReadyError, type Prediction } from '../inference/inference-pool.js';
 import { logAnswer, type PredictionLog } from '../monitoring/prediction-log.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { UploadedImage } from './predict-upload.js';
