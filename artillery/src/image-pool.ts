@@ -4,8 +4,8 @@
 // which artillery reads as its payload.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LABELS } from '../../services/core/src/index.js';
-import { isSkipped, iterateClassFolderZip } from '../../services/core/src/dataset/index.js';
+import { LABELS } from '@visionops/core';
+import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { realDataFile, syntheticImage } from '../../services/core/test/fixtures.js';
 
 export interface ImagePool {

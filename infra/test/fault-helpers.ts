@@ -17,6 +17,7 @@ import { startEmbeddedS3, type EmbeddedS3 } from '../src/embedded-s3.js';
 import { freePort } from '../src/free-port.js';
 import { startRedisServer, type RedisServer } from '../src/redis-server.js';
 import { spawnService, type ServiceProcess } from '../src/service-process.js';
+import type { JobView } from '@visionops/core/contract';
 
 export const testLogger = createLogger('test', { level: 'silent' });
 
@@ -352,36 +353,25 @@ export async function postRetrain(gatewayUrl: string, zip: Buffer, epochs: numbe
   return body.jobId;
 }
 
-export interface JobStatus {
-  id: string;
-  state: string;
-  progress: { phase?: string; epoch?: number } | null;
-  result: { version?: string; promoted?: boolean } | null;
-  failedReason: string | null;
-  attempts: { made: number; max: number };
-  /** When a trainer last took the job (ISO time); null while it has never run. */
-  startedAt: string | null;
-}
-
 /** One GET /jobs/:id: the job as the gateway shows it now. */
-export async function jobStatus(gatewayUrl: string, jobId: string): Promise<JobStatus> {
-  const { status, body } = await getJson<JobStatus>(`${gatewayUrl}/jobs/${jobId}`);
+export async function jobStatus(gatewayUrl: string, jobId: string): Promise<JobView> {
+  const { status, body } = await getJson<JobView>(`${gatewayUrl}/jobs/${jobId}`);
   if (status !== 200) throw new Error(`GET /jobs/${jobId} answered ${status}: ${JSON.stringify(body)}`);
   return body;
 }
 
 /** Polls GET /jobs/:id until `until` holds (by default: completed, failed or cancelled). */
-export async function waitForJobStatus(
+export async function waitForJobView(
   gatewayUrl: string,
   jobId: string,
   timeoutMs: number,
-  until: (job: JobStatus) => boolean = (job) => ['completed', 'failed', 'cancelled'].includes(job.state),
-): Promise<JobStatus> {
+  until: (job: JobView) => boolean = (job) => ['completed', 'failed', 'cancelled'].includes(job.state),
+): Promise<JobView> {
   const deadline = Date.now() + timeoutMs;
-  let last: JobStatus | string = 'no answer yet';
+  let last: JobView | string = 'no answer yet';
   for (;;) {
     try {
-      const { status, body } = await getJson<JobStatus>(`${gatewayUrl}/jobs/${jobId}`);
+      const { status, body } = await getJson<JobView>(`${gatewayUrl}/jobs/${jobId}`);
       if (status === 200) {
         last = body;
         if (until(body)) return body;

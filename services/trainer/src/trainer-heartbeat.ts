@@ -4,16 +4,10 @@
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
 import { RedisKeys, type Logger } from '@visionops/core';
+import type { TrainerBeat } from '@visionops/core/contract';
 
 export const HEARTBEAT_INTERVAL_MS = 3000;
 export const HEARTBEAT_TTL_MS = 10_000;
-
-export interface TrainerBeat {
-  id: string;
-  startedAt: string;
-  busy: boolean;
-  jobId: string | null;
-}
 
 export interface Heartbeat {
   /** Records the job in hand (null when idle) and beats at once. */

@@ -21,7 +21,8 @@ import {
   type UploadSummary,
 } from '@visionops/core/jobs';
 import type { ObjectStore } from '@visionops/core/registry';
-import { apiState, jobView, type JobView } from './job-view.js';
+import type { JobView } from '@visionops/core/contract';
+import { apiState, jobView } from './job-view.js';
 import type { UploadedZip } from './retrain-upload.js';
 
 export type RetrainJobsConfig = Pick<
