@@ -3,6 +3,7 @@
 // The job's shared shapes (options, progress, results) live in the API contract.
 export * from '../contract/jobs.js';
 export * from './import-job.js';
+export * from './job-cancellation.js';
 export * from './job-payload.js';
 export * from './retrain-job.js';
 export * from './retrain-keys.js';

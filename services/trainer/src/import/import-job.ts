@@ -9,7 +9,7 @@ import { LABELS, PREPROCESS_VERSION } from '@visionops/core';
 import {
   importJobDataSchema,
   PREPROCESSING_NORMALISATION,
-  RetrainRedisKeys,
+  JobCancellation,
   type ImportJobData,
   type ImportOrigin,
   type ImportPhase,
@@ -94,7 +94,8 @@ export async function handleImport(
     return resultOf(card, record, await promoteIfGatedImport(deps, card, record), seconds());
   }
 
-  const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
+  const cancellation = new JobCancellation(redis, config.QUEUE_PREFIX);
+  const run = startJobRun(jobSignal, () => cancellation.isRequested(job.id!));
   const { signal } = run;
   const checkpoint = () => run.checkpoint();
   const phase = async (name: ImportPhase) => {

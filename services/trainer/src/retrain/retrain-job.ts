@@ -10,7 +10,7 @@ import type { Config, Logger } from '@visionops/core';
 import { readClassFolderZip, UnsafeZipError, type ZipLimits } from '@visionops/core/dataset';
 import {
   inspectRetrainUpload,
-  RetrainRedisKeys,
+  JobCancellation,
   retrainJobDataSchema,
   RetrainUploadError,
   type RetrainJobData,
@@ -137,7 +137,8 @@ export async function handleRetrain(
     return resultFromCard(card, record, await promoteIfGated(deps, card, data, log), seconds());
   }
 
-  const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
+  const cancellation = new JobCancellation(redis, config.QUEUE_PREFIX);
+  const run = startJobRun(jobSignal, () => cancellation.isRequested(job.id!));
   const { signal } = run;
   const checkpoint = () => run.checkpoint();
   const progress = new JobProgress(
