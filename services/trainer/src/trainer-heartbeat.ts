@@ -3,7 +3,7 @@
 // one that stops cleanly deletes its key. Gateways list the keys to report live trainers.
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { RedisKeys, type Logger } from '@visionops/core';
+import { OutageLog, RedisKeys, type Logger } from '@visionops/core';
 import type { TrainerBeat } from '@visionops/core/contract';
 
 export const HEARTBEAT_INTERVAL_MS = 3000;
@@ -29,20 +29,19 @@ export function startHeartbeat(redis: Redis, queuePrefix: string, logger: Logger
     jobId: null,
   };
   const key = RedisKeys.trainerHeartbeat(queuePrefix, beat.id);
-  let warned = false;
+  const outage = new OutageLog(
+    logger,
+    'could not write the trainer heartbeat',
+    'trainer heartbeat written again',
+  );
   let stopped = false;
   const send = (): void => {
     // A job event after stop() must not bring the deleted key back for another TTL.
     if (stopped) return;
     redis
       .set(key, JSON.stringify(beat), 'PX', HEARTBEAT_TTL_MS)
-      .then(() => {
-        warned = false;
-      })
-      .catch((error: unknown) => {
-        if (!warned) logger.warn({ err: error }, 'could not write the trainer heartbeat');
-        warned = true;
-      });
+      .then(() => outage.recovered())
+      .catch((error: unknown) => outage.failed(error));
   };
   send();
   const timer = setInterval(send, HEARTBEAT_INTERVAL_MS).unref();

@@ -13,7 +13,8 @@ import {
 } from '@visionops/core/jobs';
 import { handleImport } from '../import/import-job.js';
 import { JobReleasedError, LOCK_LOST_REASON, RELEASE_REASON } from './job-release.js';
-import { handleRetrain, type RenewJobLock, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
+import type { RenewJobLock } from './job-phases.js';
+import { handleRetrain, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
 import { trainerId } from '../trainer-heartbeat.js';
 
 export type WorkerConfig = RetrainConfig &

@@ -48,11 +48,13 @@ export async function putStoredDataset(
   return manifest;
 }
 
+export interface StoredDataset {
+  manifest: StoredDatasetManifest;
+  dataset: DecodedDataset;
+}
+
 /** The dataset and its manifest, or undefined when none is stored under that name. */
-export async function getStoredDataset(
-  store: ObjectStore,
-  name: string,
-): Promise<{ manifest: StoredDatasetManifest; dataset: DecodedDataset } | undefined> {
+export async function getStoredDataset(store: ObjectStore, name: string): Promise<StoredDataset | undefined> {
   try {
     const manifest = JSON.parse(
       (await store.get(S3Keys.datasetManifest(name))).body.toString('utf8'),
