@@ -126,7 +126,7 @@ export async function handleImport(
   return runJobPhases(options, async (run) => {
     const inputs = await run.phase('downloading', () => downloadInputs(imported, run));
     const converted = await run.phase('converting', () => convert(imported, inputs, run.signal));
-    const card = await run.phase('evaluating', async () => importedCard(imported, inputs, converted));
+    const card = await run.phase('evaluating', () => importedCard(imported, inputs, converted));
     // The last point where a cancel stops the job: from here on it publishes.
     return run.phase('publishing', () => publish(imported, converted, card, run));
   });

@@ -29,11 +29,11 @@ export interface JobPhaseOptions<Phase extends string> {
   s3Endpoint: string;
   renewLock?: RenewJobLock;
   /** Reports that `phase` starts (job progress). */
-  reportPhase(phase: Phase): Promise<void>;
+  reportPhase: (phase: Phase) => Promise<void>;
   /** Errors that mean the input itself is unusable: the job ends for good. */
-  isBadData(error: unknown): error is Error;
+  isBadData: (error: unknown) => error is Error;
   /** Clean-up that depends on how the run failed (before the error goes to BullMQ). */
-  onFailure?(error: unknown): Promise<void>;
+  onFailure?: (error: unknown) => Promise<void>;
 }
 
 export interface JobPhases<Phase extends string> {
@@ -42,7 +42,7 @@ export interface JobPhases<Phase extends string> {
   /** A folder of this run's own, removed when the run ends. */
   workDir: string;
   /** Stops here when the run should stop, reports `name`, then runs it. */
-  phase<T>(name: Phase, work: () => Promise<T>): Promise<T>;
+  phase<T>(name: Phase, work: () => Promise<T> | T): Promise<T>;
   /**
    * A lost lock is reported only at the next renewal tick, seconds later: asked right before
    * publishing, so a run whose job went to another trainer meanwhile publishes nothing.
