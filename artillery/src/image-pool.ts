@@ -6,7 +6,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { LABELS } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
-import { realDataFile, syntheticImage } from '../../services/core/test/fixtures.js';
+import { realDataFile, syntheticImage } from '@visionops/testkit';
 
 export interface ImagePool {
   /** The CSV artillery takes with -p: one absolute image path per line. */

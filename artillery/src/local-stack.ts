@@ -6,9 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, repoRoot, S3Keys } from '@visionops/core';
 import { createS3Client, ObjectStore } from '@visionops/core/registry';
-import { publishCopyOfProduction } from '../../services/core/test/candidate-copy.js';
-import { writeStandInBaseline } from '../../services/core/test/registry-fixtures.js';
-import { sliceZip } from '../../services/trainer/test/retrain-data.js';
+import { publishCopyOfProduction, sliceZip, writeStandInBaseline } from '@visionops/testkit';
 import { freePort } from '@visionops/infra/free-port';
 import { startStack, type Stack } from '@visionops/infra/start-stack';
 

@@ -1,7 +1,7 @@
 // Redis stopped and started again while the gateway serves predictions and a trainer works: real
 // processes on a private redis-server (append-only file on), never the shared one.
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '../../services/core/test/fixtures.js';
+import { buildClassFolderZip } from '@visionops/testkit';
 import {
   endOutage,
   expectDegraded,

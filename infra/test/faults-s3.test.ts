@@ -1,7 +1,7 @@
 // S3 stopped while the gateway serves predictions and a trainer is half-way through a job: real
 // processes; the embedded S3 server is stopped and started again on the same port with its data.
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '../../services/core/test/fixtures.js';
+import { buildClassFolderZip } from '@visionops/testkit';
 import {
   endOutage,
   expectDegraded,

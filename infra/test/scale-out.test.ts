@@ -11,10 +11,14 @@ import { createLogger, loadConfig, RedisKeys } from '@visionops/core';
 import type { JobView, Readiness, TrainerBeat } from '@visionops/core/contract';
 import type { ModelCard } from '@visionops/core/model';
 import { ModelRegistry, ObjectStore } from '@visionops/core/registry';
-import { buildClassFolderZip, syntheticImage } from '../../services/core/test/fixtures.js';
-import { writeStandInBaseline } from '../../services/core/test/registry-fixtures.js';
-import { until } from '../../services/core/test/wait-until.js';
-import { openQueue, type RetrainQueue } from '../../services/trainer/test/retrain-fixtures.js';
+import {
+  buildClassFolderZip,
+  openQueue,
+  type RetrainQueue,
+  syntheticImage,
+  until,
+  writeStandInBaseline,
+} from '@visionops/testkit';
 import { createS3Client } from '../src/s3-bucket.js';
 import { startCluster, type Cluster, type ClusterService } from '../src/start-cluster.js';
 import { getJson } from './fault-helpers.js';

@@ -6,7 +6,8 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeImage, LABELS, PIXELS_PER_IMAGE, repoRoot } from '@visionops/core';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { eventually } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 import { sampleImages, type NamedImage } from './test-images.js';
 
 const MAX_FILES = 8;

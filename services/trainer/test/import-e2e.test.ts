@@ -14,16 +14,17 @@ import { importKerasModel } from '@visionops/core/keras';
 import { predictProbabilities } from '@visionops/core/model';
 import { main as cli, type CliIo } from '@visionops/cli';
 import {
+  expectConforms,
   KERAS_FIXTURE,
   kerasFixture,
   kerasFixturesDir,
   MISSING_FIXTURE,
-} from '../../core/test/keras-fixtures.js';
-import { until } from '../../core/test/wait-until.js';
-import { sliceZip } from './retrain-data.js';
-import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
+  type RetrainStack,
+  sliceZip,
+  startRetrainStack,
+  until,
+} from '@visionops/testkit';
 import { jobViewSchema, type JobView } from '@visionops/core/contract';
-import { expectConforms } from '../../core/test/contract-conformance.js';
 
 const ADMIN_TOKEN = 'import-e2e-admin-token-0123456789';
 const fixture = kerasFixture();

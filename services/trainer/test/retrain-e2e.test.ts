@@ -3,11 +3,14 @@
 // swap, while a client keeps predicting throughout and never sees a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jobViewSchema, readinessSchema, trainersSchema, type JobView } from '@visionops/core/contract';
-import { expectConforms } from '../../core/test/contract-conformance.js';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { until } from '../../core/test/wait-until.js';
-import { sliceZip } from './retrain-data.js';
-import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
+import {
+  expectConforms,
+  type RetrainStack,
+  sliceZip,
+  startRetrainStack,
+  syntheticImage,
+  until,
+} from '@visionops/testkit';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 let stack: RetrainStack;

@@ -8,3 +8,4 @@ export * from './job-payload.js';
 export * from './retrain-job.js';
 export * from './retrain-keys.js';
 export * from './retrain-upload.js';
+export * from './trainer-heartbeat.js';

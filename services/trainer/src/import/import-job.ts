@@ -26,7 +26,7 @@ import { beginJob, untilSettledOrAborted } from '../retrain/job-run.js';
 import { gateRecordOf, gateVerdict } from '../retrain/retrain-card.js';
 import type { RetrainDeps } from '../retrain/retrain-job.js';
 import { runInThread } from '../retrain/run-in-thread.js';
-import { DatasetNames, getStoredDataset, type StoredDataset } from '../retrain/stored-datasets.js';
+import { DatasetNames, getStoredDataset, type StoredDataset } from '@visionops/core/dataset';
 import type { ImportAnswer, ImportTask } from './import-task.js';
 
 export type ImportJob = Job<ImportJobData, ImportResult>;

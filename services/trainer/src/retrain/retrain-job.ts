@@ -6,9 +6,11 @@ import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, Logger } from '@visionops/core';
 import {
+  DatasetNames,
+  type DecodedDataset,
+  putStoredDataset,
   readClassFolderZip,
   UnsafeZipError,
-  type DecodedDataset,
   type ZipLimits,
 } from '@visionops/core/dataset';
 import {
@@ -40,7 +42,6 @@ import {
   retrainRecordOf,
 } from './retrain-card.js';
 import { startRetrainRollout, type PromotionOutcome } from './retrain-rollout.js';
-import { DatasetNames, putStoredDataset } from './stored-datasets.js';
 import { loadTrainingSets, type TrainingSets } from './training-sets.js';
 
 export type RetrainConfig = Pick<

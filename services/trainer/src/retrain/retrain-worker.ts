@@ -5,17 +5,17 @@ import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
 import {
-  cancelledJobId,
   CancellationKeys,
+  cancelledJobId,
   type JobOf,
   type JobResult,
   type JobResultOf,
+  trainerId,
 } from '@visionops/core/jobs';
 import { handleImport } from '../import/import-job.js';
 import { JobReleasedError, LOCK_LOST_REASON, RELEASE_REASON } from './job-release.js';
 import type { RenewJobLock } from './job-phases.js';
 import { handleRetrain, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
-import { trainerId } from '../trainer-heartbeat.js';
 
 export type WorkerConfig = RetrainConfig &
   Pick<Config, 'REDIS_URL' | 'RETRAIN_LOCK_MS' | 'RETRAIN_STALLED_INTERVAL_MS'>;

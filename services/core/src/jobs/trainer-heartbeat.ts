@@ -3,8 +3,10 @@
 // one that stops cleanly deletes its key. Gateways list the keys to report live trainers.
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { OutageLog, RedisKeys, type Logger } from '@visionops/core';
-import type { TrainerBeat } from '@visionops/core/contract';
+import type { TrainerBeat } from '../contract/operations.js';
+import type { Logger } from '../logger.js';
+import { RedisKeys } from '../names.js';
+import { OutageLog } from '../outage-log.js';
 
 export const HEARTBEAT_INTERVAL_MS = 3000;
 export const HEARTBEAT_TTL_MS = 10_000;
