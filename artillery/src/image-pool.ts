@@ -4,9 +4,9 @@
 // which artillery reads as its payload.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LABELS } from '../../services/core/src/index.js';
-import { isSkipped, iterateClassFolderZip } from '../../services/core/src/dataset/index.js';
-import { realDataFile, syntheticImage } from '../../services/core/test/fixtures.js';
+import { LABELS } from '@visionops/core';
+import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
+import { realDataFile, syntheticImage } from '@visionops/testkit';
 
 export interface ImagePool {
   /** The CSV artillery takes with -p: one absolute image path per line. */

@@ -1,6 +1,6 @@
 // Where the load goes: TARGET when set (only this machine: 127.0.0.1, localhost or ::1, so a load
 // test can never be pointed at someone else's service), else nothing and the driver starts a stack.
-import { loadConfig } from '../../services/core/src/index.js';
+import { loadConfig } from '@visionops/core';
 
 const LOCAL_HOSTS = new Set(['127.0.0.1', 'localhost', '[::1]']);
 

@@ -4,13 +4,11 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createLogger, loadConfig, repoRoot, S3Keys } from '../../services/core/src/index.js';
-import { createS3Client, ObjectStore } from '../../services/core/src/registry/index.js';
-import { publishCopyOfProduction } from '../../services/core/test/candidate-copy.js';
-import { writeStandInBaseline } from '../../services/core/test/registry-fixtures.js';
-import { sliceZip } from '../../services/trainer/test/retrain-data.js';
-import { freePort } from '../../infra/src/free-port.js';
-import { startStack, type Stack } from '../../infra/src/start-stack.js';
+import { createLogger, loadConfig, repoRoot, S3Keys } from '@visionops/core';
+import { createS3Client, ObjectStore } from '@visionops/core/registry';
+import { publishCopyOfProduction, sliceZip, writeStandInBaseline } from '@visionops/testkit';
+import { freePort } from '@visionops/infra/free-port';
+import { startStack, type Stack } from '@visionops/infra/start-stack';
 
 export interface LocalStackOptions {
   /** Start a trainer too (the retrain scenario needs one). */

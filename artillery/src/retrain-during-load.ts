@@ -1,6 +1,7 @@
 // The retrain half of the retrain-under-load scenario: uploads a class-folder ZIP to POST /retrain,
 // follows the job, promotes the new version through the API when the evaluation gate refused it
 // (so a hot swap happens either way), and notes when the gateway first serves the new version.
+import type { JobView } from '@visionops/core/contract';
 
 export interface RetrainRun {
   jobId: string;
@@ -19,18 +20,7 @@ export interface RetrainRun {
   problems: string[];
 }
 
-interface JobStatus {
-  state: 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
-  finishedAt: string | null;
-  failedReason: string | null;
-  result: {
-    version: string;
-    promoted: boolean;
-    reason: string;
-    accuracy: number;
-    productionAccuracy: number;
-  } | null;
-}
+type JobStatus = Pick<JobView, 'state' | 'finishedAt' | 'failedReason' | 'result'>;
 
 const sleep = (ms: number) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms));
 

@@ -20,7 +20,7 @@ import { CANARY_RUN, FULL_RUN, SMOKE_RUN, type Scenario } from './scenarios.js';
 import { evaluateSlo, readScenarioSlo } from './slo.js';
 import { formatThreadUse, sampleThreads } from './thread-sample.js';
 import { loadTarget } from './load-target.js';
-import { sliceZip } from '../../services/trainer/test/retrain-data.js';
+import { sliceZip } from '@visionops/testkit';
 
 const log = (message: string) => process.stdout.write(`[loadtest] ${message}\n`);
 

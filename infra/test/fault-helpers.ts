@@ -9,14 +9,18 @@ import { Redis } from 'ioredis';
 import { expect } from 'vitest';
 import { createLogger, loadConfig, S3Keys, type Config } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
-import { buildTestModel, useCpuBackend } from '../../services/core/test/registry-fixtures.js';
-import { syntheticImage } from '../../services/core/test/fixtures.js';
-import { until } from '../../services/core/test/wait-until.js';
-import { seedTrainerDatasets } from '../../services/trainer/test/retrain-fixtures.js';
+import {
+  buildTestModel,
+  seedTrainerDatasets,
+  syntheticImage,
+  until,
+  useCpuBackend,
+} from '@visionops/testkit';
 import { startEmbeddedS3, type EmbeddedS3 } from '../src/embedded-s3.js';
 import { freePort } from '../src/free-port.js';
 import { startRedisServer, type RedisServer } from '../src/redis-server.js';
 import { spawnService, type ServiceProcess } from '../src/service-process.js';
+import type { JobView } from '@visionops/core/contract';
 
 export const testLogger = createLogger('test', { level: 'silent' });
 
@@ -175,16 +179,17 @@ export async function waitForReadiness(
   check: (ready: Readiness) => boolean,
   timeoutMs: number,
 ): Promise<Readiness> {
-  const deadline = Date.now() + timeoutMs;
   let last: Readiness | undefined;
-  for (;;) {
-    last = await readiness(gatewayUrl);
-    if (check(last)) return last;
-    if (Date.now() > deadline) {
-      throw new Error(`/ready did not reach the expected state in ${timeoutMs} ms: ${JSON.stringify(last)}`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
+  return until(
+    '/ready reaching the expected state',
+    timeoutMs,
+    async () => {
+      last = await readiness(gatewayUrl);
+      return check(last) ? last : undefined;
+    },
+    200,
+    () => JSON.stringify(last),
+  );
 }
 
 export interface PredictOutcome {
@@ -352,50 +357,35 @@ export async function postRetrain(gatewayUrl: string, zip: Buffer, epochs: numbe
   return body.jobId;
 }
 
-export interface JobStatus {
-  id: string;
-  state: string;
-  progress: { phase?: string; epoch?: number } | null;
-  result: { version?: string; promoted?: boolean } | null;
-  failedReason: string | null;
-  attempts: { made: number; max: number };
-  /** When a trainer last took the job (ISO time); null while it has never run. */
-  startedAt: string | null;
-}
-
 /** One GET /jobs/:id: the job as the gateway shows it now. */
-export async function jobStatus(gatewayUrl: string, jobId: string): Promise<JobStatus> {
-  const { status, body } = await getJson<JobStatus>(`${gatewayUrl}/jobs/${jobId}`);
+export async function jobStatus(gatewayUrl: string, jobId: string): Promise<JobView> {
+  const { status, body } = await getJson<JobView>(`${gatewayUrl}/jobs/${jobId}`);
   if (status !== 200) throw new Error(`GET /jobs/${jobId} answered ${status}: ${JSON.stringify(body)}`);
   return body;
 }
 
 /** Polls GET /jobs/:id until `until` holds (by default: completed, failed or cancelled). */
-export async function waitForJobStatus(
+export async function waitForJobView(
   gatewayUrl: string,
   jobId: string,
   timeoutMs: number,
-  until: (job: JobStatus) => boolean = (job) => ['completed', 'failed', 'cancelled'].includes(job.state),
-): Promise<JobStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: JobStatus | string = 'no answer yet';
-  for (;;) {
-    try {
-      const { status, body } = await getJson<JobStatus>(`${gatewayUrl}/jobs/${jobId}`);
-      if (status === 200) {
-        last = body;
-        if (until(body)) return body;
-      } else {
-        last = `HTTP ${status}`;
+  reached: (job: JobView) => boolean = (job) => ['completed', 'failed', 'cancelled'].includes(job.state),
+): Promise<JobView> {
+  let last: JobView | string = 'no answer yet';
+  return until(
+    `job ${jobId} reaching the expected state`,
+    timeoutMs,
+    async () => {
+      try {
+        const { status, body } = await getJson<JobView>(`${gatewayUrl}/jobs/${jobId}`);
+        last = status === 200 ? body : `HTTP ${status}`;
+        return status === 200 && reached(body) ? body : undefined;
+      } catch (error) {
+        last = String(error);
+        return undefined;
       }
-    } catch (error) {
-      last = String(error);
-    }
-    if (Date.now() > deadline) {
-      throw new Error(
-        `job ${jobId} did not reach the expected state in ${timeoutMs} ms: ${JSON.stringify(last)}`,
-      );
-    }
-    await sleep(200);
-  }
+    },
+    200,
+    () => JSON.stringify(last),
+  );
 }

@@ -1,7 +1,7 @@
 // Redis stopped and started again while the gateway serves predictions and a trainer works: real
 // processes on a private redis-server (append-only file on), never the shared one.
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '../../services/core/test/fixtures.js';
+import { buildClassFolderZip } from '@visionops/testkit';
 import {
   endOutage,
   expectDegraded,
@@ -14,7 +14,7 @@ import {
   sleep,
   startFaultStack,
   startPredictLoad,
-  waitForJobStatus,
+  waitForJobView,
   waitForReadiness,
   type FaultStack,
   type Readiness,
@@ -39,7 +39,7 @@ describe('Redis restarted', () => {
 
     // A long job keeps the trainer (one job at a time) busy, so the second one waits in the queue.
     const busyId = await postRetrain(url, (await buildClassFolderZip({ perClass: 6 })).zip, 4);
-    await waitForJobStatus(url, busyId, 60_000, (job) => job.state === 'active');
+    await waitForJobView(url, busyId, 60_000, (job) => job.state === 'active');
     const queuedId = await postRetrain(url, (await buildClassFolderZip({ perClass: 3 })).zip, 1);
 
     const load = startPredictLoad(url, await predictImage(), { clients: 4 });
@@ -70,10 +70,10 @@ describe('Redis restarted', () => {
 
     expect(jobDuringOutage.status).toBe(503);
     expect(jobDuringOutage.body.error?.code).toBe('retraining_unavailable');
-    const busy = await waitForJobStatus(url, busyId, 120_000);
+    const busy = await waitForJobView(url, busyId, 120_000);
     const busyDoneMs = Date.now() - redisBack;
     step('busy job done');
-    const queued = await waitForJobStatus(url, queuedId, 60_000);
+    const queued = await waitForJobView(url, queuedId, 60_000);
     const queuedDoneAfterMs = Date.now() - redisBack;
     expect(busy.state, busy.failedReason ?? '').toBe('completed');
     expect(queued.state, queued.failedReason ?? '').toBe('completed');

@@ -1,7 +1,7 @@
 // S3 stopped while the gateway serves predictions and a trainer is half-way through a job: real
 // processes; the embedded S3 server is stopped and started again on the same port with its data.
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '../../services/core/test/fixtures.js';
+import { buildClassFolderZip } from '@visionops/testkit';
 import {
   endOutage,
   expectDegraded,
@@ -13,7 +13,7 @@ import {
   sleep,
   startFaultStack,
   startPredictLoad,
-  waitForJobStatus,
+  waitForJobView,
   waitForReadiness,
   type FaultStack,
   type Readiness,
@@ -36,7 +36,7 @@ describe('S3 unreachable', () => {
     step('gateway and trainer up');
 
     const jobId = await postRetrain(url, (await buildClassFolderZip({ perClass: 4 })).zip, 2);
-    await waitForJobStatus(url, jobId, 60_000, (job) => job.progress?.phase === 'training');
+    await waitForJobView(url, jobId, 60_000, (job) => job.progress?.phase === 'training');
 
     step('job training');
     const load = startPredictLoad(url, await predictImage(), { clients: 4 });
@@ -49,7 +49,7 @@ describe('S3 unreachable', () => {
     }
     step('S3 stopped; /ready polled');
     // The attempt in hand fails when it publishes, the retries when they download the upload.
-    const failed = await waitForJobStatus(url, jobId, 90_000);
+    const failed = await waitForJobView(url, jobId, 90_000);
     const failedAfterMs = Date.now() - outageStart;
 
     step(`job ${failed.state}`);

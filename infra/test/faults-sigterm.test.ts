@@ -7,15 +7,15 @@ import { afterEach, describe, expect, test } from 'vitest';
 import { Redis } from 'ioredis';
 import { RedisKeys } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
-import { buildClassFolderZip } from '../../services/core/test/fixtures.js';
 import {
+  buildClassFolderZip,
   dropQueue,
   enqueueUpload,
   openQueue,
-  waitForJob,
   type RetrainQueue,
-} from '../../services/trainer/test/retrain-fixtures.js';
-import { until } from '../../services/core/test/wait-until.js';
+  until,
+  waitForJob,
+} from '@visionops/testkit';
 import {
   loadRunning,
   predictImage,

@@ -8,13 +8,17 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger, loadConfig, RedisKeys } from '@visionops/core';
-import type { RetrainProgress, RetrainResult } from '@visionops/core/jobs';
+import type { JobView, Readiness, TrainerBeat } from '@visionops/core/contract';
 import type { ModelCard } from '@visionops/core/model';
 import { ModelRegistry, ObjectStore } from '@visionops/core/registry';
-import { buildClassFolderZip, syntheticImage } from '../../services/core/test/fixtures.js';
-import { writeStandInBaseline } from '../../services/core/test/registry-fixtures.js';
-import { until } from '../../services/core/test/wait-until.js';
-import { openQueue, type RetrainQueue } from '../../services/trainer/test/retrain-fixtures.js';
+import {
+  buildClassFolderZip,
+  openQueue,
+  type RetrainQueue,
+  syntheticImage,
+  until,
+  writeStandInBaseline,
+} from '@visionops/testkit';
 import { createS3Client } from '../src/s3-bucket.js';
 import { startCluster, type Cluster, type ClusterService } from '../src/start-cluster.js';
 import { getJson } from './fault-helpers.js';
@@ -39,23 +43,9 @@ let cluster: Cluster;
 let queue: RetrainQueue;
 let redis: Redis;
 
-interface ReadyBody {
-  status: string;
-  modelVersion: string | null;
-}
-interface JobBody {
-  id: string;
-  state: string;
-  progress: RetrainProgress | null;
-  result: RetrainResult | null;
-  failedReason: string | null;
-}
 interface ModelsBody {
   production: { version: string } | null;
   versions: (ModelCard & { version: string; training: Record<string, unknown> })[];
-}
-interface TrainersBody {
-  trainers: { id: string; busy: boolean; jobId: string | null }[];
 }
 
 function report(test: string, figures: Record<string, unknown>): void {
@@ -85,7 +75,7 @@ async function switchTime(gateway: ClusterService, version: string, since: numbe
     `${gateway.name} serving ${version}`,
     SWITCH_BOUND_MS,
     async () => {
-      const { body } = await getJson<ReadyBody>(`${gateway.url}/ready`);
+      const { body } = await getJson<Readiness>(`${gateway.url}/ready`);
       return body.modelVersion === version ? true : undefined;
     },
     50,
@@ -115,9 +105,9 @@ async function submit(gateway: ClusterService, zip: Buffer, epochs: number): Pro
   return body.jobId;
 }
 
-async function finished(gateway: ClusterService, jobId: string, timeoutMs: number): Promise<JobBody> {
+async function finished(gateway: ClusterService, jobId: string, timeoutMs: number): Promise<JobView> {
   return until(`job ${jobId} finishing`, timeoutMs, async () => {
-    const { body } = await getJson<JobBody>(`${gateway.url}/jobs/${jobId}`);
+    const { body } = await getJson<JobView>(`${gateway.url}/jobs/${jobId}`);
     return body.state === 'completed' || body.state === 'failed' ? body : undefined;
   });
 }
@@ -173,7 +163,7 @@ beforeAll(async () => {
     cluster.gateways.map((gateway) =>
       until(`${gateway.name} ready`, 90_000, async () => {
         // 'ready', not just 200: a degraded gateway (Redis or S3 not answering) answers 200 too.
-        const { body } = await getJson<ReadyBody>(`${gateway.url}/ready`);
+        const { body } = await getJson<Readiness>(`${gateway.url}/ready`);
         return body.status === 'ready' ? true : undefined;
       }),
     ),
@@ -260,7 +250,7 @@ describe('two gateways and two trainers on one Redis and one S3', () => {
 
     // Both trainers report a job in hand at the same moment, one job each.
     const bothBusy = await until('both trainers busy with the two jobs', 120_000, async () => {
-      const { body } = await getJson<TrainersBody>(`${b.url}/trainers`);
+      const { body } = await getJson<{ trainers: TrainerBeat[] }>(`${b.url}/trainers`);
       const held = body.trainers.filter((trainer) => trainer.busy).map((trainer) => trainer.jobId);
       return held.length === 2 && jobIds.every((id) => held.includes(id)) ? body.trainers : undefined;
     });
@@ -319,7 +309,7 @@ describe('two gateways and two trainers on one Redis and one S3', () => {
     // Enough epochs that the job is still training well after the kill decision.
     const jobId = await submit(a, zip, 12);
     const training = await until('the job training', 120_000, async () => {
-      const { body } = await getJson<JobBody>(`${a.url}/jobs/${jobId}`);
+      const { body } = await getJson<JobView>(`${a.url}/jobs/${jobId}`);
       return body.state === 'active' && body.progress?.phase === 'training' && (body.progress.epoch ?? 0) >= 2
         ? body.progress
         : undefined;

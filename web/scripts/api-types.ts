@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import openapiTS, { astToString, type OpenAPI3 } from 'openapi-typescript';
 import { format, resolveConfig } from 'prettier';
-import gatewayPackage from '../../services/gateway/package.json' with { type: 'json' };
-import { gatewayOpenApiDocument } from '../../services/gateway/src/api/openapi-document.js';
+import gatewayPackage from '@visionops/gateway/package.json' with { type: 'json' };
+import { gatewayOpenApiDocument } from '@visionops/gateway/openapi-document';
 
 export const API_TYPES_FILE = join(import.meta.dirname, '..', 'src', 'api', 'schema.d.ts');
 

@@ -9,12 +9,17 @@ import { join } from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildClassFolderZip, realDataFile, syntheticImage } from '../../services/core/test/fixtures.js';
-import { LABELS, repoRoot } from '../../services/core/src/index.js';
-import { isSkipped, iterateClassFolderZip } from '../../services/core/src/dataset/index.js';
-import { greyJpeg } from '../../services/core/test/image-shifts.js';
-import { startRetrainStack, type RetrainStack } from '../../services/trainer/test/retrain-stack.js';
-import { gatewayOpenApiDocument } from '../../services/gateway/src/api/openapi-document.js';
+import {
+  buildClassFolderZip,
+  greyJpeg,
+  realDataFile,
+  type RetrainStack,
+  startRetrainStack,
+  syntheticImage,
+} from '@visionops/testkit';
+import { LABELS, repoRoot } from '@visionops/core';
+import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
+import { gatewayOpenApiDocument } from '@visionops/gateway/openapi-document';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';

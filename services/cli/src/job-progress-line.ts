@@ -1,15 +1,8 @@
 // One line that says where a job is: its state, phase, epoch and batch as a bar, loss and accuracy.
-import type { JobResult, RetrainProgress } from '@visionops/core/jobs';
+import type { JobView } from '@visionops/core/contract';
 
-/** What the CLI reads of GET /jobs/:id: the job's progress and result as the trainer reports them. */
-export interface JobSnapshot {
-  id: string;
-  kind?: string;
-  state: string;
-  failedReason: string | null;
-  progress: (Omit<RetrainProgress, 'phase'> & { phase: string }) | null;
-  result: Pick<JobResult, 'version' | 'promoted' | 'accuracy' | 'productionAccuracy' | 'reason'> | null;
-}
+/** What the CLI reads of GET /jobs/:id: the job's state, progress and result. */
+export type JobSnapshot = Pick<JobView, 'id' | 'kind' | 'state' | 'failedReason' | 'progress' | 'result'>;
 
 const BAR_WIDTH = 24;
 

@@ -5,8 +5,8 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { eventually, startTestGateway, type TestGateway } from '../../gateway/test/test-gateway.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
+import { startTestGateway, type TestGateway } from '@visionops/gateway/test-gateway';
 import { ExitCode } from '../src/exit-codes.js';
 import { main, type CliIo } from '../src/main.js';
 
@@ -113,7 +113,7 @@ describe('visionops CLI', () => {
   });
 
   test('when a retrain is submitted without waiting, then its job id; jobs lists it; a cancel removes it', async () => {
-    const { buildClassFolderZip } = await import('../../core/test/fixtures.js');
+    const { buildClassFolderZip } = await import('@visionops/testkit');
     const { zip } = await buildClassFolderZip({ perClass: 1, format: 'png' });
     const zipPath = join(dir, 'upload.zip');
     await writeFile(zipPath, zip);

@@ -4,6 +4,7 @@ export * from './explanation.js';
 export * from './labels.js';
 export * from './logger.js';
 export * from './names.js';
+export * from './outage-log.js';
 export * from './paths.js';
 export * from './preprocess.js';
 export * from './typescript-worker.js';

@@ -3,7 +3,7 @@
 // hand everything it is unsure about back to sharp, including damaged data.
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { realDataFile, syntheticPixels } from '../test/fixtures.js';
+import { realDataFile, syntheticPixels } from '@visionops/testkit';
 import { iterateClassFolderZip } from './dataset/class-folder-zip.js';
 import { decodeImage, decodeWithSharp, ImageDecodeError } from './preprocess.js';
 import { decodeSmallJpeg, smallJpegDecoderHeapBytes } from './small-jpeg-decoder.js';

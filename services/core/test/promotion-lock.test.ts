@@ -3,12 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisKeys } from '../src/names.js';
 import { ModelRegistry } from '../src/registry/model-registry.js';
-import {
-  closeRegistryTest,
-  openRegistryTest,
-  type TestModel,
-  type TestStorage,
-} from './registry-fixtures.js';
+import { closeRegistryTest, openRegistryTest, type TestModel, type TestStorage } from '@visionops/testkit';
 
 let storage: TestStorage;
 let model: TestModel;

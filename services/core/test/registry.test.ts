@@ -18,7 +18,7 @@ import {
   startTestStorage,
   type TestModel,
   type TestStorage,
-} from './registry-fixtures.js';
+} from '@visionops/testkit';
 
 let storage: TestStorage;
 let model: TestModel;

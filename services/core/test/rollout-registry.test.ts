@@ -9,12 +9,7 @@ import {
   RolloutStateError,
   type ModelEvent,
 } from '../src/registry/index.js';
-import {
-  closeRegistryTest,
-  openRegistryTest,
-  type TestModel,
-  type TestStorage,
-} from './registry-fixtures.js';
+import { closeRegistryTest, openRegistryTest, type TestModel, type TestStorage } from '@visionops/testkit';
 
 let storage: TestStorage;
 let model: TestModel;

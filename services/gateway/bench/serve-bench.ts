@@ -26,10 +26,10 @@ import {
   type ModelFiles,
 } from '@visionops/core/model';
 import { RedisKeys, CIFAR10_NORMALISATION, LABELS, PREPROCESS_VERSION } from '@visionops/core';
-import { startTestStorage } from '../../core/test/registry-fixtures.js';
+import { startTestStorage } from '@visionops/testkit';
 import { sampleImages, type NamedImage } from '../test/test-images.js';
 import type { Gateway } from '../src/gateway.js';
-import { startWebServer, stopWebServer } from '../src/web-server.js';
+import { startWebServer } from '../src/web-server.js';
 import type { LoadImage } from './load-client.js';
 import { LoadClient } from './load-client-process.js';
 import { percentile, median } from './percentiles.js';
@@ -204,9 +204,10 @@ const storage = await startTestStorage({
 });
 const published = await storage.registry.publish(files, card);
 await storage.registry.promote(published.version, 'benchmark');
-const { url, gateway } = await startWebServer(storage.config, createLogger('gateway', { level: 'warn' }), {
+const server = await startWebServer(storage.config, createLogger('gateway', { level: 'warn' }), {
   modelsChannel: storage.channel,
 });
+const { url, gateway } = server;
 const results = [];
 const client = new LoadClient();
 const prober = new LoadClient();
@@ -253,7 +254,7 @@ try {
   engine.dispose();
   client.close();
   prober.close();
-  await stopWebServer(1000);
+  await server.stop(1000);
   await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
   await storage.stop();
 }

@@ -12,9 +12,9 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { createLogger, loadConfig, RedisKeys, repoRoot } from '@visionops/core';
 import type { RolloutStats } from '@visionops/core/registry';
-import { startTestStorage } from '../../core/test/registry-fixtures.js';
+import { startTestStorage } from '@visionops/testkit';
 import { sampleImages } from '../test/test-images.js';
-import { startWebServer, stopWebServer } from '../src/web-server.js';
+import { startWebServer } from '../src/web-server.js';
 import type { LoadImage } from './load-client.js';
 import { LoadClient } from './load-client-process.js';
 import { percentile, median } from './percentiles.js';
@@ -92,9 +92,10 @@ const storage = await startTestStorage({
     PASSED_THROUGH.flatMap((name) => (process.env[name] ? [[name, process.env[name]]] : [])),
   ),
 });
-const { url, gateway } = await startWebServer(storage.config, createLogger('gateway', { level: 'warn' }), {
+const server = await startWebServer(storage.config, createLogger('gateway', { level: 'warn' }), {
   modelsChannel: storage.channel,
 });
+const { url, gateway } = server;
 const { follower, traffic } = gateway.rollout;
 const client = new LoadClient();
 const rounds: Round[] = [];
@@ -221,7 +222,7 @@ try {
   }
 } finally {
   client.close();
-  await stopWebServer(1000);
+  await server.stop(1000);
   await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
   const keys = await storage.redis.keys(`${storage.config.QUEUE_PREFIX}:rollout:*`);
   if (keys.length > 0) await storage.redis.del(...keys);

@@ -6,9 +6,9 @@
 // Prints a table, then one JSON line with each mode's ratios to /predict.
 import { join } from 'node:path';
 import { createLogger, decodeImage, loadConfig, RedisKeys, repoRoot } from '@visionops/core';
-import { startTestStorage } from '../../core/test/registry-fixtures.js';
+import { startTestStorage } from '@visionops/testkit';
 import { sampleImages } from '../test/test-images.js';
-import { startWebServer, stopWebServer } from '../src/web-server.js';
+import { startWebServer } from '../src/web-server.js';
 import type { FromLoadClient, PreparedBody } from './load-client.js';
 import { LoadClient } from './load-client-process.js';
 import { percentile } from './percentiles.js';
@@ -134,9 +134,10 @@ const storage = await startTestStorage({
   PORT: '0',
   BASELINE_MODEL_DIR: join(repoRoot, 'models', 'baseline'),
 });
-const { url, gateway } = await startWebServer(storage.config, createLogger('gateway', { level: 'warn' }), {
+const server = await startWebServer(storage.config, createLogger('gateway', { level: 'warn' }), {
   modelsChannel: storage.channel,
 });
+const { url, gateway } = server;
 const client = new LoadClient();
 const measured = new Map<ModeName, { seconds: number; failed: number; latencies: number[] }>(
   modes.map((mode) => [mode.name, { seconds: 0, failed: 0, latencies: [] }]),
@@ -177,7 +178,7 @@ try {
   }
 } finally {
   client.close();
-  await stopWebServer(1000);
+  await server.stop(1000);
   await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
   await storage.stop();
 }

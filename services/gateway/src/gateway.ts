@@ -2,7 +2,7 @@
 // model reloader and the metrics. start() brings up the inference threads and starts following
 // the production model in the background; stop() releases everything in reverse.
 import { Redis } from 'ioredis';
-import type { Config, Logger } from '@visionops/core';
+import { OutageLog, type Config, type Logger } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import { Explainer } from './explain/explainer.js';
 import { InferencePool } from './inference/inference-pool.js';
@@ -123,16 +123,16 @@ export class Gateway {
 
   private connectRedis(role: string): Redis {
     const redis = new Redis(this.config.REDIS_URL, { maxRetriesPerRequest: 1 });
-    let reported = false;
-    redis.on('error', (error: Error) => {
-      // One line per outage, not one per reconnect attempt.
-      if (!reported) this.logger.warn({ err: error, role }, 'redis connection failed; retrying');
-      reported = true;
-    });
-    redis.on('ready', () => {
-      if (reported) this.logger.info({ role }, 'redis connection restored');
-      reported = false;
-    });
+    const outage = new OutageLog(
+      this.logger,
+      'redis connection failed; retrying',
+      'redis connection restored',
+      {
+        role,
+      },
+    );
+    redis.on('error', (error: Error) => outage.failed(error));
+    redis.on('ready', () => outage.recovered());
     return redis;
   }
 }

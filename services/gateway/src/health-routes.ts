@@ -4,7 +4,7 @@
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
 import type { ObjectStore } from '@visionops/core/registry';
-import { healthSchema, readySchema } from './api/api-schemas.js';
+import { healthSchema, readinessSchema } from '@visionops/core/contract';
 import type { RouteDoc } from './api/route-docs.js';
 import type { InferencePool } from './inference/inference-pool.js';
 import { withTimeout } from './with-timeout.js';
@@ -26,11 +26,11 @@ export const healthRouteDocs: RouteDoc[] = [
       200: {
         description:
           '`ready`, or `degraded`: the loaded model serves predictions, but Redis or S3 does not answer (`reasons` says which)',
-        schema: readySchema,
+        schema: readinessSchema,
       },
       503: {
         description: '`not_ready`: no model loaded or no ML backend; `reasons` says why',
-        schema: readySchema,
+        schema: readinessSchema,
       },
     },
   },

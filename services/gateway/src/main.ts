@@ -1,6 +1,6 @@
 // Gateway process entry: configuration, HTTP server, and a graceful stop on SIGTERM or SIGINT.
 import { createLogger, loadConfigOrExit } from '@visionops/core';
-import { startWebServer, stopWebServer } from './web-server.js';
+import { startWebServer, type WebServer } from './web-server.js';
 
 const config = loadConfigOrExit();
 const logger = createLogger('gateway', { level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
@@ -11,6 +11,7 @@ const REQUEST_GRACE_MS = 8_000;
 // Past this the stop itself is stuck (a model load on an unanswering S3, say): exit anyway.
 const STOP_TIMEOUT_MS = 9_500;
 
+let server: WebServer | undefined;
 let stopping = false;
 async function shutdown(signal: NodeJS.Signals): Promise<void> {
   if (stopping) return;
@@ -21,7 +22,7 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     process.exit(1);
   }, STOP_TIMEOUT_MS).unref();
   try {
-    await stopWebServer(REQUEST_GRACE_MS);
+    await server?.stop(REQUEST_GRACE_MS);
   } catch (error) {
     logger.error({ err: error }, 'gateway stop failed');
     process.exit(1);
@@ -33,7 +34,7 @@ process.on('SIGTERM', (signal) => void shutdown(signal));
 process.on('SIGINT', (signal) => void shutdown(signal));
 
 try {
-  await startWebServer(config, logger);
+  server = await startWebServer(config, logger);
 } catch (error) {
   logger.fatal({ err: error }, 'gateway could not start');
   process.exit(1);

@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { afterAll, describe, expect, test } from 'vitest';
 import { createLogger, RedisKeys } from '@visionops/core';
-import { HEARTBEAT_TTL_MS, startHeartbeat } from '../../trainer/src/trainer-heartbeat.js';
+import { HEARTBEAT_TTL_MS, startHeartbeat } from '@visionops/core/jobs';
 import { liveTrainers } from './trainer-routes.js';
 
 const redis = new Redis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');

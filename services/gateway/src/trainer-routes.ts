@@ -3,18 +3,9 @@
 // expires). Information only: readiness does not depend on it.
 import { Router } from 'express';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
 import { RedisKeys } from '@visionops/core';
+import { trainerBeatSchema, trainersSchema, type TrainerBeat } from '@visionops/core/contract';
 import type { RouteDoc } from './api/route-docs.js';
-
-export const trainerSchema = z.object({
-  id: z.string(),
-  startedAt: z.string(),
-  busy: z.boolean(),
-  jobId: z.string().nullable(),
-});
-export const trainersSchema = z.object({ trainers: z.array(trainerSchema) });
-export type TrainerBeat = z.infer<typeof trainerSchema>;
 
 export const trainerRouteDocs: RouteDoc[] = [
   {
@@ -46,7 +37,7 @@ export async function liveTrainers(redis: Redis, queuePrefix: string): Promise<T
   for (const value of values) {
     if (value === null) continue; // expired between SCAN and MGET
     try {
-      const parsed = trainerSchema.safeParse(JSON.parse(value));
+      const parsed = trainerBeatSchema.safeParse(JSON.parse(value));
       if (parsed.success) trainers.push(parsed.data);
     } catch {
       // not a heartbeat: skip it

@@ -1,5 +1,6 @@
-// Starts and stops the gateway: its parts (inference threads, model reloader, connections) and its
-// HTTP server. Tests run it in-process on port 0.
+// Starts and stops a gateway: its parts (inference threads, model reloader, connections) and its
+// HTTP server, with the production server's timeouts. Each call is its own instance, so tests run
+// exactly this server in-process on port 0, several at once when they need several gateways.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createLogger, type Config, type Logger } from '@visionops/core';
@@ -7,20 +8,19 @@ import { createApp } from './app.js';
 import { Gateway, type GatewayOptions } from './gateway.js';
 import { serverTimeouts } from './security/server-timeouts.js';
 
-let running: { server: Server; gateway: Gateway; closeAfterResponse: () => void } | undefined;
-
-export interface WebServerAddress {
+export interface WebServer {
   url: string;
   port: number;
   gateway: Gateway;
+  /** Lets requests in flight finish (up to `graceMs`), closes the connections still open, then the gateway. */
+  stop(graceMs?: number): Promise<void>;
 }
 
 export async function startWebServer(
   config: Config,
   logger: Logger = createLogger('gateway', { level: config.LOG_LEVEL, pretty: config.LOG_PRETTY }),
   options: GatewayOptions = {},
-): Promise<WebServerAddress> {
-  if (running) throw new Error('the web server is already running');
+): Promise<WebServer> {
   const gateway = new Gateway(config, logger, options);
   try {
     await gateway.start();
@@ -33,24 +33,30 @@ export async function startWebServer(
         resolve();
       });
     });
-    running = { server, gateway, closeAfterResponse: closeConnectionsOnStop(server) };
+    const closeAfterResponse = closeConnectionsOnStop(server);
     const { port } = server.address() as AddressInfo;
     const host = config.HOST === '0.0.0.0' || config.HOST === '::' ? '127.0.0.1' : config.HOST;
     const url = `http://${host}:${port}`;
     logger.info({ url }, 'gateway listening');
-    return { url, port, gateway };
+    let stopped: Promise<void> | undefined;
+    return {
+      url,
+      port,
+      gateway,
+      stop: (graceMs = 10_000) => (stopped ??= stopServer(server, gateway, closeAfterResponse, graceMs)),
+    };
   } catch (error) {
     await gateway.stop();
     throw error;
   }
 }
 
-/** Lets requests in flight finish (up to `graceMs`), closes the connections still open, then the gateway. */
-export async function stopWebServer(graceMs = 10_000): Promise<void> {
-  const stopping = running;
-  if (!stopping) return;
-  running = undefined;
-  const { server, gateway, closeAfterResponse } = stopping;
+async function stopServer(
+  server: Server,
+  gateway: Gateway,
+  closeAfterResponse: () => void,
+  graceMs: number,
+): Promise<void> {
   closeAfterResponse();
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   server.closeIdleConnections();

@@ -7,7 +7,8 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { CIFAR10_NORMALISATION, decodeImage, LABELS, RedisKeys, repoRoot } from '@visionops/core';
 import { predictionRecordSchema } from '../src/monitoring/prediction-record.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { eventually } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 import { sampleImages, type NamedImage } from './test-images.js';
 
 const MAX_EXPLAINED = 3;

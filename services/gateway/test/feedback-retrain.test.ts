@@ -7,8 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LABELS } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import type { RetrainResult } from '@visionops/core/jobs';
-import { realDataFile } from '../../core/test/fixtures.js';
-import { startRetrainStack, type RetrainStack } from '../../trainer/test/retrain-stack.js';
+import { realDataFile, type RetrainStack, startRetrainStack } from '@visionops/testkit';
 
 const ADMIN_TOKEN = 'feedback-retrain-admin-token-0123456789';
 const EVAL_PER_CLASS = 50;

@@ -6,9 +6,9 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LABELS, RedisKeys, S3Keys } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { Readable } from 'node:stream';
-import { syntheticImage } from '../../core/test/fixtures.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
 import { FeedbackStore } from '../src/feedback/feedback-store.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'feedback-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -10,14 +10,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import yazl from 'yazl';
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
-import { buildClassFolderZip, buildZip, syntheticImage } from '../../core/test/fixtures.js';
 import {
+  buildClassFolderZip,
+  buildZip,
   centralRecords,
   endOfCentralDirectory,
+  eventually,
   renamedInLocalHeader,
+  syntheticImage,
   withoutCentralRecord,
-} from '../../core/test/zip-bytes.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+} from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'hostile-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

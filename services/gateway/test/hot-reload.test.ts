@@ -1,8 +1,8 @@
 // Zero-downtime swaps: no request fails while models are swapped under concurrent load, and after
 // many swaps every inference thread holds as many tensors as with one model (old ones disposed).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let gw: TestGateway;
 let versions: [string, string];

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { JobName, QUEUE_RETRAIN } from '@visionops/core';
 import type { ObjectStore } from '@visionops/core/registry';
 import { RetrainJobs } from '../src/retrain/retrain-jobs.js';
-import { until } from '../../core/test/wait-until.js';
+import { until } from '@visionops/testkit';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const QUEUE_PREFIX = `test-${randomUUID()}`;

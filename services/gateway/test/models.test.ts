@@ -2,8 +2,8 @@
 // fallback, and a model that fails to load while the old one keeps serving.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { S3Keys } from '@visionops/core';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'test-admin-token-0123456789';
 let gw: TestGateway;

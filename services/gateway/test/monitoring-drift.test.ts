@@ -16,10 +16,9 @@ import {
 } from '@visionops/core';
 import { encodeDatasetHeader, isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import type { DriftSignal } from '@visionops/core/monitoring';
-import { realDataFile, syntheticImage } from '../../core/test/fixtures.js';
-import { darkenedJpeg, greyJpeg } from '../../core/test/image-shifts.js';
+import { darkenedJpeg, eventually, greyJpeg, realDataFile, syntheticImage } from '@visionops/testkit';
 import type { MonitoringReport } from '../src/monitoring/monitoring-schemas.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const EVAL_PER_CLASS = 100;
 const NORMAL_PER_CLASS = 50;

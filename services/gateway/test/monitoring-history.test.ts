@@ -5,10 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeImage, LABELS, RedisKeys } from '@visionops/core';
 import { buildDriftReference, putDriftReference, type MonitoredPrediction } from '@visionops/core/monitoring';
-import { syntheticImage } from '../../core/test/fixtures.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
 import type { DriftHistory, MonitoringReport } from '../src/monitoring/monitoring-schemas.js';
 import type { PredictionRecord } from '../src/monitoring/prediction-record.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'monitoring-history-admin-token-0123456789';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

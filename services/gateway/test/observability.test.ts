@@ -1,7 +1,7 @@
 // /ready, /metrics, /openapi.json and /docs: what operators and API clients read about the gateway.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let gw: TestGateway;
 

@@ -2,8 +2,8 @@
 // and Redis; answers for one and several images, and every way a request can be refused.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { LABELS } from '@visionops/core';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 import { pngClaiming, sampleImages } from './test-images.js';
 
 let gw: TestGateway;

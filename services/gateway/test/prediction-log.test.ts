@@ -4,11 +4,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger, loadConfig, RedisKeys } from '@visionops/core';
-import { syntheticImage } from '../../core/test/fixtures.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
 import { GatewayMetrics } from '../src/observability/gateway-metrics.js';
 import { PredictionLog } from '../src/monitoring/prediction-log.js';
 import { predictionRecordSchema } from '../src/monitoring/prediction-record.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 

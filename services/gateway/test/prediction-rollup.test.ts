@@ -4,9 +4,9 @@ import { randomUUID } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { RedisKeys, S3Keys } from '@visionops/core';
-import { syntheticImage } from '../../core/test/fixtures.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
 import { predictionRecordSchema } from '../src/monitoring/prediction-record.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let gw: TestGateway;
 

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { S3Keys } from '@visionops/core';
-import { buildClassFolderZip, buildZip, syntheticImage } from '../../core/test/fixtures.js';
+import { buildClassFolderZip, buildZip, syntheticImage } from '@visionops/testkit';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'retrain-admin-token-0123456789';

@@ -2,7 +2,7 @@
 // A file of its own, since a process runs one gateway and this one is started with a dead S3.
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
+import { buildClassFolderZip } from '@visionops/testkit';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'retrain-admin-token-0123456789';

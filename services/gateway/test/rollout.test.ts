@@ -5,8 +5,6 @@
 // reason in the history. Latency is printed, not asserted: `npm run bench:shadow` measures it.
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -14,16 +12,17 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger, LABELS, RedisKeys } from '@visionops/core';
 import { createModel, modelToFiles } from '@visionops/core/model';
 import type { RolloutRecord, RolloutStats } from '@visionops/core/registry';
-import { syntheticImage } from '../../core/test/fixtures.js';
 import {
   buildTestModel,
+  eventually,
   startTestStorage,
-  useCpuBackend,
+  syntheticImage,
   type TestStorage,
-} from '../../core/test/registry-fixtures.js';
-import { createApp } from '../src/app.js';
-import { Gateway } from '../src/gateway.js';
-import { eventually, imageForm } from './test-gateway.js';
+  useCpuBackend,
+} from '@visionops/testkit';
+import type { Gateway } from '../src/gateway.js';
+import { startWebServer } from '../src/web-server.js';
+import { imageForm } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'rollout-test-admin-token-0123456789';
 
@@ -48,22 +47,10 @@ let images: Buffer[];
 const queuePrefix = `test-${randomUUID()}`;
 
 async function startGateway(): Promise<RunningGateway> {
-  const gateway = new Gateway(storage.config, createLogger('rollout-test', { level: 'silent' }), {
+  const server = await startWebServer(storage.config, createLogger('rollout-test', { level: 'silent' }), {
     modelsChannel: storage.channel,
   });
-  await gateway.start();
-  const server: Server = createServer(createApp(gateway));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    gateway,
-    async stop() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-      await gateway.stop();
-    },
-  };
+  return { url: server.url, gateway: server.gateway, stop: () => server.stop(1000) };
 }
 
 beforeAll(async () => {

@@ -3,15 +3,12 @@
 // and logs that never carry the admin token or the S3 secret.
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { startWebServer } from '../src/web-server.js';
 import { createLogger, repoRoot, type Config, type Logger } from '@visionops/core';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { createApp } from '../src/app.js';
-import { Gateway } from '../src/gateway.js';
+import { buildClassFolderZip } from '@visionops/testkit';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'security-admin-token-0123456789';
@@ -25,20 +22,10 @@ interface ExtraGateway {
   close(): Promise<void>;
 }
 
-/** A second gateway in this process (the web-server module runs one): same Redis, same app. */
+/** A second gateway in this process: same Redis, same server. */
 async function startExtraGateway(config: Config, logger: Logger, channel: string): Promise<ExtraGateway> {
-  const gateway = new Gateway(config, logger, { modelsChannel: channel });
-  await gateway.start();
-  const server: Server = createServer(createApp(gateway));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
-      await gateway.stop();
-    },
-  };
+  const server = await startWebServer(config, logger, { modelsChannel: channel });
+  return { url: server.url, close: () => server.stop(1000) };
 }
 
 function capturingLogger(lines: string[]): Logger {

@@ -4,9 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildTestModel } from '../../core/test/registry-fixtures.js';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { buildTestModel, eventually, syntheticImage } from '@visionops/testkit';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let gw: TestGateway | undefined;
 afterEach(async () => {

@@ -12,8 +12,8 @@ import {
   useCpuBackend,
   type TestModel,
   type TestStorage,
-} from '../../core/test/registry-fixtures.js';
-import { startWebServer, stopWebServer } from '../src/web-server.js';
+} from '@visionops/testkit';
+import { startWebServer } from '../src/web-server.js';
 import type { Gateway } from '../src/gateway.js';
 
 export interface TestGateway {
@@ -56,32 +56,24 @@ export async function startTestGateway(options: TestGatewayOptions = {}): Promis
     const first = await publish(1);
     await storage.registry.promote(first.version, 'test setup');
   }
-  const { url, gateway } = await startWebServer(
+  const server = await startWebServer(
     { ...storage.config, ...options.gatewayOnly },
     options.logger ?? createLogger('gateway-test', { level: 'silent' }),
     { modelsChannel: storage.channel },
   );
+  const { url, gateway } = server;
   return {
     url,
     gateway,
     storage,
     publish,
     async stop() {
-      await stopWebServer(1000);
+      await server.stop(1000);
       await storage.redis.del(RedisKeys.modelVersionCounter(storage.store.bucket));
       await storage.stop();
       rmSync(baselineDir, { recursive: true, force: true });
     },
   };
-}
-
-/** Resolves once `check` passes (polling), or rejects after `timeoutMs`. */
-export async function eventually(check: () => Promise<boolean> | boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 /** A multipart body with the given files under `field`. */

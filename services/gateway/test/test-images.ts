@@ -2,7 +2,7 @@
 // PNGs otherwise; plus hostile inputs (truncated, mislabelled, absurd dimensions).
 import { iterateClassFolderZip, isSkipped } from '@visionops/core/dataset';
 import { NUM_CLASSES } from '@visionops/core';
-import { realDataFile, syntheticImage } from '../../core/test/fixtures.js';
+import { realDataFile, syntheticImage } from '@visionops/testkit';
 
 export interface NamedImage {
   name: string;

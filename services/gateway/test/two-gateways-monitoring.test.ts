@@ -1,39 +1,34 @@
 // Monitoring and feedback live in Redis and S3, not in a gateway's memory: a prediction answered by
 // one gateway is seen by the other's GET /monitoring and takes feedback through the other.
 import { randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { createLogger } from '@visionops/core';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { createApp } from '../src/app.js';
-import { Gateway } from '../src/gateway.js';
+import { eventually, syntheticImage } from '@visionops/testkit';
+import type { Gateway } from '../src/gateway.js';
 import type { DriftHistory, MonitoringReport } from '../src/monitoring/monitoring-schemas.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { startWebServer, type WebServer } from '../src/web-server.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 let first: TestGateway;
 let second: Gateway;
-let server: Server;
+let server: WebServer;
 let secondUrl: string;
 
 beforeAll(async () => {
   first = await startTestGateway({ env: { QUEUE_PREFIX: `test-${randomUUID()}` } });
   // The second gateway: the same configuration (Redis, S3, prefix), its own process state.
-  second = new Gateway(first.gateway.config, createLogger('second', { level: 'silent' }), {
+  server = await startWebServer(first.gateway.config, createLogger('second', { level: 'silent' }), {
     modelsChannel: first.storage.channel,
   });
-  await second.start();
-  server = createServer(createApp(second));
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  secondUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  second = server.gateway;
+  secondUrl = server.url;
   await eventually(
     () => first.gateway.pool.modelVersion !== undefined && second.pool.modelVersion !== undefined,
   );
 });
 
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
-  await second.stop();
+  await server.stop(1000);
   const keys = await first.storage.redis.keys(`${first.gateway.config.QUEUE_PREFIX}:*`);
   if (keys.length > 0) await first.storage.redis.del(...keys);
   await first.stop();

@@ -7,8 +7,9 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodeImage, LABELS, PIXELS_PER_IMAGE, RedisKeys, repoRoot } from '@visionops/core';
+import { eventually } from '@visionops/testkit';
 import { predictionRecordSchema } from '../src/monitoring/prediction-record.js';
-import { eventually, imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
+import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 import { sampleImages, type NamedImage } from './test-images.js';
 
 const MAX_FILES = 8;

@@ -3,7 +3,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { PIXELS_PER_IMAGE } from '@visionops/core';
-import { syntheticImage } from '../../core/test/fixtures.js';
+import { syntheticImage } from '@visionops/testkit';
 import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const INFER = '/v2/models/cifar10/infer';

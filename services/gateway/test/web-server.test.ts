@@ -1,7 +1,7 @@
-// The gateway's HTTP basics (request ids, JSON 404 and errors, one server at a time), served by the
-// real server in-process on a free port.
+// The gateway's HTTP basics (request ids, JSON 404 and errors, several servers in one process),
+// served by the real server in-process on a free port.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { loadConfig } from '@visionops/core';
+import { createLogger } from '@visionops/core';
 import { startWebServer } from '../src/web-server.js';
 import { startTestGateway, type TestGateway } from './test-gateway.js';
 
@@ -55,7 +55,19 @@ describe('gateway HTTP server', () => {
     expect(body.error.message).toMatch(/not valid JSON/);
   });
 
-  test('when the server is started twice, then the second start fails', async () => {
-    await expect(startWebServer(loadConfig({ PORT: '0' }))).rejects.toThrow(/already running/);
+  test('when a second server starts in the same process, then both answer, each with its own gateway, and stopping one leaves the other', async () => {
+    const second = await startWebServer(gateway.gateway.config, createLogger('second', { level: 'silent' }), {
+      modelsChannel: gateway.storage.channel,
+    });
+    try {
+      expect(second.url).not.toBe(baseUrl);
+      expect(second.gateway).not.toBe(gateway.gateway);
+      expect((await fetch(`${second.url}/health`)).status).toBe(200);
+      expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
+    } finally {
+      await second.stop(1000);
+    }
+    await expect(fetch(`${second.url}/health`)).rejects.toThrow();
+    expect((await fetch(`${baseUrl}/health`)).status).toBe(200);
   });
 });

@@ -16,10 +16,17 @@ import {
   readModelFiles,
   type ModelCard,
 } from '@visionops/core/model';
-import { buildTestModel, startTestStorage, useCpuBackend } from '../../core/test/registry-fixtures.js';
+import {
+  buildTestModel,
+  dropQueue,
+  enqueueUpload,
+  openQueue,
+  sliceZip,
+  startTestStorage,
+  useCpuBackend,
+  waitForJob,
+} from '@visionops/testkit';
 import { startTrainer } from '../src/trainer.js';
-import { sliceZip } from '../test/retrain-data.js';
-import { dropQueue, enqueueUpload, openQueue, waitForJob } from '../test/retrain-fixtures.js';
 
 const { values: args } = parseArgs({
   options: { 'per-class': { type: 'string', default: '100' }, epochs: { type: 'string', default: '3' } },

@@ -6,7 +6,7 @@ import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/regi
 import { startHealthServer } from './health-server.js';
 import { seedDatasets } from './retrain/dataset-seeding.js';
 import { startRetrainWorker, type RetrainWorker } from './retrain/retrain-worker.js';
-import { startHeartbeat, type Heartbeat } from './trainer-heartbeat.js';
+import { startHeartbeat, type Heartbeat } from '@visionops/core/jobs';
 
 export interface Trainer {
   healthUrl: string;

@@ -5,11 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger, loadConfig } from '@visionops/core';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
+import { buildClassFolderZip, startTestStorage, type TestStorage } from '@visionops/testkit';
 import { seedDatasets } from '../src/retrain/dataset-seeding.js';
-import { DatasetNames, getStoredDataset } from '../src/retrain/stored-datasets.js';
-import { countPerClass } from '../src/retrain/dataset-subset.js';
+import { countPerClass, DatasetNames, getStoredDataset } from '@visionops/core/dataset';
 
 const logger = createLogger('test', { level: 'silent' });
 let storage: TestStorage;

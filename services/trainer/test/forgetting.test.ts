@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { loadConfig, repoRoot } from '@visionops/core';
-import { realDataFile } from '../../core/test/fixtures.js';
+import { realDataFile } from '@visionops/testkit';
 import { formatForgettingReport, runForgettingExperiment } from '../src/retrain/forgetting-experiment.js';
 
 const baselineDir = join(repoRoot, 'models', 'baseline');

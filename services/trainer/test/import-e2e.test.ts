@@ -15,32 +15,21 @@ import { predictProbabilities } from '@visionops/core/model';
 import { getDriftReference } from '@visionops/core/monitoring';
 import { main as cli, type CliIo } from '@visionops/cli';
 import {
+  expectConforms,
   KERAS_FIXTURE,
   kerasFixture,
   kerasFixturesDir,
   MISSING_FIXTURE,
-} from '../../core/test/keras-fixtures.js';
-import { until } from '../../core/test/wait-until.js';
-import { sliceZip } from './retrain-data.js';
-import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
+  type RetrainStack,
+  sliceZip,
+  startRetrainStack,
+  until,
+} from '@visionops/testkit';
+import { jobViewSchema, type JobView } from '@visionops/core/contract';
 
 const ADMIN_TOKEN = 'import-e2e-admin-token-0123456789';
 const fixture = kerasFixture();
 let stack: RetrainStack;
-
-interface JobBody {
-  state: string;
-  kind: string;
-  failedReason: string | null;
-  result: {
-    version: string;
-    promoted: boolean;
-    accuracy: number;
-    productionAccuracy: number;
-    reason: string;
-    origin: { format: string; kerasVersion: string | null; sha256: string; output: string };
-  } | null;
-}
 
 function capture(): CliIo & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -55,7 +44,7 @@ function capture(): CliIo & { lines: string[]; errors: string[] } {
   };
 }
 
-async function importFile(file: Buffer, fields: Record<string, string> = {}): Promise<JobBody> {
+async function importFile(file: Buffer, fields: Record<string, string> = {}): Promise<JobView> {
   const form = new FormData();
   for (const [key, value] of Object.entries(fields)) form.append(key, value);
   form.append('file', new Blob([new Uint8Array(file)]), 'model.h5');
@@ -67,7 +56,7 @@ async function importFile(file: Buffer, fields: Record<string, string> = {}): Pr
   expect(accepted.status).toBe(202);
   const { statusUrl } = (await accepted.json()) as { statusUrl: string };
   return until('the import job finishing', 120_000, async () => {
-    const body = (await (await fetch(`${stack.gatewayUrl}${statusUrl}`)).json()) as JobBody;
+    const body = (await (await fetch(`${stack.gatewayUrl}${statusUrl}`)).json()) as JobView;
     return body.state === 'completed' || body.state === 'failed' ? body : undefined;
   });
 }
@@ -116,6 +105,7 @@ describe.skipIf(!fixture)(
       };
       const job = await importFile(fixture!, { preprocessing: 'scale01', promote: 'never' });
       expect(job.state, job.failedReason ?? '').toBe('completed');
+      expectConforms(jobViewSchema, job);
       expect(job.result).toMatchObject({
         promoted: false,
         // The file's last Dense is linear (it was trained on logits), so nothing is dropped.
@@ -206,7 +196,7 @@ describe.skipIf(!fixture)(
       });
       const { statusUrl } = (await accepted.json()) as { statusUrl: string };
       const job = await until('the retrain job finishing', 120_000, async () => {
-        const body = (await (await fetch(`${stack.gatewayUrl}${statusUrl}`)).json()) as JobBody;
+        const body = (await (await fetch(`${stack.gatewayUrl}${statusUrl}`)).json()) as JobView;
         return body.state === 'completed' || body.state === 'failed' ? body : undefined;
       });
       expect(job.state).toBe('failed');

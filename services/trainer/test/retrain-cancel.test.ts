@@ -4,17 +4,17 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { configToEnv, createLogger, loadConfig } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { startTestGateway, type TestGateway } from '../../gateway/test/test-gateway.js';
-import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
+  buildClassFolderZip,
   dropQueue,
   openQueue,
+  type RetrainQueue,
   retrainTestEnv,
   seedTrainerDatasets,
   waitForJob,
-  type RetrainQueue,
-} from './retrain-fixtures.js';
+} from '@visionops/testkit';
+import { startTestGateway, type TestGateway } from '@visionops/gateway/test-gateway';
+import { startTrainer, type Trainer } from '../src/trainer.js';
 
 const ADMIN_TOKEN = 'cancel-test-admin-token-0123';
 const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };

@@ -2,20 +2,18 @@
 // embedded S3): upload -> job -> new version in /models -> /predict answers with it after the
 // swap, while a client keeps predicting throughout and never sees a failure.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { syntheticImage } from '../../core/test/fixtures.js';
-import { until } from '../../core/test/wait-until.js';
-import { sliceZip } from './retrain-data.js';
-import { startRetrainStack, type RetrainStack } from './retrain-stack.js';
+import { jobViewSchema, readinessSchema, trainersSchema, type JobView } from '@visionops/core/contract';
+import {
+  expectConforms,
+  type RetrainStack,
+  sliceZip,
+  startRetrainStack,
+  syntheticImage,
+  until,
+} from '@visionops/testkit';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
 let stack: RetrainStack;
-
-interface JobBody {
-  state: string;
-  finishedAt: string | null;
-  failedReason: string | null;
-  result: { version: string; promoted: boolean; accuracy: number; images: { uploaded: number } } | null;
-}
 
 beforeAll(async () => {
   stack = await startRetrainStack({ adminToken: ADMIN_TOKEN });
@@ -64,10 +62,13 @@ describe('retraining over HTTP', () => {
     const { statusUrl } = (await accepted.json()) as { statusUrl: string };
 
     const job = await until('the job finishing', 240_000, async () => {
-      const body = (await (await fetch(`${gateway}${statusUrl}`)).json()) as JobBody;
+      const body = (await (await fetch(`${gateway}${statusUrl}`)).json()) as JobView;
       return body.state === 'completed' || body.state === 'failed' ? body : undefined;
     });
     expect(job.state, job.failedReason ?? '').toBe('completed');
+    expectConforms(jobViewSchema, job);
+    expectConforms(readinessSchema, await (await fetch(`${gateway}/ready`)).json());
+    expectConforms(trainersSchema, await (await fetch(`${gateway}/trainers`)).json());
     const version = job.result!.version;
     expect(version).not.toBe(first);
     expect(job.result).toMatchObject({ promoted: true, images: { uploaded: 100 } });

@@ -5,19 +5,22 @@ import { Redis } from 'ioredis';
 import { type Config, configToEnv, createLogger, loadConfig, S3Keys } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
 import { getDriftReference } from '@visionops/core/monitoring';
-import { buildClassFolderZip, buildZip, syntheticImage } from '../../core/test/fixtures.js';
-import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
-import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
+  buildClassFolderZip,
+  buildZip,
   dropQueue,
   enqueueUpload,
   openQueue,
+  type RetrainQueue,
   retrainTestEnv,
   seedProduction,
   seedTrainerDatasets,
+  startTestStorage,
+  syntheticImage,
+  type TestStorage,
   waitForJob,
-  type RetrainQueue,
-} from './retrain-fixtures.js';
+} from '@visionops/testkit';
+import { startTrainer, type Trainer } from '../src/trainer.js';
 
 const logger = createLogger('test', { level: 'silent' });
 let storage: TestStorage;

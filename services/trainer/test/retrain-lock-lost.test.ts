@@ -5,21 +5,22 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, test } fr
 import { QueueEvents } from 'bullmq';
 import { createLogger, loadConfig, type Config } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
-import { until } from '../../core/test/wait-until.js';
-import { handleRetrain } from '../src/retrain/retrain-job.js';
-import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
+  buildClassFolderZip,
   dropQueue,
   enqueueUpload,
   openQueue,
+  type RetrainQueue,
   retrainTestEnv,
   seedProduction,
   seedTrainerDatasets,
+  startTestStorage,
+  type TestStorage,
+  until,
   waitForJob,
-  type RetrainQueue,
-} from './retrain-fixtures.js';
+} from '@visionops/testkit';
+import { handleRetrain } from '../src/retrain/retrain-job.js';
+import { startTrainer, type Trainer } from '../src/trainer.js';
 
 const LOCKS = { RETRAIN_LOCK_MS: '3000', RETRAIN_STALLED_INTERVAL_MS: '1000' };
 // How a run ends in a trainer's log: stopped once its lock was lost (as it should), or published.

@@ -5,18 +5,19 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { configToEnv, createLogger, JobName, loadConfig, S3Keys } from '@visionops/core';
 import { retrainJobId, type RetrainJobData } from '@visionops/core/jobs';
 import { RolloutRegistry } from '@visionops/core/registry';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
-import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
+  buildClassFolderZip,
   dropQueue,
   openQueue,
+  type RetrainQueue,
   retrainTestEnv,
   seedProduction,
   seedTrainerDatasets,
+  startTestStorage,
+  type TestStorage,
   waitForJob,
-  type RetrainQueue,
-} from './retrain-fixtures.js';
+} from '@visionops/testkit';
+import { startTrainer, type Trainer } from '../src/trainer.js';
 
 const logger = createLogger('test', { level: 'silent' });
 let storage: TestStorage;

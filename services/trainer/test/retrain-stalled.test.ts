@@ -5,21 +5,22 @@ import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { QueueEvents } from 'bullmq';
 import { type Config, configToEnv, createLogger, loadConfig } from '@visionops/core';
 import type { RetrainProgress } from '@visionops/core/jobs';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
-import { freePort } from '../../../infra/src/free-port.js';
-import { spawnService, type ServiceProcess } from '../../../infra/src/service-process.js';
-import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
+  buildClassFolderZip,
   dropQueue,
   enqueueUpload,
   openQueue,
+  type RetrainQueue,
   retrainTestEnv,
   seedProduction,
   seedTrainerDatasets,
+  startTestStorage,
+  type TestStorage,
   waitForJob,
-  type RetrainQueue,
-} from './retrain-fixtures.js';
+} from '@visionops/testkit';
+import { freePort } from '@visionops/infra/free-port';
+import { spawnService, type ServiceProcess } from '@visionops/infra/service-process';
+import { startTrainer, type Trainer } from '../src/trainer.js';
 
 const logger = createLogger('test', { level: 'silent' });
 // Short locks so that a missed renewal, or a dead trainer, shows within seconds.

@@ -2,20 +2,22 @@
 // completes once S3 is back; bad data, by contrast, is never retried (retrain-job.test.ts).
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { configToEnv, createLogger, loadConfig } from '@visionops/core';
-import { buildClassFolderZip } from '../../core/test/fixtures.js';
-import { startTestStorage, type TestStorage } from '../../core/test/registry-fixtures.js';
-import { startTrainer, type Trainer } from '../src/trainer.js';
 import {
+  buildClassFolderZip,
   dropQueue,
   enqueueUpload,
   openQueue,
+  type RetrainQueue,
   retrainTestEnv,
   seedProduction,
   seedTrainerDatasets,
+  startSwitchableProxy,
+  startTestStorage,
+  type SwitchableProxy,
+  type TestStorage,
   waitForJob,
-  type RetrainQueue,
-} from './retrain-fixtures.js';
-import { startSwitchableProxy, type SwitchableProxy } from './switchable-proxy.js';
+} from '@visionops/testkit';
+import { startTrainer, type Trainer } from '../src/trainer.js';
 
 let storage: TestStorage;
 let proxy: SwitchableProxy;

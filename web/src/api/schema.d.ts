@@ -746,22 +746,75 @@ export interface components {
        */
       promote?: 'gate' | 'never';
     };
+    ImportResult: {
+      version: string;
+      parent: string;
+      promoted: boolean;
+      /** @description accuracy of the new version on the evaluation set */
+      accuracy: number;
+      /** @description production's accuracy on the same set */
+      productionAccuracy: number;
+      /** @description why the version was or was not promoted, in a sentence */
+      reason: string;
+      evaluation: {
+        /** @description the evaluation set used */
+        dataset: string;
+        /** @description images in it */
+        n: number;
+      };
+      notes: string[];
+      origin: {
+        /** @enum {string} */
+        format: 'keras-h5' | 'keras-v3';
+        /** @description as the file records it */
+        kerasVersion: string | null;
+        backend: string | null;
+        sha256: string;
+        fileName: string | null;
+        /**
+         * @description `softmax`: the file's softmax was dropped so the model emits logits, as every served model does
+         * @enum {string}
+         */
+        output: 'softmax' | 'logits';
+      };
+      /** @enum {string} */
+      preprocessing: 'scale01' | 'visionops';
+      layers: number;
+      parameters: number;
+      /** @description always empty: an import skips no files */
+      skipped: {
+        /** @description the entry's path inside the archive */
+        name: string;
+        /** @enum {string} */
+        reason: 'unknown_class' | 'not_in_class_folder' | 'undecodable';
+        detail?: string;
+      }[];
+      seconds: {
+        total: number;
+        evaluation: number;
+      };
+    };
     Job: {
       id: string;
       /** @enum {string} */
       kind: 'retrain' | 'import';
       /** @enum {string} */
       state: 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
+      /** @description a cancel was asked for and the trainer has not stopped yet */
       cancelRequested: boolean;
       /** @description fine-tuning epochs; 0 for an import */
       epochs: number;
-      /** @enum {string} */
+      /**
+       * @description how a version that passes the gate reaches production (a direct promotion, or a rollout)
+       * @enum {string}
+       */
       promote: 'gate' | 'shadow' | 'canary';
       upload: {
         sha256: string;
         bytes: number;
         fileName: string | null;
       };
+      /** @description an import's options; null for a retrain */
       import: {
         /** @enum {string} */
         format: 'keras-h5' | 'keras-v3';
@@ -774,11 +827,15 @@ export interface components {
         /** @enum {string} */
         phase:
           'downloading' | 'validating' | 'decoding' | 'training' | 'evaluating' | 'publishing' | 'converting';
+        /** @description 1-based epoch while training */
         epoch?: number;
         epochs: number;
+        /** @description 1-based batch while training */
         batch?: number;
         batches?: number;
+        /** @description running mean training loss of the epoch */
         loss?: number;
+        /** @description running mean training accuracy of the epoch */
         accuracy?: number;
         history: {
           epoch: number;
@@ -789,29 +846,7 @@ export interface components {
         /** @description images decoded so far (decoding phase) */
         decoded?: number;
       } | null;
-      result:
-        | ({
-            version: string;
-            promoted: boolean;
-            /** @description the rollout the version entered instead of a direct promotion */
-            rollout?: {
-              id: string;
-              /** @enum {string} */
-              mode: 'shadow' | 'canary';
-              percent: number;
-            } | null;
-            accuracy: number;
-            productionAccuracy: number;
-            reason: string;
-            skipped: {
-              name: string;
-              reason: string;
-              detail?: string;
-            }[];
-          } & {
-            [key: string]: unknown;
-          })
-        | null;
+      result: (components['schemas']['RetrainResult'] | components['schemas']['ImportResult']) | null;
       failedReason: string | null;
       attempts: {
         made: number;
@@ -946,6 +981,50 @@ export interface components {
       existing: boolean;
       images: number;
       sha256: string;
+    };
+    RetrainResult: {
+      version: string;
+      parent: string;
+      promoted: boolean;
+      /** @description accuracy of the new version on the evaluation set */
+      accuracy: number;
+      /** @description production's accuracy on the same set */
+      productionAccuracy: number;
+      /** @description why the version was or was not promoted, in a sentence */
+      reason: string;
+      evaluation: {
+        /** @description the evaluation set used */
+        dataset: string;
+        /** @description images in it */
+        n: number;
+      };
+      notes: string[];
+      /** @description the rollout the version entered instead of a direct promotion */
+      rollout?: {
+        id: string;
+        /** @enum {string} */
+        mode: 'shadow' | 'canary';
+        percent: number;
+      } | null;
+      /** @description files of the upload that were not used, with why (the first 100) */
+      skipped: {
+        /** @description the entry's path inside the archive */
+        name: string;
+        /** @enum {string} */
+        reason: 'unknown_class' | 'not_in_class_folder' | 'undecodable';
+        detail?: string;
+      }[];
+      skippedCount: number;
+      images: {
+        uploaded: number;
+        replay: number;
+        train: number;
+      };
+      seconds: {
+        total: number;
+        training: number;
+        evaluation: number;
+      };
     };
     Rollout: {
       id: string;
@@ -1553,6 +1632,13 @@ export interface operations {
               metrics:
                 | ({
                     accuracy: number;
+                    perClass?: {
+                      [key: string]: number;
+                    };
+                    /** @description confusion[actual][predicted] */
+                    confusion?: number[][];
+                    n?: number;
+                    dataset?: string;
                   } & {
                     [key: string]: unknown;
                   })
@@ -1625,6 +1711,13 @@ export interface operations {
             metrics:
               | ({
                   accuracy: number;
+                  perClass?: {
+                    [key: string]: number;
+                  };
+                  /** @description confusion[actual][predicted] */
+                  confusion?: number[][];
+                  n?: number;
+                  dataset?: string;
                 } & {
                   [key: string]: unknown;
                 })
@@ -2142,6 +2235,7 @@ export interface operations {
         content: {
           'application/json': {
             trainers: {
+              /** @description host:pid */
               id: string;
               startedAt: string;
               busy: boolean;

@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCifarBinary, syntheticPixels } from '../../test/fixtures.js';
+import { buildCifarBinary, syntheticPixels } from '@visionops/testkit';
 import {
   CIFAR_RECORD_BYTES,
   findCifarBinaryFiles,

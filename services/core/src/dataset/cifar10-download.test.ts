@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { create } from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildCifarBinary, syntheticPixels } from '../../test/fixtures.js';
+import { buildCifarBinary, syntheticPixels } from '@visionops/testkit';
 import { CIFAR_TEST_FILES, CIFAR_TRAIN_FILES } from './cifar-binary.js';
 import { DatasetDownloadError, downloadCifar10 } from './cifar10-download.js';
 

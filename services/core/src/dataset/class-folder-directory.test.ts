@@ -3,7 +3,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { syntheticImage, syntheticPixels } from '../../test/fixtures.js';
+import { syntheticImage, syntheticPixels } from '@visionops/testkit';
 import { readClassFolderDirectory } from './class-folder-directory.js';
 import { imageAt } from './decoded-dataset.js';
 

@@ -14,8 +14,8 @@ import {
   realDataFile,
   syntheticImage,
   syntheticPixels,
-} from '../../test/fixtures.js';
-import { withoutCentralRecord } from '../../test/zip-bytes.js';
+  withoutCentralRecord,
+} from '@visionops/testkit';
 import { readClassFolderZip } from './class-folder-zip.js';
 import { imageAt, type DecodedDataset } from './decoded-dataset.js';
 import {

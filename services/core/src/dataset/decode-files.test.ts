@@ -1,6 +1,6 @@
 // Tests of the concurrent decoder: order kept whatever finishes first, progress, cancellation.
 import { describe, expect, it } from 'vitest';
-import { syntheticImage, syntheticPixels } from '../../test/fixtures.js';
+import { syntheticImage, syntheticPixels } from '@visionops/testkit';
 import { imageAt, type LabelledFile, type SkippedEntry } from './decoded-dataset.js';
 import { decodeLabelledFiles } from './decode-files.js';
 

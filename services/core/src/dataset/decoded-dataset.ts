@@ -1,5 +1,6 @@
 // The in-memory form every dataset reader produces: n images of 32x32x3 HWC uint8 with their labels,
 // plus what was left out and why, so a retrain job can report it instead of failing.
+import { NUM_CLASSES } from '../labels.js';
 import { PIXELS_PER_IMAGE } from '../preprocess.js';
 
 export type SkipReason = 'unknown_class' | 'not_in_class_folder' | 'undecodable';
@@ -101,4 +102,11 @@ export class DatasetBuilder {
     this.labels = labels;
     this.filled = filled;
   }
+}
+
+/** Images per class label, for cards and job results. */
+export function countPerClass(labels: Uint8Array, n = labels.length): number[] {
+  const counts = new Array<number>(NUM_CLASSES).fill(0);
+  for (let i = 0; i < n; i++) counts[labels[i]!]!++;
+  return counts;
 }

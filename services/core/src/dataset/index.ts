@@ -8,5 +8,6 @@ export * from './dataset-file.js';
 export * from './decode-files.js';
 export * from './decoded-dataset.js';
 export * from './load-dataset.js';
+export * from './stored-datasets.js';
 export * from './zip-safety.js';
 export * from './write-class-folder-zip.js';

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { buildCifarBinary, buildClassFolderZip, syntheticPixels } from '../../test/fixtures.js';
+import { buildCifarBinary, buildClassFolderZip, syntheticPixels } from '@visionops/testkit';
 import { decodeDatasetFile, encodeDatasetHeader } from './dataset-file.js';
 import { loadDataset, resolveDatasetSource } from './load-dataset.js';
 

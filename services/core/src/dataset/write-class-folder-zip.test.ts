@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from 'vitest';
-import { syntheticPixels } from '../../test/fixtures.js';
+import { syntheticPixels } from '@visionops/testkit';
 import { readClassFolderZip } from './class-folder-zip.js';
 import { writeClassFolderZip } from './write-class-folder-zip.js';
 

@@ -6,8 +6,12 @@ import { Readable } from 'node:stream';
 import unzipper from 'unzipper';
 import yazl from 'yazl';
 import { afterAll, describe, expect, it } from 'vitest';
-import { buildZip } from '../../test/fixtures.js';
-import { renamedInLocalHeader, withLongerCentralSize, withoutCentralRecord } from '../../test/zip-bytes.js';
+import {
+  buildZip,
+  renamedInLocalHeader,
+  withLongerCentralSize,
+  withoutCentralRecord,
+} from '@visionops/testkit';
 import {
   DEFAULT_ZIP_LIMITS,
   checkEntryName,

@@ -1,12 +1,11 @@
 // Every job of the queue, discriminated by job name: one payload and one result type per JobName.
 import type { JobName } from '../names.js';
-import type { ImportJobData, ImportResult } from './import-job.js';
-import type { RetrainJobData, RetrainResult } from './retrain-job.js';
+import type { ImportResult, RetrainResult } from '../contract/jobs.js';
+import type { ImportJobData } from './import-job.js';
+import type { RetrainJobData } from './retrain-job.js';
 
 export type JobPayload =
   | { name: typeof JobName.Retrain; data: RetrainJobData; result: RetrainResult }
   | { name: typeof JobName.Import; data: ImportJobData; result: ImportResult };
 export type JobOf<Name extends JobName> = Extract<JobPayload, { name: Name }>['data'];
 export type JobResultOf<Name extends JobName> = Extract<JobPayload, { name: Name }>['result'];
-/** What any job of the queue returns. */
-export type JobResult = JobPayload['result'];

@@ -11,7 +11,7 @@ import {
   testImages,
   writeHdf5,
   type TestImages,
-} from '../../test/keras-fixtures.js';
+} from '@visionops/testkit';
 import { initBackend } from '../engine/backend.js';
 import { loadModelFromDir } from '../model/model-files.js';
 import { repoRoot } from '../paths.js';

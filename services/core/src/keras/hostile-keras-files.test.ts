@@ -2,18 +2,18 @@
 // tensors or h5wasm files are left behind.
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { buildZip } from '../../test/fixtures.js';
-import { centralRecords } from '../../test/zip-bytes.js';
 import {
   buildKerasArchive,
+  buildZip,
+  centralRecords,
   h5wasmFiles,
+  type KerasFileContents,
   kerasFixture,
   MISSING_FIXTURE,
   readLegacyKerasFile,
-  writeLegacyKerasFile,
-  type KerasFileContents,
   type StoredWeight,
-} from '../../test/keras-fixtures.js';
+  writeLegacyKerasFile,
+} from '@visionops/testkit';
 import { initBackend } from '../engine/backend.js';
 import { importKerasModel, type KerasImportLimits } from './import-keras-model.js';
 import { KerasImportError, type KerasImportErrorCode } from './keras-import-error.js';

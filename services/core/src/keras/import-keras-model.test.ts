@@ -12,7 +12,7 @@ import {
   referenceProbabilities,
   testImages,
   type KerasFileContents,
-} from '../../test/keras-fixtures.js';
+} from '@visionops/testkit';
 import { initBackend } from '../engine/backend.js';
 import { PIXELS_PER_IMAGE } from '../preprocess.js';
 import { importKerasModel, type ImportedKerasModel } from './import-keras-model.js';

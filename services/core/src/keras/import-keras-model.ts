@@ -12,7 +12,8 @@ import {
   withHdf5File,
   type File,
 } from './hdf5-file.js';
-import { sniffKerasFormat, type KerasFormat } from '../jobs/import-job.js';
+import type { KerasFormat } from '../contract/jobs.js';
+import { sniffKerasFormat } from '../jobs/import-job.js';
 import { readKerasArchive } from './keras-archive.js';
 import { KerasImportError } from './keras-import-error.js';
 import {

@@ -10,7 +10,7 @@ import {
   writeLegacyKerasFile,
   type KerasFileContents,
   type TestImages,
-} from '../../test/keras-fixtures.js';
+} from '@visionops/testkit';
 import { initBackend } from '../engine/backend.js';
 import { importKerasModel, type ImportedKerasModel } from './import-keras-model.js';
 import { KerasImportError } from './keras-import-error.js';

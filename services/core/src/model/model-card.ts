@@ -1,6 +1,6 @@
 // The model card stored next to every model version (card.json): what the model is, how it was
 // made, how well it does. Serving reads its normalisation; the registry and dashboard show the rest.
-import type { ImportOrigin } from '../jobs/import-job.js';
+import type { ImportOrigin } from '../contract/jobs.js';
 import type { Normalisation } from '../preprocess.js';
 import type { ArchitectureSpec } from './architecture.js';
 

@@ -1,22 +1,8 @@
 // The zod schemas of the HTTP API: route handlers validate requests with them, and the OpenAPI
 // document is generated from them, so the two cannot drift apart.
 import { z } from 'zod';
-import { LABELS, MODEL_VERSION_PATTERN, SALIENCY_METHODS } from '@visionops/core';
-
-export const errorBodySchema = z
-  .object({
-    error: z.object({
-      code: z.string().meta({ example: 'model_not_ready' }),
-      message: z.string(),
-      requestId: z.string().optional().meta({ description: 'present on 5xx errors: quote it' }),
-    }),
-  })
-  .meta({ id: 'Error' });
-
-export const modelVersionSchema = z
-  .string()
-  .regex(MODEL_VERSION_PATTERN, 'model versions look like v1, v2, ...')
-  .meta({ example: 'v3' });
+import { LABELS, SALIENCY_METHODS } from '@visionops/core';
+import { modelCardSchema, modelVersionSchema, productionAliasSchema } from '@visionops/core/contract';
 
 export const versionParamsSchema = z.object({ version: modelVersionSchema });
 
@@ -112,39 +98,6 @@ export const predictFormSchema = z
   })
   .meta({ description: 'send either `file` or `files`' });
 
-export const productionAliasSchema = z
-  .object({ version: modelVersionSchema, promotedAt: z.iso.datetime(), reason: z.string() })
-  .meta({ id: 'ProductionAlias' });
-
-export const modelCardSchema = z
-  .looseObject({
-    version: modelVersionSchema,
-    parent: z.string().nullable(),
-    createdAt: z.string(),
-    labels: z.array(z.string()),
-    architecture: z.looseObject({
-      name: z.string().meta({ description: '`resnet9` (trained by visionops) or `keras` (imported)' }),
-      width: z.number().optional(),
-      parameters: z.number(),
-    }),
-    origin: z
-      .looseObject({
-        format: z.enum(['keras-h5', 'keras-v3']),
-        kerasVersion: z.string().nullable(),
-        sha256: z.string(),
-        output: z.enum(['softmax', 'logits']),
-      })
-      .optional()
-      .meta({ description: 'where an imported version came from; absent for versions visionops trained' }),
-    normalisation: z.object({ mean: z.array(z.number()), std: z.array(z.number()) }),
-    metrics: z.looseObject({ accuracy: z.number() }).nullable(),
-    sizeBytes: z.number(),
-  })
-  .meta({
-    id: 'ModelCard',
-    description: 'metrics, per-class accuracy, confusion matrix, parent, data, parameters',
-  });
-
 export const modelListSchema = z.object({
   production: productionAliasSchema.nullable(),
   serving: modelVersionSchema.nullable().meta({ description: 'the version this gateway has loaded' }),
@@ -154,18 +107,3 @@ export const modelListSchema = z.object({
 export const modelDetailSchema = modelCardSchema.extend({ inProduction: z.boolean() });
 
 export const promoteResponseSchema = z.object({ production: productionAliasSchema });
-
-export const healthSchema = z.object({ status: z.literal('ok') });
-
-export const readySchema = z.object({
-  status: z.enum(['ready', 'degraded', 'not_ready']),
-  modelVersion: modelVersionSchema.nullable(),
-  backend: z.string().nullable(),
-  checks: z.object({
-    model: z.enum(['ok', 'failed']),
-    redis: z.enum(['ok', 'failed']),
-    s3: z.enum(['ok', 'failed']),
-    backend: z.enum(['ok', 'failed']),
-  }),
-  reasons: z.array(z.string()),
-});

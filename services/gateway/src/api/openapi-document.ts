@@ -1,7 +1,7 @@
 // Builds the OpenAPI 3.1 document from the routes' own declarations (RouteDoc): zod 4 turns each
 // schema into JSON Schema, which OpenAPI 3.1 uses as it is.
 import { z } from 'zod';
-import { errorBodySchema } from './api-schemas.js';
+import { errorBodySchema } from '@visionops/core/contract';
 import { hoistDefinitions } from './openapi-definitions.js';
 import type { RouteDoc } from './route-docs.js';
 

@@ -3,7 +3,7 @@
 // only while production is idle relies on). One real worker thread with a small model.
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createLogger, PIXELS_PER_IMAGE } from '@visionops/core';
-import { buildTestModel, useCpuBackend } from '../../../core/test/registry-fixtures.js';
+import { buildTestModel, useCpuBackend } from '@visionops/testkit';
 import { InferencePool } from './inference-pool.js';
 
 let pool: InferencePool;

@@ -3,7 +3,7 @@
 // fallback for missed events. A model that fails to load is logged and counted, the old one keeps
 // serving, and the load is retried with a growing delay.
 import type { Redis } from 'ioredis';
-import type { Logger } from '@visionops/core';
+import { OutageLog, type Logger } from '@visionops/core';
 import { parseModelEvent, type ModelRegistry } from '@visionops/core/registry';
 import type { InferencePool } from '../inference/inference-pool.js';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
@@ -35,10 +35,15 @@ export class ModelReloader {
   );
   private timer: NodeJS.Timeout | undefined;
   private stopped = false;
-  /** Set while the registry does not answer, so an outage is logged once and its end once. */
-  private unreachable = false;
+  private readonly outage: OutageLog;
 
-  constructor(private readonly options: ModelReloaderOptions) {}
+  constructor(private readonly options: ModelReloaderOptions) {
+    this.outage = new OutageLog(
+      options.logger,
+      'could not check the production model; retrying',
+      'model registry reachable again',
+    );
+  }
 
   /** Starts in the background: the gateway serves HTTP (and 503s) before a model is in. */
   start(): void {
@@ -83,8 +88,7 @@ export class ModelReloader {
     try {
       if (!this.seeded) await this.seed();
       const etag = await registry.productionEtag();
-      if (this.unreachable) logger.info('model registry reachable again');
-      this.unreachable = false;
+      this.outage.recovered();
       if (etag === undefined) {
         this.lastError = 'the registry has no production model yet';
         return;
@@ -130,9 +134,7 @@ export class ModelReloader {
     } catch (error) {
       // Storage unreachable: keep serving what is loaded and try again at the next poll.
       this.lastError = `model registry unreachable: ${(error as Error).message}`;
-      // One line per outage, not one per poll.
-      if (!this.unreachable) logger.warn({ err: error }, 'could not check the production model; retrying');
-      this.unreachable = true;
+      this.outage.failed(error);
     }
   }
 

@@ -4,7 +4,7 @@
 // never retried into an unbounded backlog.
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { LABELS, RedisKeys, type Config, type Logger } from '@visionops/core';
+import { LABELS, OutageLog, RedisKeys, type Config, type Logger } from '@visionops/core';
 import { imageInfo, inputStatistics } from '@visionops/core/monitoring';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
 import type { PredictionRecord } from './prediction-record.js';
@@ -81,7 +81,7 @@ export class PredictionLog {
   private writing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private lastTrim = 0;
-  private outageReported = false;
+  private readonly outage: OutageLog;
 
   constructor(
     private readonly config: Pick<
@@ -95,8 +95,13 @@ export class PredictionLog {
       | 'PREDICTION_FEEDBACK_WINDOW_MINUTES'
     >,
     private readonly metrics: GatewayMetrics,
-    private readonly logger: Logger,
+    logger: Logger,
   ) {
+    this.outage = new OutageLog(
+      logger,
+      'prediction log write failed; entries dropped',
+      'prediction log writes resumed',
+    );
     // A connection of its own, so log writes never queue behind (or in front of) the rate limiter's
     // commands; no offline queue, so a write during an outage fails at once and is dropped.
     this.redis = new Redis(config.REDIS_URL, {
@@ -207,17 +212,10 @@ export class PredictionLog {
       const failed = results.find(([error]) => error)?.[0];
       if (failed) throw failed;
       this.metrics.predictionLogWritten.inc(batch.length);
-      if (this.outageReported) this.logger.info('prediction log writes resumed');
-      this.outageReported = false;
+      this.outage.recovered();
     } catch (error) {
       this.metrics.predictionLogDropped.inc(batch.length);
-      if (!this.outageReported) {
-        this.logger.warn(
-          { err: error, dropped: batch.length },
-          'prediction log write failed; entries dropped',
-        );
-      }
-      this.outageReported = true;
+      this.outage.failed(error, { dropped: batch.length });
     }
   }
 

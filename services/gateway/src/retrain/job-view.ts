@@ -1,42 +1,9 @@
-// What GET /jobs and /jobs/:id show of a BullMQ job: its state in the API's words (queued, active,
-// completed, failed, cancelled), progress, result and timestamps.
+// What GET /jobs and /jobs/:id show of a BullMQ job (the contract's JobView): its state in the API's
+// words (queued, active, completed, failed, cancelled), progress, result and timestamps.
 import type { Job, JobState } from 'bullmq';
 import { JobName } from '@visionops/core';
-import {
-  CANCELLED_REASON,
-  type ImportJobData,
-  type JobOf,
-  type JobResult,
-  type RetrainProgress,
-  type RetrainPromoteMode,
-} from '@visionops/core/jobs';
-
-export type ApiJobState = 'queued' | 'active' | 'completed' | 'failed' | 'cancelled';
-
-export interface JobView {
-  id: string;
-  /** `retrain` (POST /retrain) or `import` (POST /models/import). */
-  kind: JobName;
-  state: ApiJobState;
-  /** A cancel was asked for and the trainer has not stopped yet. */
-  cancelRequested: boolean;
-  /** Fine-tuning epochs; 0 for an import, which trains nothing. */
-  epochs: number;
-  /** How a version that passes the gate reaches production (a direct promotion, or a rollout). */
-  promote: RetrainPromoteMode;
-  upload: { sha256: string; bytes: number; fileName: string | null };
-  /** An import's options. */
-  import: Pick<ImportJobData, 'format' | 'preprocessing' | 'promote'> | null;
-  /** An import reports only `phase` (downloading, converting, evaluating, publishing). */
-  progress: RetrainProgress | null;
-  result: JobResult | null;
-  failedReason: string | null;
-  attempts: { made: number; max: number };
-  createdAt: string;
-  startedAt: string | null;
-  finishedAt: string | null;
-  statusUrl: string;
-}
+import { CANCELLED_REASON, type ApiJobState, type JobProgress, type JobView } from '@visionops/core/contract';
+import type { JobOf, JobResult } from '@visionops/core/jobs';
 
 export function statusUrlOf(jobId: string): string {
   return `/jobs/${encodeURIComponent(jobId)}`;
@@ -75,7 +42,7 @@ export function jobView(
   state: ApiJobState,
   cancelRequested: boolean,
 ): JobView {
-  const progress = typeof job.progress === 'object' ? (job.progress as unknown as RetrainProgress) : null;
+  const progress = typeof job.progress === 'object' ? (job.progress as unknown as JobProgress) : null;
   return {
     id: job.id!,
     kind: job.name === JobName.Import ? JobName.Import : JobName.Retrain,

@@ -5,12 +5,11 @@ import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, S3Keys, type Config } from '@visionops/core';
 import {
-  CANCEL_KEY_TTL_SECONDS,
   importJobDataSchema,
   importJobId,
   inspectRetrainUpload,
   KERAS_UPLOAD_EXTENSION,
-  RetrainRedisKeys,
+  JobCancellation,
   retrainJobDataSchema,
   retrainJobId,
   type ImportJobData,
@@ -21,7 +20,8 @@ import {
   type UploadSummary,
 } from '@visionops/core/jobs';
 import type { ObjectStore } from '@visionops/core/registry';
-import { apiState, jobView, type JobView } from './job-view.js';
+import type { JobView } from '@visionops/core/contract';
+import { apiState, jobView } from './job-view.js';
 import type { UploadedZip } from './retrain-upload.js';
 
 export type RetrainJobsConfig = Pick<
@@ -58,12 +58,14 @@ export type CancelOutcome =
 
 export class RetrainJobs {
   readonly queue: Queue<JobOf<JobName>, JobResult>;
+  private readonly cancellation: JobCancellation;
 
   constructor(
     private readonly config: RetrainJobsConfig,
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly store: ObjectStore,
   ) {
+    this.cancellation = new JobCancellation(redis, config.QUEUE_PREFIX, KEEP_FINISHED);
     // The gateway's own connection, shared: a Queue needs no blocking connection, and a shared one
     // is left open by queue.close(). The cast bridges two ioredis copies (ours and BullMQ's).
     this.queue = new Queue(QUEUE_RETRAIN, {
@@ -140,11 +142,7 @@ export class RetrainJobs {
       await previous.remove();
     }
     // An old cancel of this id must not cancel the new job.
-    await this.redis
-      .multi()
-      .del(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId))
-      .zrem(RetrainRedisKeys.removedIndex(this.config.QUEUE_PREFIX), jobId)
-      .exec();
+    await this.cancellation.forget(jobId);
     const job = await this.queue.add(name, data, {
       jobId,
       attempts: ATTEMPTS,
@@ -159,7 +157,7 @@ export class RetrainJobs {
   async get(jobId: string): Promise<JobView | undefined> {
     const job = await this.queue.getJob(jobId);
     if (job) return this.view(job);
-    return this.removedView(jobId);
+    return this.cancellation.removedView(jobId);
   }
 
   /** The most recent jobs, newest first. */
@@ -178,7 +176,7 @@ export class RetrainJobs {
       (view): view is JobView => view !== undefined,
     );
     const listed = new Set(views.map((view) => view.id));
-    const removed = (await this.removedViews(limit)).filter((view) => !listed.has(view.id));
+    const removed = (await this.cancellation.removedViews(limit)).filter((view) => !listed.has(view.id));
     return [...views, ...removed]
       .sort((a, b) => Date.parse(b.createdAt) - Date.parse(a.createdAt))
       .slice(0, limit);
@@ -187,13 +185,12 @@ export class RetrainJobs {
   async cancel(jobId: string): Promise<CancelOutcome> {
     const job = await this.queue.getJob(jobId);
     if (!job) {
-      const removed = await this.removedView(jobId);
+      const removed = await this.cancellation.removedView(jobId);
       return removed ? { outcome: 'removed', job: removed } : { outcome: 'not_found' };
     }
     const before = await this.view(job);
     if (!before) return { outcome: 'not_found' };
     if (before.state !== 'queued' && before.state !== 'active') return { outcome: 'finished', job: before };
-    const cancelKey = RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId);
     if (before.state === 'queued') {
       try {
         // remove() refuses a job a trainer has just locked; then it is cancelled as a running one.
@@ -204,33 +201,15 @@ export class RetrainJobs {
           cancelRequested: false,
           finishedAt: new Date().toISOString(),
         };
-        const index = RetrainRedisKeys.removedIndex(this.config.QUEUE_PREFIX);
-        const now = Date.now();
-        await this.redis
-          .multi()
-          .set(cancelKey, JSON.stringify(removed), 'EX', CANCEL_KEY_TTL_SECONDS)
-          .zadd(index, now, jobId)
-          // The index forgets what the snapshots forget, and keeps no more than BullMQ keeps.
-          .zremrangebyscore(index, '-inf', now - CANCEL_KEY_TTL_SECONDS * 1000)
-          .zremrangebyrank(index, 0, -KEEP_FINISHED - 1)
-          .exec();
+        await this.cancellation.recordRemoved(removed);
         return { outcome: 'removed', job: removed };
       } catch {
         // remove() throws when a trainer locked the job in the meantime: cancel it as a running one
         // (a Redis fault would fail the calls below just the same, and propagate from there).
       }
     }
-    // The key covers a trainer that misses the message (reconnecting) or picks the job up later.
-    await this.redis.set(
-      cancelKey,
-      JSON.stringify({ requestedAt: new Date().toISOString() }),
-      'EX',
-      CANCEL_KEY_TTL_SECONDS,
-    );
-    await this.redis.publish(
-      RetrainRedisKeys.cancelChannel(this.config.QUEUE_PREFIX),
-      JSON.stringify({ jobId }),
-    );
+    // The request's key covers a trainer that misses the message or picks the job up later.
+    await this.cancellation.request(jobId);
     return { outcome: 'signalled', job: { ...before, cancelRequested: true } };
   }
 
@@ -262,35 +241,11 @@ export class RetrainJobs {
       if (!finished || current.finishedOn !== undefined || reads === 3) {
         const state = apiState(bullState, current.failedReason);
         if (!state) return undefined;
-        const cancelRequested =
-          (await this.redis.exists(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, current.id!))) === 1;
-        return jobView(current, state, cancelRequested);
+        return jobView(current, state, await this.cancellation.isRequested(current.id!));
       }
       const fresh = await this.queue.getJob(current.id!);
-      if (!fresh) return this.removedView(current.id!);
+      if (!fresh) return this.cancellation.removedView(current.id!);
       current = fresh;
     }
   }
-
-  /** A queued job removed by a cancel survives as the snapshot stored in its cancel key. */
-  private async removedView(jobId: string): Promise<JobView | undefined> {
-    const stored = await this.redis.get(RetrainRedisKeys.cancelKey(this.config.QUEUE_PREFIX, jobId));
-    return removedSnapshot(stored);
-  }
-
-  /** The most recently cancelled queued jobs whose snapshots are still kept. */
-  private async removedViews(limit: number): Promise<JobView[]> {
-    const prefix = this.config.QUEUE_PREFIX;
-    const ids = await this.redis.zrevrange(RetrainRedisKeys.removedIndex(prefix), 0, limit - 1);
-    if (ids.length === 0) return [];
-    const stored = await this.redis.mget(ids.map((id) => RetrainRedisKeys.cancelKey(prefix, id)));
-    return stored.map(removedSnapshot).filter((view): view is JobView => view !== undefined);
-  }
-}
-
-/** A cancel key holds a removed job's snapshot, or only a request (a running job); null: nothing. */
-function removedSnapshot(stored: string | null): JobView | undefined {
-  if (!stored) return undefined;
-  const parsed = JSON.parse(stored) as Partial<JobView>;
-  return parsed.state === 'cancelled' ? (parsed as JobView) : undefined;
 }

@@ -7,6 +7,7 @@ import {
   RetrainUploadError,
   rolloutPercentFieldSchema,
 } from '@visionops/core/jobs';
+import { jobListSchema, jobViewSchema } from '@visionops/core/contract';
 import { parseRequest } from '../api/parse-request.js';
 import type { RouteDoc } from '../api/route-docs.js';
 import { requireAdmin } from '../admin-auth.js';
@@ -18,9 +19,7 @@ import { registerQueueMetrics } from './queue-metrics.js';
 import type { RetrainJobs } from './retrain-jobs.js';
 import {
   jobListQuerySchema,
-  jobListSchema,
   jobParamsSchema,
-  jobSchema,
   retrainAcceptedSchema,
   retrainFormSchema,
 } from './retrain-schemas.js';
@@ -65,7 +64,10 @@ export const retrainRouteDocs: RouteDoc[] = [
     tag: 'retraining',
     summary: 'One job: state, progress, result or failure reason, timestamps',
     params: jobParamsSchema,
-    responses: { 200: { description: 'the job', schema: jobSchema }, 404: { description: 'no such job' } },
+    responses: {
+      200: { description: 'the job', schema: jobViewSchema },
+      404: { description: 'no such job' },
+    },
   },
   {
     method: 'delete',
@@ -76,8 +78,8 @@ export const retrainRouteDocs: RouteDoc[] = [
       'Cancel a job: a queued one is removed, a running one stops within seconds and publishes nothing',
     params: jobParamsSchema,
     responses: {
-      200: { description: 'the queued job was removed (state cancelled)', schema: jobSchema },
-      202: { description: 'the running job was told to stop', schema: jobSchema },
+      200: { description: 'the queued job was removed (state cancelled)', schema: jobViewSchema },
+      202: { description: 'the running job was told to stop', schema: jobViewSchema },
       404: { description: 'no such job' },
       409: { description: 'the job has already finished' },
     },

@@ -7,7 +7,7 @@ import {
   rolloutCriteriaSchema,
   rolloutRequestSchema,
 } from '@visionops/core/registry';
-import { modelVersionSchema } from '../api/api-schemas.js';
+import { modelVersionSchema } from '@visionops/core/contract';
 
 export const rolloutStartBodySchema = rolloutRequestSchema
   .extend({

@@ -4,7 +4,7 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
 import type { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
-import { RedisKeys, type Logger } from '@visionops/core';
+import { OutageLog, RedisKeys, type Logger } from '@visionops/core';
 import { AppError } from '../app-error.js';
 import { withTimeout } from '../with-timeout.js';
 import { rateLimitKey } from './client-key.js';
@@ -65,7 +65,12 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     rejectIfRedisNotReady: true,
   });
   const local = new RateLimiterMemory({ points, duration: windowSeconds });
-  let degraded = false;
+  const outage = new OutageLog(
+    logger,
+    'rate limit store unavailable; counting per gateway in memory until it is back',
+    'rate limit counted in Redis again',
+    { limit: name },
+  );
 
   // A client far from its limit does not wait for Redis: its request is admitted at once and
   // counted in Redis in the background, which keeps a Redis round trip out of every prediction's
@@ -87,11 +92,6 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
     known.set(key, { remaining: state.remainingPoints, resetAt: now + state.msBeforeNext });
   };
 
-  const recovered = () => {
-    if (degraded) logger.info({ limit: name }, 'rate limit counted in Redis again');
-    degraded = false;
-  };
-
   async function consume(key: string): Promise<RateLimiterRes> {
     try {
       const state = await withTimeout(
@@ -99,21 +99,14 @@ export function rateLimit(options: RateLimitOptions): RequestHandler {
         redisAnswerMs,
         `Redis did not answer within ${redisAnswerMs} ms`,
       );
-      recovered();
+      outage.recovered();
       return state;
     } catch (outcome) {
       if (outcome instanceof RateLimiterRes) {
-        recovered();
+        outage.recovered();
         throw outcome;
       }
-      // One line per outage, not one per request.
-      if (!degraded) {
-        logger.warn(
-          { limit: name, err: outcome },
-          'rate limit store unavailable; counting per gateway in memory until it is back',
-        );
-      }
-      degraded = true;
+      outage.failed(outcome);
       return local.consume(key);
     }
   }

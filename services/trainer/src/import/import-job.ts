@@ -1,29 +1,33 @@
 // handleImport: one import job from the uploaded Keras file to a published (and maybe promoted)
 // version. A file that cannot be converted ends the job with an UnrecoverableError that says what
 // to fix; faults of S3 or Redis propagate so BullMQ retries them.
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
-import { LABELS, PREPROCESS_VERSION } from '@visionops/core';
+import { LABELS, PREPROCESS_VERSION, type Logger, type Normalisation } from '@visionops/core';
 import {
   importJobDataSchema,
   PREPROCESSING_NORMALISATION,
-  RetrainRedisKeys,
   type ImportJobData,
   type ImportOrigin,
   type ImportPhase,
   type ImportResult,
 } from '@visionops/core/jobs';
-import type { ModelCard } from '@visionops/core/model';
+import type { ModelCard, ModelFiles } from '@visionops/core/model';
 import { NotFoundError, type PublishedCard } from '@visionops/core/registry';
 import { downloadUpload, UploadMismatchError } from '../retrain/download-upload.js';
-import { beginJob, jobRunFailure, startJobRun, untilSettledOrAborted } from '../retrain/job-run.js';
-import { storeDriftReference } from '../retrain/reference-predictions.js';
+import {
+  runJobPhases,
+  type JobPhaseOptions,
+  type JobPhases,
+  type RenewJobLock,
+} from '../retrain/job-phases.js';
+import { beginJob, untilSettledOrAborted } from '../retrain/job-run.js';
 import { gateRecordOf, gateVerdict } from '../retrain/retrain-card.js';
-import type { RenewJobLock, RetrainDeps } from '../retrain/retrain-job.js';
+import type { RetrainDeps } from '../retrain/retrain-job.js';
+import { storeDriftReference } from '../retrain/reference-predictions.js';
 import { runInThread } from '../retrain/run-in-thread.js';
-import { DatasetNames, getStoredDataset } from '../retrain/stored-datasets.js';
+import { DatasetNames, getStoredDataset, type StoredDataset } from '@visionops/core/dataset';
 import type { ImportAnswer, ImportTask } from './import-task.js';
 
 export type ImportJob = Job<ImportJobData, ImportResult>;
@@ -95,166 +99,218 @@ export async function handleImport(
     return resultOf(card, record, await promoteIfGatedImport(deps, card, record), seconds());
   }
 
-  const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
-  const { signal } = run;
-  const checkpoint = () => run.checkpoint();
-  const phase = async (name: ImportPhase) => {
-    await checkpoint();
-    log.info({ phase: name }, 'import phase');
-    await job.updateProgress({ phase: name, epochs: 0, history: [] });
-  };
-  const workDir = await mkdtemp(join(tmpdir(), 'visionops-import-'));
-  try {
-    await phase('downloading');
-    const path = join(workDir, 'model');
-    await downloadUpload(
-      store,
-      { key: data.uploadKey, sha256: data.uploadSha256, maxBytes: config.IMPORT_MAX_UPLOAD_BYTES },
-      path,
-      signal,
-    ).catch((error: unknown) => {
-      if (error instanceof NotFoundError) {
-        throw new UploadMismatchError(`${data.uploadKey} is not stored (any more); upload the model again`);
-      }
-      throw error;
-    });
-    const file = await readFile(path);
-
-    const production = await registry.getProduction();
-    if (!production) throw new Error('no model is in production yet; the registry has not been seeded');
-    const [productionCard, productionFiles] = await Promise.all([
-      registry.getCard(production.alias.version),
-      registry.getFiles(production.alias.version),
-    ]);
-    if (deps.datasetsReady) await untilSettledOrAborted(deps.datasetsReady, signal);
-    const evaluation = await getStoredDataset(store, DatasetNames.evaluation);
-    if (!evaluation) {
-      throw new UnrecoverableError(
-        'no evaluation set is stored, so the import cannot be evaluated against production; ' +
-          'set EVAL_DATA_PATH (or DATASET_DIR) for the trainer and import again',
-      );
-    }
-
-    await phase('converting');
-    const normalisation = PREPROCESSING_NORMALISATION[data.preprocessing];
-    const task: ImportTask = {
-      backend: config.ML_BACKEND,
-      file,
-      normalisation: { mean: [...normalisation.mean], std: [...normalisation.std] },
-      production: { files: productionFiles, normalisation: productionCard.normalisation },
-      images: evaluation.dataset.images,
-      labels: evaluation.dataset.labels,
-      n: evaluation.dataset.n,
-      datasetName: evaluation.manifest.source,
-    };
-    // One thread converts and evaluates: the phase shown while it runs moves on when it answers.
-    const evaluationStarted = performance.now();
-    const answer = await runInThread<ImportAnswer>(
-      new URL('./import-worker.ts', import.meta.url),
-      task,
-      signal,
-    );
-    if (!answer.ok) {
-      if (answer.refused)
-        throw new KerasFileRefusedError(`the Keras model could not be imported: ${answer.message}`);
-      const error = new Error(`import thread: ${answer.message}`);
-      if (answer.stack) error.stack = answer.stack;
-      throw error;
-    }
-    const evaluationSeconds = (performance.now() - evaluationStarted) / 1000;
-    await phase('evaluating');
-
-    const gate =
-      data.promote === 'never'
-        ? {
-            promoted: false,
-            tolerance: config.PROMOTION_TOLERANCE,
-            reason: `not promoted: imported with promote=never (accuracy ${(answer.metrics.accuracy * 100).toFixed(2)}%)`,
-          }
-        : gateVerdict(
-            answer.metrics.accuracy,
-            { version: productionCard.version, accuracy: answer.productionMetrics.accuracy },
-            config.PROMOTION_TOLERANCE,
-          );
-    const origin: ImportOrigin = {
-      format: data.format,
-      kerasVersion: answer.kerasVersion,
-      backend: answer.kerasBackend,
-      sha256: data.uploadSha256,
-      fileName: data.fileName ?? null,
-      output: answer.output,
-    };
-    const record: ImportTrainingRecord = {
-      recipe: 'import',
-      jobId: job.id!,
-      upload: {
-        key: data.uploadKey,
-        sha256: data.uploadSha256,
-        bytes: data.uploadBytes,
-        fileName: data.fileName,
-      },
-      preprocessing: data.preprocessing,
-      promote: data.promote,
-      engine: answer.engine,
-      layers: answer.layers,
-      productionMetrics: {
-        version: productionCard.version,
-        accuracy: answer.productionMetrics.accuracy,
-        dataset: answer.productionMetrics.dataset,
-        n: answer.productionMetrics.n,
-      },
-      gate,
-      seconds: { total: Math.round(seconds()), evaluation: Math.round(evaluationSeconds) },
-    };
-    const card: ModelCard = {
-      // Lineage: an imported model descends from no version; what it was compared with is in training.
-      parent: null,
-      createdAt: new Date().toISOString(),
-      labels: [...LABELS],
-      architecture: {
-        name: 'keras',
-        layers: answer.layers,
-        parameters: answer.parameters,
-        inputShape: [32, 32, 3],
-      },
-      origin,
-      normalisation: task.normalisation,
-      preprocessVersion: PREPROCESS_VERSION,
-      training: { ...record },
-      metrics: answer.metrics,
-    };
-
-    // The last point where a cancel stops the job: from here on it publishes.
-    await phase('publishing');
-    if (renewLock && !(await renewLock())) {
-      throw new Error('the job lock lapsed before publishing; this run stopped and the job runs again');
-    }
-    const files = {
-      modelJson: Buffer.from(answer.files.modelJson),
-      weightsBin: Buffer.from(answer.files.weightsBin),
-    };
-    const published = await registry.publish(files, card);
-    await job.updateData({ ...data, publishedVersion: published.version });
-    await storeDriftReference(store, published.version, answer.reference, log);
-    log.info(
-      { version: published.version, accuracy: answer.metrics.accuracy, gate },
-      'imported version published',
-    );
-    return resultOf(published, record, await promoteIfGatedImport(deps, published, record), seconds());
-  } catch (error) {
-    // A file that cannot be imported is of no use to anyone: it does not stay in storage.
-    if (error instanceof KerasFileRefusedError) {
+  const imported: Import = { job, data, log, seconds, deps };
+  const options: JobPhaseOptions<ImportPhase> = {
+    job,
+    jobSignal,
+    what: 'import',
+    log,
+    redis,
+    queuePrefix: config.QUEUE_PREFIX,
+    s3Endpoint: config.S3_ENDPOINT,
+    renewLock,
+    async reportPhase(phase) {
+      log.info({ phase }, 'import phase');
+      await job.updateProgress({ phase, epochs: 0, history: [] });
+    },
+    isBadData,
+    async onFailure(error) {
+      // A file that cannot be imported is of no use to anyone: it does not stay in storage.
+      if (!(error instanceof KerasFileRefusedError)) return;
       await store
         .remove(data.uploadKey)
         .catch((cause: unknown) =>
           log.warn({ err: cause, key: data.uploadKey }, 'could not remove a refused model file'),
         );
+    },
+  };
+  return runJobPhases(options, async (run) => {
+    const inputs = await run.phase('downloading', () => downloadInputs(imported, run));
+    const converted = await run.phase('converting', () => convert(imported, inputs, run.signal));
+    const card = await run.phase('evaluating', () => importedCard(imported, inputs, converted));
+    // The last point where a cancel stops the job: from here on it publishes.
+    return run.phase('publishing', () => publish(imported, converted, card, run));
+  });
+}
+
+/** What every phase of one import run reads. */
+interface Import {
+  job: ImportJob;
+  data: ImportJobData;
+  log: Logger;
+  seconds: () => number;
+  deps: RetrainDeps;
+}
+
+/** The Keras file, production and the evaluation set both are measured on. */
+interface ImportInputs {
+  file: Buffer;
+  productionCard: PublishedCard;
+  productionFiles: ModelFiles;
+  evaluation: StoredDataset;
+}
+
+/** The converted model and the figures of the conversion thread. */
+interface Converted {
+  answer: ImportAnswer & { ok: true };
+  normalisation: Normalisation;
+  evaluationSeconds: number;
+}
+
+async function downloadInputs({ data, deps }: Import, run: JobPhases<ImportPhase>): Promise<ImportInputs> {
+  const { config, registry, store } = deps;
+  const path = join(run.workDir, 'model');
+  const upload = { key: data.uploadKey, sha256: data.uploadSha256, maxBytes: config.IMPORT_MAX_UPLOAD_BYTES };
+  await downloadUpload(store, upload, path, run.signal).catch((error: unknown) => {
+    if (error instanceof NotFoundError) {
+      throw new UploadMismatchError(`${data.uploadKey} is not stored (any more); upload the model again`);
     }
-    throw jobRunFailure(error, run, { log, what: 'import', isBadData, s3Endpoint: config.S3_ENDPOINT });
-  } finally {
-    run.end();
-    await rm(workDir, { recursive: true, force: true });
+    throw error;
+  });
+  const file = await readFile(path);
+  const production = await registry.getProduction();
+  if (!production) throw new Error('no model is in production yet; the registry has not been seeded');
+  const [productionCard, productionFiles] = await Promise.all([
+    registry.getCard(production.alias.version),
+    registry.getFiles(production.alias.version),
+  ]);
+  if (deps.datasetsReady) await untilSettledOrAborted(deps.datasetsReady, run.signal);
+  const evaluation = await getStoredDataset(store, DatasetNames.evaluation);
+  if (!evaluation) {
+    throw new UnrecoverableError(
+      'no evaluation set is stored, so the import cannot be evaluated against production; ' +
+        'set EVAL_DATA_PATH (or DATASET_DIR) for the trainer and import again',
+    );
   }
+  return { file, productionCard, productionFiles, evaluation };
+}
+
+/** Converts the file and evaluates it and production on the evaluation set, in one thread. */
+async function convert(
+  { data, deps }: Import,
+  inputs: ImportInputs,
+  signal: AbortSignal,
+): Promise<Converted> {
+  const preset = PREPROCESSING_NORMALISATION[data.preprocessing];
+  // A copy: the preset is frozen, and the task crosses into a thread.
+  const normalisation: Normalisation = {
+    mean: [...preset.mean] as Normalisation['mean'],
+    std: [...preset.std] as Normalisation['std'],
+  };
+  const { dataset, manifest } = inputs.evaluation;
+  const task: ImportTask = {
+    backend: deps.config.ML_BACKEND,
+    file: inputs.file,
+    normalisation,
+    production: { files: inputs.productionFiles, normalisation: inputs.productionCard.normalisation },
+    images: dataset.images,
+    labels: dataset.labels,
+    n: dataset.n,
+    datasetName: manifest.source,
+  };
+  const started = performance.now();
+  const answer = await runInThread<ImportAnswer>(
+    new URL('./import-worker.ts', import.meta.url),
+    task,
+    signal,
+  );
+  if (!answer.ok) {
+    if (answer.refused)
+      throw new KerasFileRefusedError(`the Keras model could not be imported: ${answer.message}`);
+    const error = new Error(`import thread: ${answer.message}`);
+    if (answer.stack) error.stack = answer.stack;
+    throw error;
+  }
+  return { answer, normalisation, evaluationSeconds: (performance.now() - started) / 1000 };
+}
+
+/** The gate's verdict on the figures the conversion thread measured, and the card to publish. */
+function importedCard(
+  { job, data, seconds, deps }: Import,
+  inputs: ImportInputs,
+  converted: Converted,
+): ModelCard {
+  const { answer } = converted;
+  const { productionCard } = inputs;
+  const tolerance = deps.config.PROMOTION_TOLERANCE;
+  const gate =
+    data.promote === 'never'
+      ? {
+          promoted: false,
+          tolerance,
+          reason: `not promoted: imported with promote=never (accuracy ${(answer.metrics.accuracy * 100).toFixed(2)}%)`,
+        }
+      : gateVerdict(
+          answer.metrics.accuracy,
+          { version: productionCard.version, accuracy: answer.productionMetrics.accuracy },
+          tolerance,
+        );
+  const origin: ImportOrigin = {
+    format: data.format,
+    kerasVersion: answer.kerasVersion,
+    backend: answer.kerasBackend,
+    sha256: data.uploadSha256,
+    fileName: data.fileName ?? null,
+    output: answer.output,
+  };
+  const record: ImportTrainingRecord = {
+    recipe: 'import',
+    jobId: job.id!,
+    upload: {
+      key: data.uploadKey,
+      sha256: data.uploadSha256,
+      bytes: data.uploadBytes,
+      fileName: data.fileName,
+    },
+    preprocessing: data.preprocessing,
+    promote: data.promote,
+    engine: answer.engine,
+    layers: answer.layers,
+    productionMetrics: {
+      version: productionCard.version,
+      accuracy: answer.productionMetrics.accuracy,
+      dataset: answer.productionMetrics.dataset,
+      n: answer.productionMetrics.n,
+    },
+    gate,
+    seconds: { total: Math.round(seconds()), evaluation: Math.round(converted.evaluationSeconds) },
+  };
+  return {
+    // Lineage: an imported model descends from no version; what it was compared with is in training.
+    parent: null,
+    createdAt: new Date().toISOString(),
+    labels: [...LABELS],
+    architecture: {
+      name: 'keras',
+      layers: answer.layers,
+      parameters: answer.parameters,
+      inputShape: [32, 32, 3],
+    },
+    origin,
+    normalisation: converted.normalisation,
+    preprocessVersion: PREPROCESS_VERSION,
+    training: { ...record },
+    metrics: answer.metrics,
+  };
+}
+
+async function publish(
+  { job, data, log, seconds, deps }: Import,
+  { answer }: Converted,
+  card: ModelCard,
+  run: JobPhases<ImportPhase>,
+): Promise<ImportResult> {
+  await run.ensureLockHeld();
+  const files = {
+    modelJson: Buffer.from(answer.files.modelJson),
+    weightsBin: Buffer.from(answer.files.weightsBin),
+  };
+  const published = await deps.registry.publish(files, card);
+  await job.updateData({ ...data, publishedVersion: published.version });
+  await storeDriftReference(deps.store, published.version, answer.reference, log);
+  log.info({ version: published.version, accuracy: answer.metrics.accuracy }, 'imported version published');
+  const record = importRecordOf(published)!;
+  return resultOf(published, record, await promoteIfGatedImport(deps, published, record), seconds());
 }
 
 /**

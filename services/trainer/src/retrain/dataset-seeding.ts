@@ -5,18 +5,20 @@ import { stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { repoRoot, type Config, type Logger } from '@visionops/core';
 import {
+  type CifarSplit,
+  DatasetNames,
+  type DecodedDataset,
   decodeLabelledFiles,
   findCifarBinaryFiles,
+  hasStoredDataset,
   isSkipped,
   iterateClassFolderZip,
-  loadDataset,
-  type CifarSplit,
-  type DecodedDataset,
   type LabelledFile,
+  loadDataset,
+  putStoredDataset,
 } from '@visionops/core/dataset';
 import type { ObjectStore } from '@visionops/core/registry';
 import { classBalancedSample, subsetDataset } from './dataset-subset.js';
-import { DatasetNames, hasStoredDataset, putStoredDataset } from './stored-datasets.js';
 
 /** The replay sample is the same for the same data: it is drawn with this seed. */
 export const REPLAY_SEED = 1;

@@ -1,6 +1,7 @@
 // Replay sampling: class-balanced, seeded, and never more than the data holds.
 import { describe, expect, test } from 'vitest';
-import { classBalancedSample, countPerClass } from './dataset-subset.js';
+import { classBalancedSample } from './dataset-subset.js';
+import { countPerClass } from '@visionops/core/dataset';
 
 function labelsWith(counts: number[]): Uint8Array {
   return Uint8Array.from(counts.flatMap((count, label) => new Array<number>(count).fill(label)));

@@ -59,10 +59,3 @@ export function concatDatasets(first: DecodedDataset, second: DecodedDataset): D
   labels.set(second.labels.subarray(0, second.n), first.n);
   return { images, labels, n: first.n + second.n, skipped: [...first.skipped, ...second.skipped] };
 }
-
-/** Images per class label, for cards and job results. */
-export function countPerClass(labels: Uint8Array, n = labels.length): number[] {
-  const counts = new Array<number>(NUM_CLASSES).fill(0);
-  for (let i = 0; i < n; i++) counts[labels[i]!]!++;
-  return counts;
-}

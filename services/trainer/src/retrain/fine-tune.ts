@@ -2,12 +2,12 @@
 // measures the result and the parent on the same evaluation set. Retrain jobs and the forgetting
 // experiment both run this; gating and publishing are the job's business.
 import type { Normalisation } from '@visionops/core';
-import type { DecodedDataset } from '@visionops/core/dataset';
+import { countPerClass, type DecodedDataset } from '@visionops/core/dataset';
 import type { BackendPreference } from '@visionops/core/engine';
 import type { ArchitectureSpec, EvaluationMetrics, ModelFiles } from '@visionops/core/model';
 import type { EpochRecord } from '../training/checkpoint.js';
 import { trainDataParallel, type TrainProgress } from '../training/data-parallel-trainer.js';
-import { classBalancedSample, concatDatasets, countPerClass, subsetDataset } from './dataset-subset.js';
+import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
 import { evaluateInThread } from './evaluate-in-thread.js';
 import { FINE_TUNE_RECIPE, type FineTuneRecipe } from './fine-tune-recipe.js';
 import { weightsFromFiles } from './model-weights.js';

@@ -1,7 +1,6 @@
 // What every job run of the trainer shares, whatever the job: the cancellation signal (BullMQ's
 // own, or a cancel key found at a phase boundary) and how an ended run's error is reported.
 import { UnrecoverableError, type Job } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from '@visionops/core';
 import { CANCELLED_REASON } from '@visionops/core/jobs';
 import { isLockLost, isRelease, JobReleasedError } from './job-release.js';
@@ -21,7 +20,7 @@ export interface JobRun {
  * trainer is stopping (its reason says which); a cancel key found at a phase boundary (a message
  * missed while reconnecting) aborts the same way.
  */
-export function startJobRun(jobSignal: AbortSignal, redis: Redis, cancelKey: string): JobRun {
+export function startJobRun(jobSignal: AbortSignal, cancelRequested: () => Promise<boolean>): JobRun {
   const controller = new AbortController();
   const onJobAbort = () => controller.abort(jobSignal.reason);
   jobSignal.addEventListener('abort', onJobAbort, { once: true });
@@ -29,8 +28,7 @@ export function startJobRun(jobSignal: AbortSignal, redis: Redis, cancelKey: str
   return {
     signal,
     async checkpoint() {
-      if (!signal.aborted && (await redis.exists(cancelKey)) === 1)
-        controller.abort(new Error('cancel requested'));
+      if (!signal.aborted && (await cancelRequested())) controller.abort(new Error('cancel requested'));
       signal.throwIfAborted();
     },
     end: () => jobSignal.removeEventListener('abort', onJobAbort),

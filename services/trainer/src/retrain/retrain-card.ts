@@ -1,11 +1,10 @@
 // The model card of a retrained version (what it was trained on, how it did, the gate's verdict)
 // and the job result, which is read back from that card when a retry finds the version published.
 import { LABELS, PREPROCESS_VERSION } from '@visionops/core';
-import type { SkippedEntry } from '@visionops/core/dataset';
+import { countPerClass, type SkippedEntry } from '@visionops/core/dataset';
 import type { RetrainJobData, RetrainResult } from '@visionops/core/jobs';
 import type { ModelCard } from '@visionops/core/model';
 import type { PublishedCard } from '@visionops/core/registry';
-import { countPerClass } from './dataset-subset.js';
 import type { FineTuneOutput } from './fine-tune.js';
 
 const MAX_LISTED_SKIPS = 100;

@@ -1,22 +1,27 @@
 // handleRetrain: one retrain job from upload to published version. Bad data ends the job with an
 // UnrecoverableError that says what to fix; any other error (S3 unreachable, named as such)
 // propagates so BullMQ retries it.
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config, Logger } from '@visionops/core';
-import { readClassFolderZip, UnsafeZipError, type ZipLimits } from '@visionops/core/dataset';
+import {
+  DatasetNames,
+  type DecodedDataset,
+  putStoredDataset,
+  readClassFolderZip,
+  UnsafeZipError,
+  type ZipLimits,
+} from '@visionops/core/dataset';
 import {
   inspectRetrainUpload,
-  RetrainRedisKeys,
   retrainJobDataSchema,
   RetrainUploadError,
   type RetrainJobData,
+  type RetrainPhase,
   type RetrainResult,
 } from '@visionops/core/jobs';
-import { trainableArchitecture } from '@visionops/core/model';
+import { trainableArchitecture, type ArchitectureSpec, type ModelFiles } from '@visionops/core/model';
 import {
   NotFoundError,
   type ModelRegistry,
@@ -25,9 +30,10 @@ import {
 } from '@visionops/core/registry';
 import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
 import { downloadUpload, UploadMismatchError } from './download-upload.js';
-import { fineTune } from './fine-tune.js';
+import { fineTune, type FineTuneOutput } from './fine-tune.js';
 import { JobProgress } from './job-progress.js';
-import { beginJob, jobRunFailure, startJobRun, untilSettledOrAborted } from './job-run.js';
+import { runJobPhases, type JobPhaseOptions, type JobPhases, type RenewJobLock } from './job-phases.js';
+import { beginJob, untilSettledOrAborted } from './job-run.js';
 import {
   buildRetrainCard,
   gateRecordOf,
@@ -37,8 +43,7 @@ import {
 } from './retrain-card.js';
 import { startRetrainRollout, type PromotionOutcome } from './retrain-rollout.js';
 import { storeDriftReference } from './reference-predictions.js';
-import { DatasetNames, putStoredDataset } from './stored-datasets.js';
-import { loadTrainingSets } from './training-sets.js';
+import { loadTrainingSets, type TrainingSets } from './training-sets.js';
 
 export type RetrainConfig = Pick<
   Config,
@@ -66,12 +71,6 @@ export interface RetrainDeps {
 }
 
 export type RetrainJob = Job<RetrainJobData, RetrainResult>;
-
-/**
- * Renews this worker's lock on the job; false when the lock is no longer its own (it lapsed, and
- * the job may be running elsewhere). Absent outside a worker (tests that call the handler).
- */
-export type RenewJobLock = () => Promise<boolean>;
 
 export function uploadLimits(config: RetrainConfig): ZipLimits {
   return {
@@ -128,7 +127,8 @@ export async function handleRetrain(
   renewLock?: RenewJobLock,
 ): Promise<RetrainResult> {
   const { data, log, seconds } = beginJob(job, retrainJobDataSchema, 'retrain', deps.logger);
-  const { config, registry, store, redis } = deps;
+  const { config, registry, redis } = deps;
+  const retrain: Retrain = { job, data, log, seconds, deps };
 
   if (data.publishedVersion) {
     // An earlier attempt published; only its promotion may be left to do.
@@ -138,163 +138,217 @@ export async function handleRetrain(
     return resultFromCard(card, record, await promoteIfGated(deps, card, data, log), seconds());
   }
 
-  const run = startJobRun(jobSignal, redis, RetrainRedisKeys.cancelKey(config.QUEUE_PREFIX, job.id!));
-  const { signal } = run;
-  const checkpoint = () => run.checkpoint();
   const progress = new JobProgress(
     { updateProgress: (value) => job.updateProgress(value) },
     data.epochs,
     log,
   );
-  const workDir = await mkdtemp(join(tmpdir(), 'visionops-retrain-'));
-  try {
-    await checkpoint();
-    await progress.phase('downloading');
-    const zipPath = join(workDir, 'upload.zip');
-    await downloadUpload(
-      store,
-      { key: data.uploadKey, sha256: data.uploadSha256, maxBytes: config.RETRAIN_MAX_UPLOAD_BYTES },
-      zipPath,
-      signal,
-    ).catch((error: unknown) => {
-      if (error instanceof NotFoundError) {
-        throw new UploadMismatchError(`${data.uploadKey} is not stored (any more); upload the ZIP again`);
-      }
-      throw error;
-    });
-
-    await checkpoint();
-    await progress.phase('validating');
+  const options: JobPhaseOptions<RetrainPhase> = {
+    job,
+    jobSignal,
+    what: 'retrain',
+    log,
+    redis,
+    queuePrefix: config.QUEUE_PREFIX,
+    s3Endpoint: config.S3_ENDPOINT,
+    renewLock,
+    reportPhase: (phase) => progress.phase(phase),
+    isBadData,
+  };
+  return runJobPhases(options, async (run) => {
     const limits = uploadLimits(config);
-    await inspectRetrainUpload(zipPath, limits);
-
-    await checkpoint();
-    await progress.phase('decoding');
-    const decoded = await readClassFolderZip(zipPath, {
-      // Through the central directory: exactly the entries the gateway's check saw.
-      read: 'directory',
-      limits,
-      signal,
-      onProgress: (count) => progress.decoded(count),
-    });
-    if (decoded.n === 0) {
-      throw new RetrainUploadError(
-        'no_images',
-        `none of the files in class folders could be decoded as an image (${decoded.skipped.length} skipped); ` +
-          'upload JPEG, PNG, WebP or GIF files',
-      );
-    }
-
-    const production = await registry.getProduction();
-    if (!production) throw new Error('no model is in production yet; the registry has not been seeded');
-    const [parent, parentFiles] = await Promise.all([
-      registry.getCard(production.alias.version),
-      registry.getFiles(production.alias.version),
-    ]);
-    // The first seeding of the datasets may take a while: a stop or cancel must not wait for it.
-    if (deps.datasetsReady) await untilSettledOrAborted(deps.datasetsReady, signal);
-    const sets = await loadTrainingSets({
-      store,
-      parent,
-      upload: decoded,
-      replayEnabled: config.REPLAY_SAMPLE_SIZE > 0 && config.REPLAY_RATIO > 0,
-      seed: seedOf(data.uploadSha256),
-    });
-
-    const architecture = trainableArchitecture(parent);
-    if (!architecture) {
-      throw new UnrecoverableError(
-        `production ${parent.version} is an imported Keras model, which visionops cannot fine-tune yet; ` +
-          'promote a version trained by visionops (POST /models/<version>/promote), then retrain',
-      );
-    }
-
-    await checkpoint();
-    await progress.phase('training');
-    const outcome = await fineTune({
-      parent: { files: parentFiles, architecture, normalisation: parent.normalisation },
-      upload: sets.train,
-      replay: sets.replay?.dataset,
-      replayRatio: config.REPLAY_RATIO,
-      evaluation: sets.evaluation,
-      epochs: data.epochs,
-      threads: config.TRAIN_THREADS,
-      backend: config.ML_BACKEND,
-      seed: seedOf(data.uploadSha256),
-      signal,
-      onProgress: (value) => progress.training(value),
-      onEpoch: (record) => progress.epoch(record),
-      onEvaluating: () =>
-        void progress
-          .phase('evaluating')
-          .catch((error: unknown) => log.warn({ err: error }, 'progress update failed')),
-    });
-
+    const zipPath = await run.phase('downloading', () => downloadZip(retrain, run));
+    await run.phase('validating', () => inspectRetrainUpload(zipPath, limits));
+    const decoded = await run.phase('decoding', () => decodeZip(zipPath, limits, run.signal, progress));
+    const inputs = await trainingInputs(retrain, decoded, run.signal);
+    const outcome = await run.phase('training', () => train(retrain, inputs, run.signal, progress));
     // The last point where a cancel stops the job: from here on it publishes.
-    await checkpoint();
-    await progress.phase('publishing');
-    let replaySet: string | null = null;
-    if (config.REPLAY_SAMPLE_SIZE > 0) {
-      // Written before the version, under a name of its inputs, so a retry rewrites the same one.
-      replaySet = DatasetNames.replayAfter(parent.version, data.uploadSha256);
-      const pool = sets.replay ? concatDatasets(sets.replay.dataset, sets.train) : sets.train;
-      const sample = classBalancedSample(pool.labels, config.REPLAY_SAMPLE_SIZE, seedOf(data.uploadSha256));
-      await putStoredDataset(
-        store,
-        replaySet,
-        subsetDataset(pool, sample),
-        `${parent.version} replay + upload ${data.uploadSha256.slice(0, 16)}`,
-      );
+    return run.phase('publishing', () => publish(retrain, inputs, outcome, run));
+  });
+}
+
+/** What every phase of one retrain run reads. */
+interface Retrain {
+  job: RetrainJob;
+  data: RetrainJobData;
+  log: Logger;
+  seconds: () => number;
+  deps: RetrainDeps;
+}
+
+/** Production (the parent) and the data sets a retrain trains and evaluates on. */
+interface TrainingInputs {
+  decoded: DecodedDataset;
+  parent: PublishedCard;
+  parentFiles: ModelFiles;
+  architecture: ArchitectureSpec;
+  sets: TrainingSets;
+}
+
+async function downloadZip({ data, deps }: Retrain, run: JobPhases<RetrainPhase>): Promise<string> {
+  const zipPath = join(run.workDir, 'upload.zip');
+  const upload = {
+    key: data.uploadKey,
+    sha256: data.uploadSha256,
+    maxBytes: deps.config.RETRAIN_MAX_UPLOAD_BYTES,
+  };
+  await downloadUpload(deps.store, upload, zipPath, run.signal).catch((error: unknown) => {
+    if (error instanceof NotFoundError) {
+      throw new UploadMismatchError(`${data.uploadKey} is not stored (any more); upload the ZIP again`);
     }
-    const gate = gateVerdict(
-      outcome.metrics.accuracy,
-      { version: parent.version, accuracy: outcome.parentMetrics.accuracy },
-      config.PROMOTION_TOLERANCE,
+    throw error;
+  });
+  return zipPath;
+}
+
+async function decodeZip(
+  zipPath: string,
+  limits: ZipLimits,
+  signal: AbortSignal,
+  progress: JobProgress,
+): Promise<DecodedDataset> {
+  const decoded = await readClassFolderZip(zipPath, {
+    // Through the central directory: exactly the entries the gateway's check saw.
+    read: 'directory',
+    limits,
+    signal,
+    onProgress: (count) => progress.decoded(count),
+  });
+  if (decoded.n === 0) {
+    throw new RetrainUploadError(
+      'no_images',
+      `none of the files in class folders could be decoded as an image (${decoded.skipped.length} skipped); ` +
+        'upload JPEG, PNG, WebP or GIF files',
     );
-    const card = buildRetrainCard({
-      jobId: job.id!,
-      data,
-      parent,
-      uploadLabels: decoded.labels,
-      skipped: decoded.skipped,
-      outcome,
-      replaySource: sets.replay?.manifest.source ?? null,
-      replaySet,
-      gate,
-      notes: sets.notes,
-      startedAt: new Date(Date.now() - seconds() * 1000).toISOString(),
-      totalSeconds: seconds(),
-    });
-    // A lost lock is reported only at the next renewal tick, seconds later: ask now, so a run whose
-    // job went to another trainer meanwhile does not publish a second version.
-    if (renewLock && !(await renewLock())) {
-      log.warn(
-        'retrain run stopped: its lock lapsed before publishing and the job runs again; nothing was published',
-      );
-      throw new Error('the job lock lapsed before publishing; this run stopped and the job runs again');
-    }
-    const published = await registry.publish(outcome.files, card);
-    await job.updateData({ ...data, publishedVersion: published.version });
-    await storeDriftReference(store, published.version, outcome.reference, log);
-    log.info(
-      {
-        version: published.version,
-        accuracy: outcome.metrics.accuracy,
-        production: outcome.parentMetrics.accuracy,
-        gate,
-      },
-      'retrained version published',
-    );
-    return resultFromCard(
-      published,
-      retrainRecordOf(published)!,
-      await promoteIfGated(deps, published, data, log),
-      seconds(),
-    );
-  } catch (error) {
-    throw jobRunFailure(error, run, { log, what: 'retrain', isBadData, s3Endpoint: config.S3_ENDPOINT });
-  } finally {
-    run.end();
-    await rm(workDir, { recursive: true, force: true });
   }
+  return decoded;
+}
+
+async function trainingInputs(
+  { data, deps }: Retrain,
+  decoded: DecodedDataset,
+  signal: AbortSignal,
+): Promise<TrainingInputs> {
+  const { registry, store, config } = deps;
+  const production = await registry.getProduction();
+  if (!production) throw new Error('no model is in production yet; the registry has not been seeded');
+  const [parent, parentFiles] = await Promise.all([
+    registry.getCard(production.alias.version),
+    registry.getFiles(production.alias.version),
+  ]);
+  const architecture = trainableArchitecture(parent);
+  if (!architecture) {
+    throw new UnrecoverableError(
+      `production ${parent.version} is an imported Keras model, which visionops cannot fine-tune yet; ` +
+        'promote a version trained by visionops (POST /models/<version>/promote), then retrain',
+    );
+  }
+  // The first seeding of the datasets may take a while: a stop or cancel must not wait for it.
+  if (deps.datasetsReady) await untilSettledOrAborted(deps.datasetsReady, signal);
+  const sets = await loadTrainingSets({
+    store,
+    parent,
+    upload: decoded,
+    replayEnabled: config.REPLAY_SAMPLE_SIZE > 0 && config.REPLAY_RATIO > 0,
+    seed: seedOf(data.uploadSha256),
+  });
+  return { decoded, parent, parentFiles, architecture, sets };
+}
+
+function train(
+  { data, deps, log }: Retrain,
+  { parent, parentFiles, architecture, sets }: TrainingInputs,
+  signal: AbortSignal,
+  progress: JobProgress,
+): Promise<FineTuneOutput> {
+  const { config } = deps;
+  return fineTune({
+    parent: { files: parentFiles, architecture, normalisation: parent.normalisation },
+    upload: sets.train,
+    replay: sets.replay?.dataset,
+    replayRatio: config.REPLAY_RATIO,
+    evaluation: sets.evaluation,
+    epochs: data.epochs,
+    threads: config.TRAIN_THREADS,
+    backend: config.ML_BACKEND,
+    seed: seedOf(data.uploadSha256),
+    signal,
+    onProgress: (value) => progress.training(value),
+    onEpoch: (record) => progress.epoch(record),
+    onEvaluating: () =>
+      void progress
+        .phase('evaluating')
+        .catch((error: unknown) => log.warn({ err: error }, 'progress update failed')),
+  });
+}
+
+/**
+ * Writes the replay set for the next retrain, publishes the version with its gate verdict and
+ * promotes it (or starts its rollout) when the gate allows.
+ */
+async function publish(
+  retrain: Retrain,
+  { decoded, parent, sets }: TrainingInputs,
+  outcome: FineTuneOutput,
+  run: JobPhases<RetrainPhase>,
+): Promise<RetrainResult> {
+  const { job, data, log, seconds, deps } = retrain;
+  const replaySet = await storeReplaySet(retrain, parent, sets);
+  const gate = gateVerdict(
+    outcome.metrics.accuracy,
+    { version: parent.version, accuracy: outcome.parentMetrics.accuracy },
+    deps.config.PROMOTION_TOLERANCE,
+  );
+  const card = buildRetrainCard({
+    jobId: job.id!,
+    data,
+    parent,
+    uploadLabels: decoded.labels,
+    skipped: decoded.skipped,
+    outcome,
+    replaySource: sets.replay?.manifest.source ?? null,
+    replaySet,
+    gate,
+    notes: sets.notes,
+    startedAt: new Date(Date.now() - seconds() * 1000).toISOString(),
+    totalSeconds: seconds(),
+  });
+  await run.ensureLockHeld();
+  const published = await deps.registry.publish(outcome.files, card);
+  await job.updateData({ ...data, publishedVersion: published.version });
+  await storeDriftReference(deps.store, published.version, outcome.reference, log);
+  log.info(
+    {
+      version: published.version,
+      accuracy: outcome.metrics.accuracy,
+      production: outcome.parentMetrics.accuracy,
+      gate,
+    },
+    'retrained version published',
+  );
+  const promotion = await promoteIfGated(deps, published, data, log);
+  return resultFromCard(published, retrainRecordOf(published)!, promotion, seconds());
+}
+
+/**
+ * The replay set the next retrain draws from: a class-balanced sample of this one's replay and
+ * upload, written before the version under a name of its inputs, so a retry rewrites the same one.
+ */
+async function storeReplaySet(
+  { data, deps }: Retrain,
+  parent: PublishedCard,
+  sets: TrainingSets,
+): Promise<string | null> {
+  const { config, store } = deps;
+  if (config.REPLAY_SAMPLE_SIZE <= 0) return null;
+  const name = DatasetNames.replayAfter(parent.version, data.uploadSha256);
+  const pool = sets.replay ? concatDatasets(sets.replay.dataset, sets.train) : sets.train;
+  const sample = classBalancedSample(pool.labels, config.REPLAY_SAMPLE_SIZE, seedOf(data.uploadSha256));
+  await putStoredDataset(
+    store,
+    name,
+    subsetDataset(pool, sample),
+    `${parent.version} replay + upload ${data.uploadSha256.slice(0, 16)}`,
+  );
+  return name;
 }

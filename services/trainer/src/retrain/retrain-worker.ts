@@ -4,11 +4,18 @@
 import { UnrecoverableError, WaitingError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
-import { RetrainRedisKeys, type JobOf, type JobResult, type JobResultOf } from '@visionops/core/jobs';
+import {
+  CancellationKeys,
+  cancelledJobId,
+  type JobOf,
+  type JobResult,
+  type JobResultOf,
+  trainerId,
+} from '@visionops/core/jobs';
 import { handleImport } from '../import/import-job.js';
 import { JobReleasedError, LOCK_LOST_REASON, RELEASE_REASON } from './job-release.js';
-import { handleRetrain, type RenewJobLock, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
-import { trainerId } from '../trainer-heartbeat.js';
+import type { RenewJobLock } from './job-phases.js';
+import { handleRetrain, type RetrainConfig, type RetrainDeps } from './retrain-job.js';
 
 export type WorkerConfig = RetrainConfig &
   Pick<Config, 'REDIS_URL' | 'RETRAIN_LOCK_MS' | 'RETRAIN_STALLED_INTERVAL_MS'>;
@@ -39,16 +46,6 @@ function runHandler<Name extends JobName>(
 
 function isJobName(name: string): name is JobName {
   return Object.hasOwn(handlers, name);
-}
-
-/** The job id in a cancel message, or undefined for a malformed one (never throws). */
-function cancelledJobId(message: string): string | undefined {
-  try {
-    const jobId = (JSON.parse(message) as { jobId?: unknown }).jobId;
-    return typeof jobId === 'string' ? jobId : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 export interface RetrainWorker {
@@ -127,7 +124,7 @@ export async function startRetrainWorker(
   worker.on('error', (error) => reportOnce('retrain worker error', error, 'error'));
 
   const subscriber: Redis = deps.redis.duplicate();
-  const channel = RetrainRedisKeys.cancelChannel(config.QUEUE_PREFIX);
+  const channel = CancellationKeys.channel(config.QUEUE_PREFIX);
   subscriber.on('message', (_channel: string, message: string) => {
     const jobId = cancelledJobId(message);
     if (jobId !== undefined && worker.cancelJob(jobId, 'cancel requested')) {

@@ -1,13 +1,17 @@
 // What a retrain job trains and evaluates on, besides the upload: the parent's replay sample and the
 // fixed evaluation set from S3, with a held-out part of the upload when no evaluation set exists.
 import { NUM_CLASSES } from '@visionops/core';
-import type { DecodedDataset } from '@visionops/core/dataset';
+import {
+  DatasetNames,
+  type DecodedDataset,
+  getStoredDataset,
+  type StoredDatasetManifest,
+} from '@visionops/core/dataset';
 import type { ModelCard } from '@visionops/core/model';
 import type { ObjectStore } from '@visionops/core/registry';
 import { splitTrainValidation } from '../training/split.js';
 import { subsetDataset } from './dataset-subset.js';
 import { retrainRecordOf } from './retrain-card.js';
-import { DatasetNames, getStoredDataset, type StoredDatasetManifest } from './stored-datasets.js';
 
 /** Share of the upload held out for evaluation when no evaluation set is stored. */
 const HELD_OUT_SHARE = 0.2;

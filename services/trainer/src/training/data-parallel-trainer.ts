@@ -7,10 +7,10 @@ import type { Normalisation } from '@visionops/core';
 import type { BackendPreference } from '@visionops/core/engine';
 import type { ArchitectureSpec } from '@visionops/core/model';
 import type { Augmentation } from './augment.js';
-import { readCheckpoint, writeCheckpoint, type EpochRecord } from './checkpoint.js';
-import type { WorkerState } from './protocol.js';
+import { readCheckpoint, writeCheckpoint, type Checkpoint, type EpochRecord } from './checkpoint.js';
+import type { WorkerInit, WorkerState } from './protocol.js';
 import { createRandom, mixSeed, permutation } from './random.js';
-import { ReplicaThread } from './replica-thread.js';
+import { ReplicaGroup, type Update } from './replica-group.js';
 import { learningRateAt, type LearningRateSchedule } from './schedule.js';
 
 export interface TrainingData {
@@ -92,22 +92,91 @@ function shared(bytes: Uint8Array): SharedArrayBuffer {
   return buffer;
 }
 
-/** Averages the non-trainable weights (batch-norm moving statistics) of every replica. */
-function mergeStates(states: WorkerState[]): WorkerState {
-  const [first] = states;
-  if (!first) throw new Error('no replica state');
-  const weights = first.weights.map((w, i) => {
-    if (first.trainable[i]) return w;
-    const mean = new Float32Array(w.length);
-    for (const s of states) s.weights[i]!.forEach((v, j) => (mean[j] = mean[j]! + v / states.length));
-    return mean;
-  });
-  return { ...first, weights };
+function replicaInit(options: TrainOptions, data: TrainingData, resume: Checkpoint | undefined): WorkerInit {
+  const start = resume
+    ? { weights: resume.weights, optimizerState: resume.optimizerState }
+    : options.initialWeights
+      ? { weights: options.initialWeights }
+      : {};
+  return {
+    architecture: options.architecture,
+    backend: options.backend,
+    images: shared(data.images),
+    labels: shared(data.labels),
+    normalisation: options.normalisation,
+    augmentation: options.augmentation,
+    labelSmoothing: options.labelSmoothing,
+    weightDecay: options.weightDecay,
+    momentum: options.momentum,
+    seed: options.seed,
+    ...start,
+  };
 }
 
-function split(indices: Int32Array, parts: number): Int32Array[] {
-  const size = Math.ceil(indices.length / parts);
-  return Array.from({ length: parts }, (_, k) => indices.subarray(k * size, (k + 1) * size));
+/** How the training set is cut into steps: whole batches, each split evenly over the replicas. */
+interface Batching {
+  perReplica: number;
+  batchSize: number;
+  batches: number;
+  totalSteps: number;
+}
+
+/** Running figures of one run, for progress reports across epochs. */
+interface RunClock {
+  trainingStarted: number;
+  trainedImages: number;
+}
+
+interface EpochFigures {
+  lossSum: number;
+  correct: number;
+  seen: number;
+  learningRate: number;
+  /** The last step's update, applied when the epoch finishes. */
+  last: Update | undefined;
+}
+
+/** One epoch of steps: each applies the previous step's update and computes the next one. */
+async function trainEpoch(
+  replicas: ReplicaGroup,
+  epoch: number,
+  context: { options: TrainOptions; data: TrainingData; batching: Batching; clock: RunClock },
+): Promise<EpochFigures> {
+  const { options, data, batching, clock } = context;
+  const { perReplica, batchSize, batches, totalSteps } = batching;
+  const order = permutation(data.trainIndices.length, createRandom(mixSeed(options.seed, epoch)));
+  const figures: EpochFigures = { lossSum: 0, correct: 0, seen: 0, learningRate: 0, last: undefined };
+  for (let batch = 0; batch < batches; batch++) {
+    options.signal?.throwIfAborted();
+    const slices = Array.from({ length: replicas.size }, (_, part) => {
+      const indices = new Int32Array(perReplica);
+      const first = batch * batchSize + part * perReplica;
+      for (let i = 0; i < perReplica; i++) indices[i] = data.trainIndices[order[first + i]!]!;
+      return indices;
+    });
+    const seeds = slices.map((_, part) => mixSeed(options.seed, epoch, batch, part));
+    const step = await replicas.step(figures.last, slices, seeds);
+    figures.lossSum += step.lossSum;
+    figures.correct += step.correct;
+    figures.seen += step.count;
+    figures.learningRate = learningRateAt(options.schedule, (epoch * batches + batch) / totalSteps);
+    figures.last = { gradients: step.gradients, learningRate: figures.learningRate };
+    clock.trainedImages += batchSize;
+    const elapsed = (performance.now() - clock.trainingStarted) / 1000;
+    const imagesPerSec = clock.trainedImages / Math.max(elapsed, 1e-9);
+    const remainingImages = (totalSteps - (epoch * batches + batch + 1)) * batchSize;
+    options.onProgress?.({
+      epoch: epoch + 1,
+      epochs: options.epochs,
+      batch: batch + 1,
+      batches,
+      loss: figures.lossSum / figures.seen,
+      accuracy: figures.correct / figures.seen,
+      imagesPerSec,
+      etaSec: remainingImages / Math.max(imagesPerSec, 1e-9),
+    });
+  }
+  return figures;
 }
 
 export async function trainDataParallel(options: TrainOptions, data: TrainingData): Promise<TrainResult> {
@@ -115,125 +184,33 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
   const key = runKey(options, data);
   const checkpoint = options.checkpointDir ? await readCheckpoint(options.checkpointDir) : undefined;
   const resume = checkpoint && checkpoint.runKey === key ? checkpoint : undefined;
-  const threads = Array.from({ length: Math.max(1, options.threads) }, (_, i) => new ReplicaThread(i));
+  const replicas = new ReplicaGroup(options.threads);
   try {
-    const images = shared(data.images);
-    const labels = shared(data.labels);
-    const init = {
-      architecture: options.architecture,
-      backend: options.backend,
-      images,
-      labels,
-      normalisation: options.normalisation,
-      augmentation: options.augmentation,
-      labelSmoothing: options.labelSmoothing,
-      weightDecay: options.weightDecay,
-      momentum: options.momentum,
-      seed: options.seed,
-      ...(resume
-        ? { weights: resume.weights, optimizerState: resume.optimizerState }
-        : options.initialWeights
-          ? { weights: options.initialWeights }
-          : {}),
-    };
-    const ready = await Promise.all(threads.map((t) => t.request({ type: 'init', init }, 'ready')));
-    const { backend, parameters } = ready[0]!;
-    // Identical replicas from the start: everyone takes thread 0's initial weights.
-    const initial = (await threads[0]!.request({ type: 'get-state' }, 'state')).state;
-    await Promise.all(
-      threads.slice(1).map((t) => t.request({ type: 'set-weights', weights: initial.weights }, 'ok')),
-    );
-
-    const history: EpochRecord[] = resume ? [...resume.history] : [];
-    const firstEpoch = resume ? resume.epoch : 0;
-    const perThread = Math.floor(options.batchSize / threads.length);
-    const batchSize = perThread * threads.length;
+    const { backend, parameters } = await replicas.start(replicaInit(options, data, resume));
+    const perReplica = Math.floor(options.batchSize / replicas.size);
+    const batchSize = perReplica * replicas.size;
     const batches = Math.floor(data.trainIndices.length / batchSize);
     if (batches < 1)
       throw new Error(`need at least ${batchSize} training images, got ${data.trainIndices.length}`);
-    const totalSteps = batches * options.epochs;
-    let trainedImages = 0;
-    const trainingStarted = performance.now();
+    const batching: Batching = { perReplica, batchSize, batches, totalSteps: batches * options.epochs };
+    const clock: RunClock = { trainingStarted: performance.now(), trainedImages: 0 };
+    const history: EpochRecord[] = resume ? [...resume.history] : [];
+    const firstEpoch = resume ? resume.epoch : 0;
 
     for (let epoch = firstEpoch; epoch < options.epochs; epoch++) {
       const epochStarted = performance.now();
-      const order = permutation(data.trainIndices.length, createRandom(mixSeed(options.seed, epoch)));
-      let apply: { gradients: Float32Array; learningRate: number } | undefined;
-      let lossSum = 0;
-      let correct = 0;
-      let seen = 0;
-      let learningRate = 0;
-      for (let batch = 0; batch < batches; batch++) {
-        options.signal?.throwIfAborted();
-        const results = await Promise.all(
-          threads.map((thread, k) => {
-            const indices = new Int32Array(perThread);
-            for (let i = 0; i < perThread; i++) {
-              indices[i] = data.trainIndices[order[batch * batchSize + k * perThread + i]!]!;
-            }
-            return thread.request(
-              { type: 'step', apply, indices, seed: mixSeed(options.seed, epoch, batch, k) },
-              'step',
-            );
-          }),
-        );
-        const gradients = new Float32Array(results[0]!.result!.gradients.length);
-        for (const { result } of results) {
-          const r = result!;
-          const g = r.gradients;
-          for (let i = 0; i < g.length; i++) gradients[i] = gradients[i]! + g[i]! / results.length;
-          lossSum += r.loss * r.count;
-          correct += r.correct;
-          seen += r.count;
-        }
-        learningRate = learningRateAt(options.schedule, (epoch * batches + batch) / totalSteps);
-        apply = { gradients, learningRate };
-        trainedImages += batchSize;
-        const elapsed = (performance.now() - trainingStarted) / 1000;
-        const imagesPerSec = trainedImages / Math.max(elapsed, 1e-9);
-        const remainingImages = (totalSteps - (epoch * batches + batch + 1)) * batchSize;
-        options.onProgress?.({
-          epoch: epoch + 1,
-          epochs: options.epochs,
-          batch: batch + 1,
-          batches,
-          loss: lossSum / seen,
-          accuracy: correct / seen,
-          imagesPerSec,
-          etaSec: remainingImages / Math.max(imagesPerSec, 1e-9),
-        });
-      }
-      // Apply the last step's update, then make the moving statistics agree across replicas.
-      await Promise.all(
-        threads.map((t) => t.request({ type: 'step', apply, indices: new Int32Array(0), seed: 0 }, 'step')),
-      );
-      const states = (await Promise.all(threads.map((t) => t.request({ type: 'get-state' }, 'state')))).map(
-        (r) => r.state,
-      );
-      const merged = mergeStates(states);
-      await Promise.all(
-        threads.map((t) => t.request({ type: 'set-weights', weights: merged.weights }, 'ok')),
-      );
-
-      let validationLoss: number | null = null;
-      let validationAccuracy: number | null = null;
-      if (data.validationIndices.length > 0) {
-        const parts = split(data.validationIndices, threads.length);
-        const evals = await Promise.all(
-          threads.map((t, k) => t.request({ type: 'evaluate', indices: parts[k]! }, 'evaluate')),
-        );
-        const count = evals.reduce((sum, e) => sum + e.count, 0);
-        validationAccuracy = evals.reduce((sum, e) => sum + e.correct, 0) / count;
-        validationLoss = evals.reduce((sum, e) => sum + e.loss * e.count, 0) / count;
-      }
+      const figures = await trainEpoch(replicas, epoch, { options, data, batching, clock });
+      const merged = await replicas.finishEpoch(figures.last);
+      const validation =
+        data.validationIndices.length > 0 ? await replicas.evaluate(data.validationIndices) : null;
       const seconds = (performance.now() - epochStarted) / 1000;
       const record: EpochRecord = {
         epoch: epoch + 1,
-        loss: lossSum / seen,
-        accuracy: correct / seen,
-        validationLoss,
-        validationAccuracy,
-        learningRate,
+        loss: figures.lossSum / figures.seen,
+        accuracy: figures.correct / figures.seen,
+        validationLoss: validation?.loss ?? null,
+        validationAccuracy: validation?.accuracy ?? null,
+        learningRate: figures.learningRate,
         seconds,
         imagesPerSec: (batches * batchSize) / seconds,
       };
@@ -249,21 +226,18 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
         });
       }
     }
-    const final = mergeStates(
-      (await Promise.all(threads.map((t) => t.request({ type: 'get-state' }, 'state')))).map((r) => r.state),
-    );
-    const trainingSeconds = (performance.now() - trainingStarted) / 1000;
+    const trainingSeconds = (performance.now() - clock.trainingStarted) / 1000;
     return {
-      state: final,
+      state: await replicas.mergedState(),
       history,
       backend,
       parameters,
-      threads: threads.length,
+      threads: replicas.size,
       wallTimeSec: (performance.now() - started) / 1000,
-      imagesPerSec: trainedImages / Math.max(trainingSeconds, 1e-9),
+      imagesPerSec: clock.trainedImages / Math.max(trainingSeconds, 1e-9),
       resumedFromEpoch: firstEpoch,
     };
   } finally {
-    await Promise.all(threads.map((t) => t.close()));
+    await replicas.close();
   }
 }

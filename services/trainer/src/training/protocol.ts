@@ -35,8 +35,7 @@ export type WorkerRequest =
     }
   | { type: 'evaluate'; indices: Int32Array }
   | { type: 'get-state' }
-  | { type: 'set-weights'; weights: Float32Array[] }
-  | { type: 'close' };
+  | { type: 'set-weights'; weights: Float32Array[] };
 
 export interface StepResult {
   gradients: Float32Array;

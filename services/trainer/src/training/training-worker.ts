@@ -145,9 +145,6 @@ async function state(r: Replica): Promise<WorkerState> {
 
 async function handle(request: WorkerRequest): Promise<WorkerResponse> {
   if (request.type === 'init') return initialise(request.init);
-  if (request.type === 'close') {
-    process.exit(0);
-  }
   const r = replica;
   if (!r) throw new Error('worker received a request before init');
   switch (request.type) {

@@ -4,11 +4,11 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobName, PIXELS_PER_IMAGE, QUEUE_RETRAIN, S3Keys, type Config } from '@visionops/core';
-import type { DecodedDataset } from '@visionops/core/dataset';
+import { DatasetNames, type DecodedDataset, putStoredDataset } from '@visionops/core/dataset';
 import { retrainJobId, type RetrainJobData, type RetrainResult } from '@visionops/core/jobs';
-import { buildTestModel, useCpuBackend, type TestStorage } from '../../core/test/registry-fixtures.js';
-import { syntheticPixels } from '../../core/test/fixtures.js';
-import { DatasetNames, putStoredDataset } from '../src/retrain/stored-datasets.js';
+import { buildTestModel, useCpuBackend, type TestStorage } from './registry-fixtures.js';
+import { until } from './eventually.js';
+import { syntheticPixels } from './fixtures.js';
 
 export type RetrainQueue = Queue<RetrainJobData, RetrainResult>;
 
@@ -108,19 +108,20 @@ export async function waitForJob(
   queue: RetrainQueue,
   jobId: string,
   timeoutMs: number,
-  until: (job: Job<RetrainJobData, RetrainResult>, state: string) => boolean = (_job, state) =>
+  reached: (job: Job<RetrainJobData, RetrainResult>, state: string) => boolean = (_job, state) =>
     state === 'completed' || state === 'failed',
 ): Promise<{ job: Job<RetrainJobData, RetrainResult>; state: string }> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const job = await queue.getJob(jobId);
-    const state = job ? await job.getState() : 'missing';
-    if (job && until(job, state)) return { job, state };
-    if (Date.now() > deadline) {
-      throw new Error(
-        `job ${jobId} is still ${state} after ${timeoutMs} ms (progress ${JSON.stringify(job?.progress)})`,
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 150));
-  }
+  let last = 'missing';
+  return until(
+    `job ${jobId} reaching the expected state`,
+    timeoutMs,
+    async () => {
+      const job = await queue.getJob(jobId);
+      const state = job ? await job.getState() : 'missing';
+      last = `${state}, progress ${JSON.stringify(job?.progress)}`;
+      return job && reached(job, state) ? { job, state } : undefined;
+    },
+    150,
+    () => last,
+  );
 }

@@ -1,8 +1,8 @@
 // A candidate for rollout tests and load tests: the production model published again as a new
 // version, so it agrees with production on every image and is exactly as fast.
 import { Redis } from 'ioredis';
-import type { Config } from '../src/config.js';
-import { ModelRegistry, type ObjectStore } from '../src/registry/index.js';
+import type { Config } from '@visionops/core';
+import { ModelRegistry, type ObjectStore } from '@visionops/core/registry';
 
 export async function publishCopyOfProduction(
   config: Pick<Config, 'REDIS_URL'>,

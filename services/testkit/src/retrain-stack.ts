@@ -7,8 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { createLogger, RedisKeys, repoRoot } from '@visionops/core';
-import { writeStandInBaseline } from '../../core/test/registry-fixtures.js';
-import { startStack, type Stack } from '../../../infra/src/start-stack.js';
+import { writeStandInBaseline } from './registry-fixtures.js';
+import { startStack, type Stack } from '@visionops/infra/start-stack';
 import { sliceZip } from './retrain-data.js';
 
 export interface RetrainStackOptions {

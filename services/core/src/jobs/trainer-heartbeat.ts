@@ -3,17 +3,13 @@
 // one that stops cleanly deletes its key. Gateways list the keys to report live trainers.
 import { hostname } from 'node:os';
 import type { Redis } from 'ioredis';
-import { RedisKeys, type Logger } from '@visionops/core';
+import type { TrainerBeat } from '../contract/operations.js';
+import type { Logger } from '../logger.js';
+import { RedisKeys } from '../names.js';
+import { OutageLog } from '../outage-log.js';
 
 export const HEARTBEAT_INTERVAL_MS = 3000;
 export const HEARTBEAT_TTL_MS = 10_000;
-
-export interface TrainerBeat {
-  id: string;
-  startedAt: string;
-  busy: boolean;
-  jobId: string | null;
-}
 
 export interface Heartbeat {
   /** Records the job in hand (null when idle) and beats at once. */
@@ -35,20 +31,19 @@ export function startHeartbeat(redis: Redis, queuePrefix: string, logger: Logger
     jobId: null,
   };
   const key = RedisKeys.trainerHeartbeat(queuePrefix, beat.id);
-  let warned = false;
+  const outage = new OutageLog(
+    logger,
+    'could not write the trainer heartbeat',
+    'trainer heartbeat written again',
+  );
   let stopped = false;
   const send = (): void => {
     // A job event after stop() must not bring the deleted key back for another TTL.
     if (stopped) return;
     redis
       .set(key, JSON.stringify(beat), 'PX', HEARTBEAT_TTL_MS)
-      .then(() => {
-        warned = false;
-      })
-      .catch((error: unknown) => {
-        if (!warned) logger.warn({ err: error }, 'could not write the trainer heartbeat');
-        warned = true;
-      });
+      .then(() => outage.recovered())
+      .catch((error: unknown) => outage.failed(error));
   };
   send();
   const timer = setInterval(send, HEARTBEAT_INTERVAL_MS).unref();

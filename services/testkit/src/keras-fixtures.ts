@@ -5,10 +5,10 @@
 import h5wasm, { Dataset, Group, type File as H5File } from 'h5wasm';
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { iterateClassFolderZip, isSkipped } from '../src/dataset/index.js';
-import { NUM_CLASSES } from '../src/labels.js';
-import { repoRoot } from '../src/paths.js';
-import { decodeImage, PIXELS_PER_IMAGE } from '../src/preprocess.js';
+import { iterateClassFolderZip, isSkipped } from '@visionops/core/dataset';
+import { NUM_CLASSES } from '@visionops/core';
+import { repoRoot } from '@visionops/core';
+import { decodeImage, PIXELS_PER_IMAGE } from '@visionops/core';
 import { buildZip, realDataFile, syntheticPixels } from './fixtures.js';
 
 export const kerasFixturesDir = resolve(

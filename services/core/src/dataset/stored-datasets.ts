@@ -1,9 +1,11 @@
 // Decoded datasets kept in S3 for the trainer: the fixed evaluation set and replay samples, each a
 // dataset file plus a JSON manifest written after it (so a manifest always has its data).
-import { EVALUATION_DATASET, PIXELS_PER_IMAGE, S3Keys } from '@visionops/core';
-import { decodeDatasetFile, encodeDatasetHeader, type DecodedDataset } from '@visionops/core/dataset';
-import { NotFoundError, type ObjectStore } from '@visionops/core/registry';
-import { countPerClass } from './dataset-subset.js';
+import { EVALUATION_DATASET, S3Keys } from '../names.js';
+import { PIXELS_PER_IMAGE } from '../preprocess.js';
+import type { ObjectStore } from '../registry/object-store.js';
+import { NotFoundError } from '../registry/registry-errors.js';
+import { decodeDatasetFile, encodeDatasetHeader } from './dataset-file.js';
+import { countPerClass, type DecodedDataset } from './decoded-dataset.js';
 
 export const DatasetNames = {
   evaluation: EVALUATION_DATASET,
@@ -48,11 +50,13 @@ export async function putStoredDataset(
   return manifest;
 }
 
+export interface StoredDataset {
+  manifest: StoredDatasetManifest;
+  dataset: DecodedDataset;
+}
+
 /** The dataset and its manifest, or undefined when none is stored under that name. */
-export async function getStoredDataset(
-  store: ObjectStore,
-  name: string,
-): Promise<{ manifest: StoredDatasetManifest; dataset: DecodedDataset } | undefined> {
+export async function getStoredDataset(store: ObjectStore, name: string): Promise<StoredDataset | undefined> {
   try {
     const manifest = JSON.parse(
       (await store.get(S3Keys.datasetManifest(name))).body.toString('utf8'),

@@ -4,19 +4,39 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import sharp from 'sharp';
 import yazl from 'yazl';
-import { LABELS } from '../src/labels.js';
-import { repoRoot } from '../src/paths.js';
-import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '../src/preprocess.js';
-import { CIFAR_RECORD_BYTES, hwcToChw } from '../src/dataset/cifar-binary.js';
+import { LABELS } from '@visionops/core';
+import { repoRoot } from '@visionops/core';
+import { IMAGE_SIZE, PIXELS_PER_IMAGE } from '@visionops/core';
+import { CIFAR_RECORD_BYTES, hwcToChw } from '@visionops/core/dataset';
 
 export const realDataDir = resolve(
   process.env.VISIONOPS_TEST_DATA ?? join(repoRoot, '..', 'shared', 'datasets', 'cifar10'),
 );
 
-/** A file of the real data set, or undefined when the folder is absent (tests then go synthetic). */
+const announced = new Set<string>();
+
+/**
+ * A file of the real data set, or undefined when the folder is absent (tests then go synthetic).
+ * Each test file says once which it got, so a run's output shows whether the real-data checks ran;
+ * under CI=true (where the data set is always beside the checkout) a missing file is an error.
+ */
 export function realDataFile(name: 'train.zip' | 'test.zip'): string | undefined {
   const path = join(realDataDir, name);
-  return existsSync(path) ? path : undefined;
+  const found = existsSync(path);
+  if (!found && process.env.CI === 'true') {
+    throw new Error(
+      `${path} is missing: CI runs the real-data tests (set VISIONOPS_TEST_DATA to the CIFAR-10 folder)`,
+    );
+  }
+  if (!announced.has(name)) {
+    announced.add(name);
+    console.info(
+      found
+        ? `[real data] ${name} from ${realDataDir}`
+        : `[synthetic data] ${name} not in ${realDataDir} (VISIONOPS_TEST_DATA): synthetic images instead`,
+    );
+  }
+  return found ? path : undefined;
 }
 
 /** Deterministic 32x32 HWC pixels: a colour per label, a gradient per index, so images differ. */

@@ -6,13 +6,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { Redis } from 'ioredis';
-import { startEmbeddedS3 } from '../../../infra/src/embedded-s3.js';
-import { loadConfig, type Config } from '../src/config.js';
-import { LABELS } from '../src/labels.js';
-import { RedisKeys } from '../src/names.js';
-import { createModel, modelToFiles, type ModelCard, type ModelFiles } from '../src/model/index.js';
-import { CIFAR10_NORMALISATION, PREPROCESS_VERSION } from '../src/preprocess.js';
-import { createS3Client, ModelRegistry, ObjectStore } from '../src/registry/index.js';
+import { startEmbeddedS3 } from '@visionops/infra/embedded-s3';
+import { loadConfig, type Config } from '@visionops/core';
+import { LABELS } from '@visionops/core';
+import { RedisKeys } from '@visionops/core';
+import { createModel, modelToFiles, type ModelCard, type ModelFiles } from '@visionops/core/model';
+import { CIFAR10_NORMALISATION, PREPROCESS_VERSION } from '@visionops/core';
+import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 
 export interface TestStorage {
   /** Configuration pointing at the embedded S3, a fresh bucket and the test Redis. */

@@ -2,7 +2,7 @@
 // synthetic images otherwise, so the same test runs on any machine.
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { LABELS } from '@visionops/core';
-import { buildClassFolderZip, buildZip, realDataFile, type ZipEntrySpec } from '../../core/test/fixtures.js';
+import { buildClassFolderZip, buildZip, realDataFile, type ZipEntrySpec } from './fixtures.js';
 
 /**
  * A ZIP with `perClass` images of each class in `classes`, taken from the real `file` after skipping
