@@ -13,8 +13,8 @@ import {
   buildClassFolderZip,
   greyJpeg,
   realDataFile,
-  type RetrainStack,
-  startRetrainStack,
+  type TestStack,
+  startTestStack,
   syntheticImage,
 } from '@visionops/testkit';
 import { LABELS, repoRoot } from '@visionops/core';
@@ -26,7 +26,7 @@ const ADMIN_TOKEN = 'dashboard-admin-token-0123456789';
 const webDir = join(repoRoot, 'web');
 const screenshots = join(webDir, 'test-results');
 const AXE_SCRIPT = join(webDir, 'node_modules', 'axe-core', 'axe.min.js');
-let stack: RetrainStack;
+let stack: TestStack;
 let browser: Browser;
 let page: Page;
 const browserErrors: string[] = [];
@@ -108,7 +108,7 @@ beforeAll(async () => {
     await build({ root: webDir, configFile: join(webDir, 'vite.config.ts'), logLevel: 'warn' });
   }
   mkdirSync(screenshots, { recursive: true });
-  stack = await startRetrainStack({
+  stack = await startTestStack({
     adminToken: ADMIN_TOKEN,
     replayPerClass: 5,
     replaySampleSize: 50,

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LABELS } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import type { RetrainResult } from '@visionops/core/jobs';
-import { realDataFile, type RetrainStack, startRetrainStack } from '@visionops/testkit';
+import { realDataFile, type TestStack, startTestStack } from '@visionops/testkit';
 
 const ADMIN_TOKEN = 'feedback-retrain-admin-token-0123456789';
 const EVAL_PER_CLASS = 50;
@@ -18,7 +18,7 @@ const REPLAY_PER_CLASS = 50;
 const EPOCHS = 1;
 const testZip = realDataFile('test.zip');
 
-let stack: RetrainStack;
+let stack: TestStack;
 
 interface Labelled {
   data: Buffer;
@@ -42,7 +42,7 @@ async function loadImages(): Promise<{ feedback: Labelled[]; heldOut: Labelled[]
 
 beforeAll(async () => {
   if (!testZip) return;
-  stack = await startRetrainStack({
+  stack = await startTestStack({
     adminToken: ADMIN_TOKEN,
     evalPerClass: EVAL_PER_CLASS,
     replayPerClass: REPLAY_PER_CLASS,

@@ -1,5 +1,5 @@
 // @visionops/testkit: what the tests of every package share. One full-stack starter
-// (startRetrainStack: Redis, the embedded S3, gateway and trainer processes), one way to wait on a
+// (startTestStack: Redis, the embedded S3, gateway and trainer processes), one way to wait on a
 // condition (until / eventually), and fixtures: images, ZIPs, test models and registries, queues.
 export * from './candidate-copy.js';
 export * from './contract-conformance.js';
@@ -10,6 +10,6 @@ export * from './keras-fixtures.js';
 export * from './registry-fixtures.js';
 export * from './retrain-data.js';
 export * from './retrain-fixtures.js';
-export * from './retrain-stack.js';
+export * from './test-stack.js';
 export * from './switchable-proxy.js';
 export * from './zip-bytes.js';

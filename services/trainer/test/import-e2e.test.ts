@@ -20,16 +20,16 @@ import {
   kerasFixture,
   kerasFixturesDir,
   MISSING_FIXTURE,
-  type RetrainStack,
+  type TestStack,
   sliceZip,
-  startRetrainStack,
+  startTestStack,
   until,
 } from '@visionops/testkit';
 import { jobViewSchema, type JobView } from '@visionops/core/contract';
 
 const ADMIN_TOKEN = 'import-e2e-admin-token-0123456789';
 const fixture = kerasFixture();
-let stack: RetrainStack;
+let stack: TestStack;
 
 function capture(): CliIo & { lines: string[]; errors: string[] } {
   const lines: string[] = [];
@@ -72,7 +72,7 @@ describe.skipIf(!fixture)(
   `importing a Keras model on the real stack${fixture ? '' : ` (skipped: ${MISSING_FIXTURE})`}`,
   () => {
     beforeAll(async () => {
-      stack = await startRetrainStack({ adminToken: ADMIN_TOKEN });
+      stack = await startTestStack({ adminToken: ADMIN_TOKEN });
       await until('the gateway serving the seeded baseline', 60_000, async () => {
         const body = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as { serving: string | null };
         return body.serving ?? undefined;
@@ -141,7 +141,7 @@ describe.skipIf(!fixture)(
 
     test('when the CLI imports it through the gate and waits, then the version goes to production and /predict answers as the Keras model does on pixels / 255', async () => {
       const io = capture();
-      // The stack's tolerance is 1 (see startRetrainStack): the gate lets it through.
+      // The stack's tolerance is 1 (see startTestStack): the gate lets it through.
       const code = await cli(
         ['import', join(kerasFixturesDir, KERAS_FIXTURE), '--wait', '--interval', '200'],
         io,

@@ -5,18 +5,18 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { jobViewSchema, readinessSchema, trainersSchema, type JobView } from '@visionops/core/contract';
 import {
   expectConforms,
-  type RetrainStack,
+  type TestStack,
   sliceZip,
-  startRetrainStack,
+  startTestStack,
   syntheticImage,
   until,
 } from '@visionops/testkit';
 
 const ADMIN_TOKEN = 'e2e-admin-token-0123456789';
-let stack: RetrainStack;
+let stack: TestStack;
 
 beforeAll(async () => {
-  stack = await startRetrainStack({ adminToken: ADMIN_TOKEN });
+  stack = await startTestStack({ adminToken: ADMIN_TOKEN });
 }, 150_000);
 
 afterAll(async () => {
