@@ -1,5 +1,5 @@
 // The model registry against the real S3 protocol (embedded server) and the real Redis.
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -9,6 +9,7 @@ import {
   ModelRegistry,
   NotFoundError,
   parseModelEvent,
+  UploadMismatchError,
   UploadStore,
   type PublishedCard,
 } from '../src/registry/index.js';
@@ -166,10 +167,26 @@ describe('upload store', () => {
   test('when the same ZIP is stored twice, then it is kept once under its sha256', async () => {
     const uploads = new UploadStore(storage.store);
     const zip = Buffer.from('PK\u0003\u0004 pretend zip');
-    const first = await uploads.put(zip);
-    expect(first).toMatchObject({ created: true, key: `uploads/${first.sha256}.zip`, size: zip.length });
-    expect((await uploads.put(zip)).created).toBe(false);
-    expect((await uploads.get(first.sha256)).equals(zip)).toBe(true);
-    await expect(uploads.get('0'.repeat(64))).rejects.toBeInstanceOf(NotFoundError);
+    const first = await uploads.storeBytes(zip, 'zip');
+    expect(first).toMatchObject({ created: true, key: `uploads/${first.sha256}.zip` });
+    expect((await uploads.storeBytes(zip, 'zip')).created).toBe(false);
+    const dir = mkdtempSync(join(tmpdir(), 'visionops-upload-'));
+    try {
+      const ref = { key: first.key, sha256: first.sha256, maxBytes: 1024 };
+      expect(await uploads.download(ref, join(dir, 'a.zip'))).toBe(zip.length);
+      expect(readFileSync(join(dir, 'a.zip')).equals(zip)).toBe(true);
+      // Gone, too large, or not what its name says: each a mismatch that asks for the upload again.
+      const missing = { ...ref, key: `uploads/${'0'.repeat(64)}.zip`, sha256: '0'.repeat(64) };
+      await expect(uploads.download(missing, join(dir, 'b.zip'))).rejects.toThrow(
+        /not stored.*upload the file again/,
+      );
+      await expect(uploads.download({ ...ref, maxBytes: 4 }, join(dir, 'c.zip'))).rejects.toBeInstanceOf(
+        UploadMismatchError,
+      );
+      await storage.store.put(first.key, Buffer.from('tampered'), 'application/zip');
+      await expect(uploads.download(ref, join(dir, 'd.zip'))).rejects.toThrow(/hashes to/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -1,9 +1,8 @@
 // The retrain use-cases behind the HTTP routes: accept an upload (check, store, enqueue), read
 // jobs, and cancel one. Routes stay thin; this is where the queue and the cancel signal live.
-import { createReadStream } from 'node:fs';
 import { Queue, type ConnectionOptions, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { JobName, QUEUE_RETRAIN, S3Keys, type Config } from '@visionops/core';
+import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
 import {
   importJobDataSchema,
   importJobId,
@@ -19,7 +18,7 @@ import {
   type RetrainJobData,
   type UploadSummary,
 } from '@visionops/core/jobs';
-import type { ObjectStore } from '@visionops/core/registry';
+import { UploadStore, zipLimits, type ObjectStore } from '@visionops/core/registry';
 import type { JobView } from '@visionops/core/contract';
 import { apiState, jobView } from './job-view.js';
 import type { UploadedZip } from './retrain-upload.js';
@@ -59,12 +58,14 @@ export type CancelOutcome =
 export class RetrainJobs {
   readonly queue: Queue<JobOf<JobName>, JobResult>;
   private readonly cancellation: JobCancellation;
+  private readonly uploads: UploadStore;
 
   constructor(
     private readonly config: RetrainJobsConfig,
     redis: Redis,
-    private readonly store: ObjectStore,
+    store: ObjectStore,
   ) {
+    this.uploads = new UploadStore(store);
     this.cancellation = new JobCancellation(redis, config.QUEUE_PREFIX, KEEP_FINISHED);
     // The gateway's own connection, shared: a Queue needs no blocking connection, and a shared one
     // is left open by queue.close(). The cast bridges two ioredis copies (ours and BullMQ's).
@@ -81,13 +82,8 @@ export class RetrainJobs {
     requestId: string,
     ending: Pick<RetrainJobData, 'promote' | 'rolloutPercent'> = {},
   ): Promise<Submitted> {
-    const upload = await inspectRetrainUpload(zip.path, {
-      maxEntries: this.config.RETRAIN_MAX_ZIP_ENTRIES,
-      maxTotalBytes: this.config.RETRAIN_MAX_UNPACKED_BYTES,
-      maxEntryBytes: Math.min(16 * 1024 * 1024, this.config.RETRAIN_MAX_UNPACKED_BYTES),
-    });
-    const key = S3Keys.upload(zip.sha256);
-    if (!(await this.store.stat(key))) await this.store.putStream(key, createReadStream(zip.path), zip.size);
+    const upload = await inspectRetrainUpload(zip.path, zipLimits(this.config));
+    const { key } = await this.uploads.storeFile(zip, 'zip');
 
     const data = retrainJobDataSchema.parse({
       uploadKey: key,
@@ -111,9 +107,7 @@ export class RetrainJobs {
     options: ImportOptions,
     requestId: string,
   ): Promise<Omit<Submitted, 'upload'>> {
-    const key = S3Keys.modelUpload(file.sha256, KERAS_UPLOAD_EXTENSION[options.format]);
-    if (!(await this.store.stat(key)))
-      await this.store.putStream(key, createReadStream(file.path), file.size);
+    const { key } = await this.uploads.storeFile(file, KERAS_UPLOAD_EXTENSION[options.format]);
     const data = importJobDataSchema.parse({
       uploadKey: key,
       uploadSha256: file.sha256,

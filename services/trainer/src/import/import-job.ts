@@ -14,8 +14,7 @@ import {
   type ImportResult,
 } from '@visionops/core/jobs';
 import type { ModelCard, ModelFiles } from '@visionops/core/model';
-import { NotFoundError, type PublishedCard } from '@visionops/core/registry';
-import { downloadUpload, UploadMismatchError } from '../retrain/download-upload.js';
+import { UploadMismatchError, UploadStore, type PublishedCard } from '@visionops/core/registry';
 import {
   runJobPhases,
   type JobPhaseOptions,
@@ -161,12 +160,7 @@ async function downloadInputs({ data, deps }: Import, run: JobPhases<ImportPhase
   const { config, registry, store } = deps;
   const path = join(run.workDir, 'model');
   const upload = { key: data.uploadKey, sha256: data.uploadSha256, maxBytes: config.IMPORT_MAX_UPLOAD_BYTES };
-  await downloadUpload(store, upload, path, run.signal).catch((error: unknown) => {
-    if (error instanceof NotFoundError) {
-      throw new UploadMismatchError(`${data.uploadKey} is not stored (any more); upload the model again`);
-    }
-    throw error;
-  });
+  await new UploadStore(store).download(upload, path, run.signal);
   const file = await readFile(path);
   const production = await registry.getProduction();
   if (!production) throw new Error('no model is in production yet; the registry has not been seeded');

@@ -23,13 +23,14 @@ import {
 } from '@visionops/core/jobs';
 import { trainableArchitecture, type ArchitectureSpec, type ModelFiles } from '@visionops/core/model';
 import {
-  NotFoundError,
+  UploadMismatchError,
+  UploadStore,
+  zipLimits,
   type ModelRegistry,
   type ObjectStore,
   type PublishedCard,
 } from '@visionops/core/registry';
 import { classBalancedSample, concatDatasets, subsetDataset } from './dataset-subset.js';
-import { downloadUpload, UploadMismatchError } from './download-upload.js';
 import { fineTune, type FineTuneOutput } from './fine-tune.js';
 import { JobProgress } from './job-progress.js';
 import { runJobPhases, type JobPhaseOptions, type JobPhases, type RenewJobLock } from './job-phases.js';
@@ -71,14 +72,6 @@ export interface RetrainDeps {
 }
 
 export type RetrainJob = Job<RetrainJobData, RetrainResult>;
-
-export function uploadLimits(config: RetrainConfig): ZipLimits {
-  return {
-    maxEntries: config.RETRAIN_MAX_ZIP_ENTRIES,
-    maxTotalBytes: config.RETRAIN_MAX_UNPACKED_BYTES,
-    maxEntryBytes: Math.min(16 * 1024 * 1024, config.RETRAIN_MAX_UNPACKED_BYTES),
-  };
-}
 
 /** Errors that mean the upload itself is unusable: retrying cannot help. */
 function isBadData(error: unknown): error is Error {
@@ -156,7 +149,7 @@ export async function handleRetrain(
     isBadData,
   };
   return runJobPhases(options, async (run) => {
-    const limits = uploadLimits(config);
+    const limits = zipLimits(config);
     const zipPath = await run.phase('downloading', () => downloadZip(retrain, run));
     await run.phase('validating', () => inspectRetrainUpload(zipPath, limits));
     const decoded = await run.phase('decoding', () => decodeZip(zipPath, limits, run.signal, progress));
@@ -192,12 +185,7 @@ async function downloadZip({ data, deps }: Retrain, run: JobPhases<RetrainPhase>
     sha256: data.uploadSha256,
     maxBytes: deps.config.RETRAIN_MAX_UPLOAD_BYTES,
   };
-  await downloadUpload(deps.store, upload, zipPath, run.signal).catch((error: unknown) => {
-    if (error instanceof NotFoundError) {
-      throw new UploadMismatchError(`${data.uploadKey} is not stored (any more); upload the ZIP again`);
-    }
-    throw error;
-  });
+  await new UploadStore(deps.store).download(upload, zipPath, run.signal);
   return zipPath;
 }
 
