@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LABELS } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
-import type { RetrainResult } from '@visionops/core/jobs';
-import { realDataFile, type TestStack, startTestStack } from '@visionops/testkit';
+import type { JobView, RetrainResult } from '@visionops/core/contract';
+import { eventually, realDataFile, type TestStack, startTestStack, until } from '@visionops/testkit';
 
 const ADMIN_TOKEN = 'feedback-retrain-admin-token-0123456789';
 const EVAL_PER_CLASS = 50;
@@ -51,15 +51,17 @@ beforeAll(async () => {
     env: { PROMOTION_TOLERANCE: '0.01', RETRAIN_MAX_UPLOAD_BYTES: String(64 * 1024 * 1024) },
   });
   // Until the gateway has loaded the seeded baseline, /predict answers 503.
-  const ready = Date.now() + 90_000;
-  while (Date.now() < ready) {
-    const status = await fetch(`${stack.gatewayUrl}/ready`).then(
-      async (response) => ((await response.json()) as { status?: string }).status,
-      () => undefined,
-    );
-    if (status === 'ready') break;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await eventually(
+    async () => {
+      const answer = await fetch(`${stack.gatewayUrl}/ready`).then(
+        async (response) => (await response.json()) as { status?: string },
+        () => undefined,
+      );
+      return answer?.status === 'ready';
+    },
+    90_000,
+    'the gateway serving the seeded baseline',
+  );
 }, 180_000);
 
 afterAll(async () => {
@@ -126,23 +128,25 @@ test.runIf(testZip)(
     const before = await predictWithFeedback(heldOut);
     expect(before.version).toBe(trainedOn.version);
 
-    let job: { state: string; failedReason?: string | null; result: RetrainResult | null };
-    const deadline = Date.now() + 600_000;
-    do {
-      await new Promise((resolve) => setTimeout(resolve, 1000));
-      job = (await (await fetch(`${stack.gatewayUrl}/jobs/${jobId}`)).json()) as typeof job;
-    } while (!['completed', 'failed', 'cancelled'].includes(job.state) && Date.now() < deadline);
+    const job = await until(
+      `job ${jobId} finishing`,
+      600_000,
+      async () => {
+        const view = (await (await fetch(`${stack.gatewayUrl}/jobs/${jobId}`)).json()) as JobView;
+        return ['completed', 'failed', 'cancelled'].includes(view.state) ? view : undefined;
+      },
+      1000,
+    );
     expect(job.state, job.failedReason ?? '').toBe('completed');
-    const result = job.result!;
+    const result = job.result as RetrainResult;
 
     // The gateway follows the promotion; the same held-out images, labelled again, measure it live.
-    const followed = Date.now() + 30_000;
-    while (
-      result.promoted &&
-      Date.now() < followed &&
-      (await predict(heldOut[0]!)).modelVersion !== result.version
-    ) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    if (result.promoted) {
+      await eventually(
+        async () => (await predict(heldOut[0]!)).modelVersion === result.version,
+        30_000,
+        `the gateway serving ${result.version}`,
+      );
     }
     const after = result.promoted ? await predictWithFeedback(heldOut) : undefined;
     const live = (await feedbackList()).versions;
