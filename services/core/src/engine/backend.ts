@@ -1,12 +1,17 @@
-// Chooses and initialises the TensorFlow.js backend: tfjs-node when it loads, else wasm with the
-// project's training kernels, else the plain JavaScript cpu backend (ML_BACKEND overrides).
+// Chooses and initialises the TensorFlow.js backend: tfjs-node when it loads, else the wasm
+// backend with oneDNN convolutions (the native addon, where libdnnl is installed), else wasm with
+// the project's training kernels, else the plain JavaScript cpu backend (ML_BACKEND overrides).
 import * as tf from '@tensorflow/tfjs';
+import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
+import { loadOnednnAddon } from '@visionops/engine-native';
 import { createMaxPoolGradient } from './max-pool-gradient.js';
+import { registerOnednnKernels } from './onednn-kernels.js';
 import { wasmConvGradientKernels } from './wasm-conv-gradients.js';
 
-export type BackendPreference = 'auto' | 'node' | 'wasm' | 'cpu';
-export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+export type BackendPreference = 'auto' | 'node' | 'onednn' | 'wasm' | 'cpu';
+/** The engine that runs: a TensorFlow.js backend, or (onednn) the wasm backend with oneDNN kernels. */
+export type BackendName = 'tensorflow' | 'onednn' | 'wasm' | 'cpu';
 
 export interface BackendChoice {
   name: BackendName;
@@ -40,6 +45,25 @@ async function tryNode(): Promise<void> {
   if (!(await tf.setBackend('tensorflow'))) throw new Error('tfjs-node loaded but its backend did not start');
 }
 
+/**
+ * The OpenMP threads of the oneDNN kernels in this thread: ML_NATIVE_THREADS, else every core.
+ * Read here rather than passed down, so every thread that starts the engine gets the same value.
+ */
+export function nativeThreads(env: NodeJS.ProcessEnv = process.env): number {
+  const value = Number(env['ML_NATIVE_THREADS'] ?? '');
+  return Number.isInteger(value) && value >= 1 ? value : availableParallelism();
+}
+
+async function tryOnednn(): Promise<void> {
+  const loaded = loadOnednnAddon();
+  if (!('addon' in loaded)) throw new Error(`oneDNN addon ${loaded.reason}`);
+  loaded.addon.setThreads(nativeThreads());
+  await import('@tensorflow/tfjs-backend-wasm');
+  registerWasmTrainingKernels();
+  registerOnednnKernels(loaded.addon);
+  if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+}
+
 async function tryWasm(): Promise<void> {
   await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
@@ -53,10 +77,12 @@ async function tryCpu(): Promise<void> {
 const candidates: Record<BackendPreference, [BackendName, () => Promise<void>][]> = {
   auto: [
     ['tensorflow', tryNode],
+    ['onednn', tryOnednn],
     ['wasm', tryWasm],
     ['cpu', tryCpu],
   ],
   node: [['tensorflow', tryNode]],
+  onednn: [['onednn', tryOnednn]],
   wasm: [['wasm', tryWasm]],
   cpu: [['cpu', tryCpu]],
 };
