@@ -7,6 +7,12 @@ export interface OnednnAddon {
    * order of CONV_ARGS in the engine. Returns the oneDNN implementation that ran.
    */
   conv2d(heap: ArrayBuffer, args: Int32Array): string;
+  /** args: [rows, channels, x, mean, variance, scale or -1, offset or -1, y] (byte offsets). */
+  batchNormInference(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
+  /** args: [rows, channels, x, gamma, beta, y, mean, variance]: batch statistics and output. */
+  batchNormTraining(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
+  /** args: [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta]. */
+  batchNormTrainingGrad(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
   /** Sets this thread's OpenMP thread count for later calls; returns the previous one. */
   setThreads(threads: number): number;
   /** The library version and its CPU runtime, e.g. "2.6.3 (OpenMP)". */

@@ -43,7 +43,11 @@ function modelWork(forwardSize: number, trainSize: number) {
   const optimizer = tf.train.momentum(0.01, 0.9, true);
   const forwardBatch = randomBatch(forwardSize);
   const trainBatch = randomBatch(trainSize);
-  const forward = () => tf.tidy(() => void (model.predict(forwardBatch.images) as tf.Tensor).dataSync());
+  // The whole batch in one call (predict() would split it into batches of 32).
+  const forward = () =>
+    tf.tidy(
+      () => void (model.predict(forwardBatch.images, { batchSize: forwardSize }) as tf.Tensor).dataSync(),
+    );
   const train = () =>
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(
@@ -77,7 +81,9 @@ interface Setup {
  */
 function benchSetups(setups: Setup[], batch: number, warmUp: number, runs: number) {
   const work = modelWork(batch, batch);
-  const samples = new Map(setups.map((setup) => [setup.name, { forward: [] as number[], train: [] as number[] }]));
+  const samples = new Map(
+    setups.map((setup) => [setup.name, { forward: [] as number[], train: [] as number[] }]),
+  );
   for (let round = 0; round < warmUp + runs; round++) {
     for (const setup of setups) {
       setup.enter();
@@ -233,7 +239,9 @@ console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows.slice(1)) console.log(line(row));
 console.log('');
 if (addon) {
-  console.log(`oneDNN ${addon.version()}; implementations: ${[...onednnKernelStats.implementations].join(', ')}`);
+  console.log(
+    `oneDNN ${addon.version()}; implementations: ${[...onednnKernelStats.implementations].join(', ')}`,
+  );
   console.log(`convolutions natively: ${onednnKernelStats.native}, fallbacks: ${onednnKernelStats.fallback}`);
 } else {
   console.log(`oneDNN kernels skipped: ${'reason' in loaded ? loaded.reason : ''}`);

@@ -8,6 +8,7 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <dnnl.hpp>
@@ -246,6 +247,179 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   }
 }
 
+// Batch normalisation over the last axis of a [rows, channels] view (NHWC with rows = N*H*W).
+// Plain OpenMP loops: per-thread partial sums in double, then one pass over the data.
+struct HeapView {
+  uint8_t* data;
+  size_t bytes;
+  const int32_t* args;
+  float* At(int arg, int64_t elements) const {
+    const uint64_t offset = static_cast<uint32_t>(args[arg]);
+    if (offset + static_cast<uint64_t>(elements) * 4 > bytes) throw std::range_error("tensor outside the heap");
+    return reinterpret_cast<float*>(data + offset);
+  }
+  float* Optional(int arg, int64_t elements) const { return args[arg] < 0 ? nullptr : At(arg, elements); }
+};
+
+// Parses (heap: ArrayBuffer, args: Int32Array, epsilon: number) and sets the thread count.
+bool ReadHeapCall(napi_env env, napi_callback_info info, size_t argCount, HeapView* view, double* epsilon) {
+  size_t argc = 3;
+  napi_value argv[3];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  void* heapData = nullptr;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* argsData = nullptr;
+  if (argc < 3 || napi_get_arraybuffer_info(env, argv[0], &heapData, &view->bytes) != napi_ok ||
+      napi_get_typedarray_info(env, argv[1], &type, &length, &argsData, nullptr, nullptr) != napi_ok ||
+      type != napi_int32_array || length < argCount || napi_get_value_double(env, argv[2], epsilon) != napi_ok) {
+    napi_throw_error(env, "ONEDNN_KERNEL", "expected (heap: ArrayBuffer, args: Int32Array, epsilon: number)");
+    return false;
+  }
+  view->data = static_cast<uint8_t*>(heapData);
+  view->args = static_cast<const int32_t*>(argsData);
+  omp_set_num_threads(ContextOf(env)->threads);
+  return true;
+}
+
+// Per-channel sums of f(row, channel) over all rows, accumulated per thread in double.
+template <typename F>
+void ChannelSums(int64_t rows, int channels, double* out, F f) {
+  std::memset(out, 0, sizeof(double) * channels);
+#pragma omp parallel
+  {
+    std::unique_ptr<double[]> local(new double[channels]());
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      for (int c = 0; c < channels; c++) local[c] += f(r, c);
+    }
+#pragma omp critical
+    for (int c = 0; c < channels; c++) out[c] += local[c];
+  }
+}
+
+// y = x * a + b per channel, a and b folded from the statistics and the affine parameters.
+void ApplyAffine(const float* x, float* y, int64_t rows, int channels, const float* a, const float* b) {
+#pragma omp parallel for schedule(static)
+  for (int64_t r = 0; r < rows; r++) {
+    const float* xr = x + r * channels;
+    float* yr = y + r * channels;
+    for (int c = 0; c < channels; c++) yr[c] = xr[c] * a[c] + b[c];
+  }
+}
+
+// batchNormInference(heap, [rows, channels, x, mean, variance, scale|-1, offset|-1, y], epsilon)
+napi_value BatchNormInference(napi_env env, napi_callback_info info) {
+  HeapView v;
+  double eps;
+  if (!ReadHeapCall(env, info, 8, &v, &eps)) return nullptr;
+  try {
+    const int64_t rows = v.args[0];
+    const int channels = v.args[1];
+    const float* x = v.At(2, rows * channels);
+    const float* mean = v.At(3, channels);
+    const float* variance = v.At(4, channels);
+    const float* scale = v.Optional(5, channels);
+    const float* offset = v.Optional(6, channels);
+    float* y = v.At(7, rows * channels);
+    std::unique_ptr<float[]> a(new float[channels]), b(new float[channels]);
+    for (int c = 0; c < channels; c++) {
+      a[c] = static_cast<float>((scale ? scale[c] : 1.0) / std::sqrt(static_cast<double>(variance[c]) + eps));
+      b[c] = (offset ? offset[c] : 0.0f) - mean[c] * a[c];
+    }
+    ApplyAffine(x, y, rows, channels, a.get(), b.get());
+  } catch (const std::exception& error) {
+    return Throw(env, error.what());
+  }
+  return nullptr;
+}
+
+// batchNormTraining(heap, [rows, channels, x, gamma, beta, y, mean, variance], epsilon): batch
+// statistics (variance biased, as the moving averages expect) and the normalised output.
+napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
+  HeapView v;
+  double eps;
+  if (!ReadHeapCall(env, info, 8, &v, &eps)) return nullptr;
+  try {
+    const int64_t rows = v.args[0];
+    const int channels = v.args[1];
+    const float* x = v.At(2, rows * channels);
+    const float* gamma = v.At(3, channels);
+    const float* beta = v.At(4, channels);
+    float* y = v.At(5, rows * channels);
+    float* meanOut = v.At(6, channels);
+    float* varianceOut = v.At(7, channels);
+    std::unique_ptr<double[]> sum(new double[channels]), centred(new double[channels]);
+    ChannelSums(rows, channels, sum.get(), [&](int64_t r, int c) { return x[r * channels + c]; });
+    for (int c = 0; c < channels; c++) sum[c] /= static_cast<double>(rows);
+    // Second pass over centred values: the same two-pass variance as the reference, no cancellation.
+    ChannelSums(rows, channels, centred.get(), [&](int64_t r, int c) {
+      const double d = x[r * channels + c] - sum[c];
+      return d * d;
+    });
+    std::unique_ptr<float[]> a(new float[channels]), b(new float[channels]);
+    for (int c = 0; c < channels; c++) {
+      const double variance = centred[c] / static_cast<double>(rows);
+      meanOut[c] = static_cast<float>(sum[c]);
+      varianceOut[c] = static_cast<float>(variance);
+      const double invStd = 1.0 / std::sqrt(variance + eps);
+      a[c] = static_cast<float>(gamma[c] * invStd);
+      b[c] = static_cast<float>(beta[c] - sum[c] * gamma[c] * invStd);
+    }
+    ApplyAffine(x, y, rows, channels, a.get(), b.get());
+  } catch (const std::exception& error) {
+    return Throw(env, error.what());
+  }
+  return nullptr;
+}
+
+// batchNormTrainingGrad(heap, [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta],
+// epsilon): dBeta = sum dy, dGamma = sum dy*xhat, dx = gamma/sigma * (dy - dBeta/M - xhat*dGamma/M).
+napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
+  HeapView v;
+  double eps;
+  if (!ReadHeapCall(env, info, 10, &v, &eps)) return nullptr;
+  try {
+    const int64_t rows = v.args[0];
+    const int channels = v.args[1];
+    const float* dy = v.At(2, rows * channels);
+    const float* x = v.At(3, rows * channels);
+    const float* mean = v.At(4, channels);
+    const float* variance = v.At(5, channels);
+    const float* gamma = v.At(6, channels);
+    float* dx = v.At(7, rows * channels);
+    float* dGamma = v.At(8, channels);
+    float* dBeta = v.At(9, channels);
+    std::unique_ptr<float[]> invStd(new float[channels]);
+    for (int c = 0; c < channels; c++) invStd[c] = static_cast<float>(1.0 / std::sqrt(variance[c] + eps));
+    std::unique_ptr<double[]> sumDy(new double[channels]), sumDyXhat(new double[channels]);
+    ChannelSums(rows, channels, sumDy.get(), [&](int64_t r, int c) { return dy[r * channels + c]; });
+    ChannelSums(rows, channels, sumDyXhat.get(), [&](int64_t r, int c) {
+      const int64_t i = r * channels + c;
+      return static_cast<double>(dy[i]) * ((x[i] - mean[c]) * invStd[c]);
+    });
+    std::unique_ptr<float[]> scale(new float[channels]), meanDy(new float[channels]), meanDyXhat(new float[channels]);
+    for (int c = 0; c < channels; c++) {
+      dBeta[c] = static_cast<float>(sumDy[c]);
+      dGamma[c] = static_cast<float>(sumDyXhat[c]);
+      scale[c] = gamma[c] * invStd[c];
+      meanDy[c] = static_cast<float>(sumDy[c] / static_cast<double>(rows));
+      meanDyXhat[c] = static_cast<float>(sumDyXhat[c] / static_cast<double>(rows));
+    }
+#pragma omp parallel for schedule(static)
+    for (int64_t r = 0; r < rows; r++) {
+      for (int c = 0; c < channels; c++) {
+        const int64_t i = r * channels + c;
+        const float xhat = (x[i] - mean[c]) * invStd[c];
+        dx[i] = scale[c] * (dy[i] - meanDy[c] - xhat * meanDyXhat[c]);
+      }
+    }
+  } catch (const std::exception& error) {
+    return Throw(env, error.what());
+  }
+  return nullptr;
+}
+
 // setThreads(n): the OpenMP thread count of this thread's later calls; returns the previous one.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -280,6 +454,10 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor properties[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormInference", nullptr, BatchNormInference, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTraining", nullptr, BatchNormTraining, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchNormTrainingGrad", nullptr, BatchNormTrainingGrad, nullptr, nullptr, nullptr, napi_default,
+       nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);

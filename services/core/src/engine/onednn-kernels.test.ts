@@ -1,5 +1,6 @@
 // Property tests of the oneDNN kernels (the native addon on the wasm heap) against the stock cpu
-// backend: Conv2D and FusedConv2D forward, both gradients called directly and through tf.grads.
+// backend: Conv2D and FusedConv2D forward, both gradients called directly and through tf.grads,
+// and batch normalisation (inference kernel, and the training op with its gradient).
 // Without the addon the kernel tests are skipped with the reason in their title; under CI=true
 // (CI installs libdnnl-dev) a missing addon fails.
 import * as tf from '@tensorflow/tfjs';
@@ -18,6 +19,7 @@ import {
   type GradientKernel,
 } from '../../test/conv-cases.js';
 import { onBackend, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
+import { batchNormTraining } from '../model/fused-batch-norm.js';
 import { onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
 
 const FC_OPTIONS = { seed: 20_261_207, numRuns: 60 };
@@ -71,6 +73,62 @@ async function checkForward(c: ConvCase, options: ForwardOptions): Promise<void>
   const wasm = await onBackend('wasm', compute);
   const cpu = await onBackend('cpu', compute);
   expectClose(wasm, cpu, `forward ${JSON.stringify(options)} ${describeCase(c)}`);
+}
+
+interface NormCase {
+  shape: number[];
+  epsilon: number;
+  seed: number;
+}
+
+const normCases: fc.Arbitrary<NormCase> = fc.record({
+  shape: fc.oneof(
+    fc.tuple(
+      fc.integer({ min: 1, max: 4 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 9 }),
+      fc.integer({ min: 1, max: 70 }),
+    ),
+    fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 20 })),
+  ),
+  epsilon: fc.constantFrom(1e-3, 1e-5),
+  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
+});
+
+/** Values off-centre per channel and not unit-scale, so a wrong mean or variance term shows. */
+function normValues(c: NormCase) {
+  const channels = c.shape[c.shape.length - 1]!;
+  const per = (seed: number, shift: number) => seededValues(seed, channels).map((v) => v + shift);
+  return {
+    x: seededValues(c.seed, tf.util.sizeFromShape(c.shape)).map((v, i) => 3 * v + (i % channels) - 1),
+    upstream: seededValues(c.seed + 1, tf.util.sizeFromShape(c.shape)),
+    gamma: per(c.seed + 2, 1.5),
+    beta: per(c.seed + 3, 0),
+    mean: per(c.seed + 4, 0),
+    variance: per(c.seed + 5, 2),
+  };
+}
+
+/** y, mean, variance, and the gradients of sum(y * upstream) wrt x, gamma, beta. */
+function trainingNorm(c: NormCase) {
+  const v = normValues(c);
+  const upstream = tf.tensor(v.upstream, c.shape);
+  const args = [tf.tensor(v.x, c.shape), tf.tensor1d(v.gamma), tf.tensor1d(v.beta)];
+  const out = batchNormTraining(args[0]!, args[1] as tf.Tensor1D, args[2] as tf.Tensor1D, c.epsilon);
+  const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon).y, upstream)),
+  )(args);
+  return [out.y, out.mean, out.variance, ...grads];
+}
+
+/** tf.batchNorm with given statistics (the FusedBatchNorm kernel), with and without scale and offset. */
+function inferenceNorm(c: NormCase) {
+  const v = normValues(c);
+  const x = tf.tensor(v.x, c.shape);
+  const [mean, variance, beta, gamma] = [v.mean, v.variance, v.beta, v.gamma].map((values) =>
+    tf.tensor1d(values),
+  );
+  return [tf.batchNorm(x, mean!, variance!, beta, gamma, c.epsilon), tf.batchNorm(x, mean!, variance!)];
 }
 
 describe.skipIf(!addon)(
@@ -158,6 +216,38 @@ describe.skipIf(!addon)(
       expect(onednnKernelStats.fallback).toBe(before.fallback + 1);
       expect(onednnKernelStats.native).toBe(before.native);
       expectClose(wasm, await onBackend('cpu', compute), 'sigmoid fallback');
+    });
+
+    it('when batch normalisation trains, then y, the statistics and the three gradients match cpu', async () => {
+      await fc.assert(
+        fc.asyncProperty(normCases, (c) =>
+          natively(async () => {
+            const wasm = await onBackend('wasm', () => trainingNorm(c));
+            expectClose(
+              wasm,
+              await onBackend('cpu', () => trainingNorm(c)),
+              `training norm ${JSON.stringify(c)}`,
+            );
+          }),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when batch normalisation infers with given statistics, then it matches cpu', async () => {
+      await fc.assert(
+        fc.asyncProperty(normCases, (c) =>
+          natively(async () => {
+            const wasm = await onBackend('wasm', () => inferenceNorm(c));
+            expectClose(
+              wasm,
+              await onBackend('cpu', () => inferenceNorm(c)),
+              `inference norm ${JSON.stringify(c)}`,
+            );
+          }),
+        ),
+        FC_OPTIONS,
+      );
     });
 
     it('when the heap grows between calls, then the next call uses the new buffer', async () => {

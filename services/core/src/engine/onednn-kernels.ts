@@ -1,12 +1,14 @@
-// Convolution kernels of the wasm backend that run in oneDNN (the native addon) in place on the
-// wasm heap: each call passes the heap's ArrayBuffer and the tensors' byte offsets, so no tensor
-// is copied. Cases the addon does not cover (NCHW, non-float32, activations other than relu, a
-// bias that is not one value per output channel) keep the kernel that was registered before.
+// Kernels of the wasm backend that run in the native addon (oneDNN convolutions, OpenMP batch
+// normalisation) in place on the wasm heap: each call passes the heap's ArrayBuffer and the
+// tensors' byte offsets, so no tensor is copied. Cases the addon does not cover (NCHW,
+// non-float32, activations other than relu, a bias or statistics that are not one value per
+// channel) keep the kernel that was registered before.
 import {
   backend_util,
   Conv2D,
   Conv2DBackpropFilter,
   Conv2DBackpropInput,
+  FusedBatchNorm,
   FusedConv2D,
   getKernel,
   registerKernel,
@@ -39,6 +41,14 @@ const ARG = {
 } as const;
 const KIND = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 
+/**
+ * Batch normalisation with batch statistics over the last axis, as training runs it: inputs
+ * x, gamma, beta; attrs epsilon; outputs y, mean, variance. Only the oneDNN engine has it.
+ */
+export const BATCH_NORM_TRAINING = 'VisionopsBatchNormTraining';
+/** Its gradient: inputs dy, x, mean, variance, gamma; attrs epsilon; outputs dx, dGamma, dBeta. */
+export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
+
 interface ConvAttrs {
   strides: number | [number, number];
   pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
@@ -57,6 +67,14 @@ export interface OnednnKernelStats {
 }
 
 export const onednnKernelStats: OnednnKernelStats = { native: 0, fallback: 0, implementations: new Set() };
+
+/** A tensor's byte offset in the wasm heap, or -1 for an absent optional input. */
+function offsetOf(backend: WasmBackendInternals, info: TensorInfo | undefined): number {
+  if (!info) return -1;
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('tensor is not on the wasm backend');
+  return data.memoryOffset;
+}
 
 type Layout = { kind: number; relu: boolean; info: backend_util.Conv2DInfo };
 
@@ -128,13 +146,8 @@ export function createOnednnKernels(
   ): TensorInfo {
     const out = backend.makeOutput(outShape, 'float32');
     if (out.shape.some((size) => size === 0)) return out;
-    const offsetOf = (info: TensorInfo | undefined) => {
-      if (!info) return -1;
-      const data = backend.dataIdMap.get(info.dataId);
-      if (!data) throw new Error('tensor is not on the wasm backend');
-      return data.memoryOffset;
-    };
-    packArgs(args, layout, [offsetOf(inputs[0]), offsetOf(inputs[1]), offsetOf(inputs[2]), offsetOf(out)]);
+    const offsets = [...inputs, out].map((info) => offsetOf(backend, info));
+    packArgs(args, layout, offsets as [number, number, number, number]);
     // Read after makeOutput: allocating may have grown the wasm memory, which replaces its buffer.
     const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
     try {
@@ -160,7 +173,10 @@ export function createOnednnKernels(
   const forward =
     (kernelName: string): KernelFunc =>
     (config) => {
-      const { x, filter, bias, preluActivationWeights } = config.inputs as Record<string, TensorInfo | undefined>;
+      const { x, filter, bias, preluActivationWeights } = config.inputs as Record<
+        string,
+        TensorInfo | undefined
+      >;
       const attrs = config.attrs as unknown as ConvAttrs;
       const activation = attrs.activation ?? 'linear';
       const info = x && filter ? convInfo(x.shape, filter.shape, attrs) : undefined;
@@ -177,7 +193,12 @@ export function createOnednnKernels(
         return fallback(kernelName, config);
       }
       const layout = { kind: KIND.forward, relu: activation === 'relu', info };
-      return runNative(config.backend as unknown as WasmBackendInternals, layout, [x, filter, bias], info.outShape);
+      return runNative(
+        config.backend as unknown as WasmBackendInternals,
+        layout,
+        [x, filter, bias],
+        info.outShape,
+      );
     };
 
   const backpropInput: KernelFunc = (config) => {
@@ -186,9 +207,12 @@ export function createOnednnKernels(
     const info = dy && filter ? convInfo(attrs.inputShape, filter.shape, attrs) : undefined;
     if (!dy || !filter || !info || !isFloat(dy, filter)) return fallback(Conv2DBackpropInput, config);
     const layout = { kind: KIND.backwardData, relu: false, info };
-    return runNative(config.backend as unknown as WasmBackendInternals, layout, [dy, filter, undefined], [
-      ...info.inShape,
-    ]);
+    return runNative(
+      config.backend as unknown as WasmBackendInternals,
+      layout,
+      [dy, filter, undefined],
+      [...info.inShape],
+    );
   };
 
   const backpropFilter: KernelFunc = (config) => {
@@ -197,12 +221,78 @@ export function createOnednnKernels(
     const info = x && dy ? convInfo(x.shape, attrs.filterShape, attrs) : undefined;
     if (!x || !dy || !info || !isFloat(x, dy)) return fallback(Conv2DBackpropFilter, config);
     const layout = { kind: KIND.backwardWeights, relu: false, info };
-    return runNative(config.backend as unknown as WasmBackendInternals, layout, [x, dy, undefined], [
-      ...attrs.filterShape,
-    ]);
+    return runNative(
+      config.backend as unknown as WasmBackendInternals,
+      layout,
+      [x, dy, undefined],
+      [...attrs.filterShape],
+    );
+  };
+
+  const channelsOf = (x: TensorInfo) => x.shape[x.shape.length - 1] ?? 1;
+  const perChannel = (channels: number, ...infos: (TensorInfo | undefined)[]) =>
+    infos.every((info) => info === undefined || (info.shape.length === 1 && info.shape[0] === channels));
+  const bnArgs = new Int32Array(10);
+  /** Allocates the outputs, then calls `run` with the heap read after the allocations. */
+  function runBatchNorm(
+    backend: WasmBackendInternals,
+    inputs: (TensorInfo | undefined)[],
+    outShapes: number[][],
+    run: (heap: ArrayBuffer, args: Int32Array) => void,
+  ): TensorInfo[] {
+    const outs = outShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+    const x = inputs[0]!;
+    bnArgs[0] = x.shape.reduce((a, b) => a * b, 1) / channelsOf(x);
+    bnArgs[1] = channelsOf(x);
+    [...inputs, ...outs].forEach((info, i) => (bnArgs[2 + i] = offsetOf(backend, info)));
+    if (bnArgs[0] > 0 && bnArgs[1] > 0) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, bnArgs);
+    onednnKernelStats.native++;
+    return outs;
+  }
+
+  const batchNormInference: KernelFunc = (config) => {
+    const { x, mean, variance, offset, scale } = config.inputs as Record<string, TensorInfo | undefined>;
+    const { varianceEpsilon } = config.attrs as { varianceEpsilon: number };
+    if (!x || !mean || !variance || !isFloat(x, mean, variance, offset, scale)) {
+      return fallback(FusedBatchNorm, config);
+    }
+    if (!perChannel(channelsOf(x), mean, variance, offset, scale)) return fallback(FusedBatchNorm, config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runBatchNorm(backend, [x, mean, variance, scale, offset], [x.shape], (heap, a) =>
+      addon.batchNormInference(heap, a, varianceEpsilon),
+    )[0]!;
+  };
+
+  const batchNormTraining: KernelFunc = (config) => {
+    const { x, gamma, beta } = config.inputs as Record<string, TensorInfo>;
+    const { epsilon } = config.attrs as { epsilon: number };
+    const channels = channelsOf(x!);
+    if (!isFloat(x, gamma, beta) || !perChannel(channels, gamma, beta)) {
+      throw new Error(`${BATCH_NORM_TRAINING} needs float32 and one gamma and beta per channel`);
+    }
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runBatchNorm(backend, [x, gamma, beta], [x!.shape, [channels], [channels]], (heap, a) =>
+      addon.batchNormTraining(heap, a, epsilon),
+    );
+  };
+
+  const batchNormTrainingGrad: KernelFunc = (config) => {
+    const { dy, x, mean, variance, gamma } = config.inputs as Record<string, TensorInfo>;
+    const { epsilon } = config.attrs as { epsilon: number };
+    const channels = channelsOf(x!);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runBatchNorm(
+      backend,
+      [dy, x, mean, variance, gamma],
+      [x!.shape, [channels], [channels]],
+      (heap, a) => addon.batchNormTrainingGrad(heap, a, epsilon),
+    );
   };
 
   return [
+    { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc: batchNormInference },
+    { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTraining },
+    { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
     { kernelName: Conv2D, backendName: 'wasm', kernelFunc: forward(Conv2D) },
     { kernelName: FusedConv2D, backendName: 'wasm', kernelFunc: forward(FusedConv2D) },
     { kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc: backpropInput },
@@ -220,7 +310,7 @@ export function registerOnednnKernels(addon: OnednnAddon): () => void {
   // A second registration would take the oneDNN kernels for the ones to fall back to.
   if (restoreActive) return restoreActive;
   const replaced = new Map<string, KernelConfig>();
-  for (const name of [Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter]) {
+  for (const name of [FusedBatchNorm, Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter]) {
     const current = getKernel(name, 'wasm');
     if (current) replaced.set(name, current);
   }
@@ -239,4 +329,3 @@ export function registerOnednnKernels(addon: OnednnAddon): () => void {
   };
   return restoreActive;
 }
-
