@@ -13,10 +13,16 @@ export type BackendPreference = 'auto' | 'node' | 'onednn' | 'wasm' | 'cpu';
 /** The engine that runs: a TensorFlow.js backend, or (onednn) the wasm backend with oneDNN kernels. */
 export type BackendName = 'tensorflow' | 'onednn' | 'wasm' | 'cpu';
 
+/** A candidate engine that was passed over, and why. */
+export interface BackendSkip {
+  backend: string;
+  reason: string;
+}
+
 export interface BackendChoice {
   name: BackendName;
-  /** Why earlier candidates were passed over, for the start-up log and /ready. */
-  skipped: { backend: string; reason: string }[];
+  /** Why earlier candidates were passed over, for the start-up log, /ready, /metrics and model cards. */
+  skipped: BackendSkip[];
 }
 
 const require = createRequire(import.meta.url);

@@ -120,6 +120,8 @@ export const readySchema = z.object({
   status: z.enum(['ready', 'degraded', 'not_ready']),
   modelVersion: modelVersionSchema.nullable(),
   backend: z.string().nullable(),
+  /** Engines passed over at start-up (e.g. tfjs-node not installed, oneDNN addon not built) and why. */
+  backendSkipped: z.array(z.object({ backend: z.string(), reason: z.string() })),
   checks: z.object({
     model: z.enum(['ok', 'failed']),
     redis: z.enum(['ok', 'failed']),

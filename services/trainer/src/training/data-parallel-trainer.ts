@@ -4,7 +4,7 @@
 // is how training uses more than one core).
 import { createHash } from 'node:crypto';
 import type { Normalisation } from '@visionops/core';
-import type { BackendPreference } from '@visionops/core/engine';
+import type { BackendPreference, BackendSkip } from '@visionops/core/engine';
 import type { ArchitectureSpec } from '@visionops/core/model';
 import type { Augmentation } from './augment.js';
 import { readCheckpoint, writeCheckpoint, type EpochRecord } from './checkpoint.js';
@@ -58,6 +58,8 @@ export interface TrainResult {
   state: WorkerState;
   history: EpochRecord[];
   backend: string;
+  /** Engines passed over, and why. */
+  backendSkipped: BackendSkip[];
   parameters: number;
   threads: number;
   wallTimeSec: number;
@@ -137,7 +139,7 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
           : {}),
     };
     const ready = await Promise.all(threads.map((t) => t.request({ type: 'init', init }, 'ready')));
-    const { backend, parameters } = ready[0]!;
+    const { backend, backendSkipped, parameters } = ready[0]!;
     // Identical replicas from the start: everyone takes thread 0's initial weights.
     const initial = (await threads[0]!.request({ type: 'get-state' }, 'state')).state;
     await Promise.all(
@@ -257,6 +259,7 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
       state: final,
       history,
       backend,
+      backendSkipped,
       parameters,
       threads: threads.length,
       wallTimeSec: (performance.now() - started) / 1000,
