@@ -2,3 +2,4 @@
 export * from './backend.js';
 export { wasmConvGradientKernels } from './wasm-conv-gradients.js';
 export { onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
+export { loadOnednnAddon } from '@visionops/engine-native';
