@@ -21,6 +21,10 @@ function installReason() {
 export function loadOnednnAddon() {
   const file = join(buildDir, 'Release', 'visionops_onednn.node');
   if (!existsSync(file)) return { reason: installReason() };
+  // libgomp reads its wait policy once, when the addon loads it. Passive (sleep, do not spin, when
+  // idle) unless the environment says otherwise: measured on shared cores, spinning OpenMP teams
+  // lose far more than they gain (see docs/architecture.md, ML engine).
+  process.env.OMP_WAIT_POLICY ??= 'passive';
   try {
     return { addon: require(file) };
   } catch (error) {

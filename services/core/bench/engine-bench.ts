@@ -113,6 +113,8 @@ function runPytorchReference(): PytorchFigures | { skipped: string } {
   if (probe.error || probe.status !== 0) return { skipped: `${PYTHON} has no torch` };
   const result = spawnSync(PYTHON, [PYTORCH_SCRIPT, String(DEFAULT_ARCHITECTURE.width), String(BATCH)], {
     encoding: 'utf8',
+    // The same OpenMP wait policy as the addon's (inherited), so both engines idle alike.
+    env: process.env,
   });
   const line = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !line.startsWith('{')) {
@@ -247,5 +249,6 @@ if (addon) {
   console.log(`oneDNN kernels skipped: ${'reason' in loaded ? loaded.reason : ''}`);
 }
 if ('skipped' in pytorch) console.log(`PyTorch reference skipped: ${pytorch.skipped}`);
+console.log(`OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY'] ?? '(unset)'} for both engines`);
 console.log(`own part took ${ownSeconds.toFixed(0)} s; timings are noisy when other work shares the cores`);
 console.log(JSON.stringify(result));

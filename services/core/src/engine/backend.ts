@@ -52,8 +52,9 @@ async function tryNode(): Promise<void> {
 }
 
 /**
- * The OpenMP threads of the oneDNN kernels in this thread: ML_NATIVE_THREADS, else every core.
- * Read here rather than passed down, so every thread that starts the engine gets the same value.
+ * The OpenMP threads of the native kernels in this thread: ML_NATIVE_THREADS, else every core.
+ * Read from the environment, which a worker thread gets from its parent (the trainer gives each
+ * data-parallel replica its share of the cores this way).
  */
 export function nativeThreads(env: NodeJS.ProcessEnv = process.env): number {
   const value = Number(env['ML_NATIVE_THREADS'] ?? '');

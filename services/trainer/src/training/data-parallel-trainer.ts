@@ -117,7 +117,8 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
   const key = runKey(options, data);
   const checkpoint = options.checkpointDir ? await readCheckpoint(options.checkpointDir) : undefined;
   const resume = checkpoint && checkpoint.runKey === key ? checkpoint : undefined;
-  const threads = Array.from({ length: Math.max(1, options.threads) }, (_, i) => new ReplicaThread(i));
+  const replicas = Math.max(1, options.threads);
+  const threads = Array.from({ length: replicas }, (_, i) => new ReplicaThread(i, replicas));
   try {
     const images = shared(data.images);
     const labels = shared(data.labels);
