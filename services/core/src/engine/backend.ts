@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { createRequire } from 'node:module';
 import { loadOnednnAddon } from '@visionops/engine-native';
 import { createMaxPoolGradient } from './max-pool-gradient.js';
+import { createMaxReduceGradient } from './max-reduce-gradient.js';
 import { registerOnednnKernels } from './onednn-kernels.js';
 import { wasmConvGradientKernels } from './wasm-conv-gradients.js';
 
@@ -41,6 +42,8 @@ export function registerWasmTrainingKernels(): void {
   if (!gradientsRegistered) {
     const stock = tf.getGradient(tf.MaxPool);
     if (stock) tf.registerGradient(createMaxPoolGradient(stock));
+    const stockMax = tf.getGradient(tf.Max);
+    if (stockMax) tf.registerGradient(createMaxReduceGradient(stockMax));
     gradientsRegistered = true;
   }
 }
