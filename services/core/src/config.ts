@@ -39,6 +39,8 @@ export const configSchema = z.object({
   // OpenMP threads of the oneDNN kernels in each engine thread (the engine reads it itself);
   // unset means every core.
   ML_NATIVE_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  // Read by libgomp itself when the native addon loads; the addon's loader defaults it to passive.
+  OMP_WAIT_POLICY: z.enum(['passive', 'active', 'PASSIVE', 'ACTIVE']).optional(),
 
   MAX_IMAGE_BYTES: z.coerce
     .number()

@@ -77,13 +77,13 @@ function nativeBatchNormTraining(
   const op = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
     const [input, g, b] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as (tensors: tf.Tensor[]) => void;
-    const [y, mean, variance] = tf
-      .engine()
-      .runKernel(BATCH_NORM_TRAINING, { x: input, gamma: g, beta: b }, { epsilon }) as [
-      tf.Tensor,
-      tf.Tensor1D,
-      tf.Tensor1D,
-    ];
+    const [y, mean, variance] = tf.engine().runKernel<[tf.Tensor, tf.Tensor1D, tf.Tensor1D]>(
+      BATCH_NORM_TRAINING,
+      { x: input, gamma: g, beta: b },
+      {
+        epsilon,
+      },
+    );
     stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
     save([input, mean, variance, g]);
     return {
@@ -96,7 +96,7 @@ function nativeBatchNormTraining(
           tf.Tensor,
         ];
         const inputs = { dy, x: savedX, mean: savedMean, variance: savedVariance, gamma: savedGamma };
-        return tf.engine().runKernel(BATCH_NORM_TRAINING_GRAD, inputs, { epsilon }) as tf.Tensor[];
+        return tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_GRAD, inputs, { epsilon });
       },
     };
   });

@@ -35,9 +35,11 @@ describe.skipIf(skipReason !== undefined)(
       expect(native.backend).toBe('onednn');
       expect(wasm.backend).toBe('wasm');
       const show = (h: typeof wasm.history) =>
-        h.map(
-          (e) => `${e.loss.toFixed(4)}/${e.validationLoss!.toFixed(4)}/${e.validationAccuracy!.toFixed(3)}`,
-        );
+        h
+          .map(
+            (e) => `${e.loss.toFixed(4)}/${e.validationLoss!.toFixed(4)}/${e.validationAccuracy!.toFixed(3)}`,
+          )
+          .join(' ');
       console.log(
         `loss/validation loss/accuracy per epoch: wasm ${show(wasm.history)}, oneDNN ${show(native.history)}`,
       );
