@@ -20,7 +20,9 @@ function finish(built, reason) {
 
 if (process.env.VISIONOPS_SKIP_NATIVE === '1') finish(false, 'VISIONOPS_SKIP_NATIVE=1');
 
-const versionHeader = ['/usr/include/oneapi/dnnl/dnnl_version.h', '/usr/include/dnnl_version.h'].find(existsSync);
+const versionHeader = ['/usr/include/oneapi/dnnl/dnnl_version.h', '/usr/include/dnnl_version.h'].find(
+  existsSync,
+);
 if (!existsSync('/usr/include/dnnl.hpp') || !versionHeader) {
   finish(false, 'oneDNN headers not found (/usr/include/dnnl.hpp); install libdnnl-dev to enable it');
 }
@@ -47,6 +49,9 @@ const [command, args] = nodeGyp
 log(`building with ${nodeGyp ?? 'node-gyp from PATH'} against ${versionHeader}`);
 const result = spawnSync(command, args, { cwd: packageDir, stdio: 'inherit' });
 if (result.error || result.status !== 0) {
-  finish(false, `node-gyp failed (${result.error?.message ?? `exit ${result.status}`}); see the messages above`);
+  finish(
+    false,
+    `node-gyp failed (${result.error?.message ?? `exit ${result.status}`}); see the messages above`,
+  );
 }
 finish(true, null);

@@ -282,6 +282,21 @@ bool ReadHeapCall(napi_env env, napi_callback_info info, size_t argCount, HeapVi
   return true;
 }
 
+// Runs `body(view, epsilon, rows, channels)` for a (heap, args, epsilon) call; args[0] and args[1]
+// are always rows and channels. Errors become JavaScript exceptions.
+template <typename Body>
+napi_value HeapCall(napi_env env, napi_callback_info info, size_t argCount, Body body) {
+  HeapView v;
+  double eps;
+  if (!ReadHeapCall(env, info, argCount, &v, &eps)) return nullptr;
+  try {
+    body(v, eps, int64_t{v.args[0]}, int{v.args[1]});
+  } catch (const std::exception& error) {
+    return Throw(env, error.what());
+  }
+  return nullptr;
+}
+
 // Per-channel sums of f(row, channel) over all rows, accumulated per thread in double.
 template <typename F>
 void ChannelSums(int64_t rows, int channels, double* out, F f) {
@@ -310,12 +325,7 @@ void ApplyAffine(const float* x, float* y, int64_t rows, int channels, const flo
 
 // batchNormInference(heap, [rows, channels, x, mean, variance, scale|-1, offset|-1, y], epsilon)
 napi_value BatchNormInference(napi_env env, napi_callback_info info) {
-  HeapView v;
-  double eps;
-  if (!ReadHeapCall(env, info, 8, &v, &eps)) return nullptr;
-  try {
-    const int64_t rows = v.args[0];
-    const int channels = v.args[1];
+  return HeapCall(env, info, 8, [](const HeapView& v, double eps, int64_t rows, int channels) {
     const float* x = v.At(2, rows * channels);
     const float* mean = v.At(3, channels);
     const float* variance = v.At(4, channels);
@@ -328,21 +338,13 @@ napi_value BatchNormInference(napi_env env, napi_callback_info info) {
       b[c] = (offset ? offset[c] : 0.0f) - mean[c] * a[c];
     }
     ApplyAffine(x, y, rows, channels, a.get(), b.get());
-  } catch (const std::exception& error) {
-    return Throw(env, error.what());
-  }
-  return nullptr;
+  });
 }
 
 // batchNormTraining(heap, [rows, channels, x, gamma, beta, y, mean, variance], epsilon): batch
 // statistics (variance biased, as the moving averages expect) and the normalised output.
 napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
-  HeapView v;
-  double eps;
-  if (!ReadHeapCall(env, info, 8, &v, &eps)) return nullptr;
-  try {
-    const int64_t rows = v.args[0];
-    const int channels = v.args[1];
+  return HeapCall(env, info, 8, [](const HeapView& v, double eps, int64_t rows, int channels) {
     const float* x = v.At(2, rows * channels);
     const float* gamma = v.At(3, channels);
     const float* beta = v.At(4, channels);
@@ -367,21 +369,13 @@ napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
       b[c] = static_cast<float>(beta[c] - sum[c] * gamma[c] * invStd);
     }
     ApplyAffine(x, y, rows, channels, a.get(), b.get());
-  } catch (const std::exception& error) {
-    return Throw(env, error.what());
-  }
-  return nullptr;
+  });
 }
 
 // batchNormTrainingGrad(heap, [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta],
 // epsilon): dBeta = sum dy, dGamma = sum dy*xhat, dx = gamma/sigma * (dy - dBeta/M - xhat*dGamma/M).
 napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
-  HeapView v;
-  double eps;
-  if (!ReadHeapCall(env, info, 10, &v, &eps)) return nullptr;
-  try {
-    const int64_t rows = v.args[0];
-    const int channels = v.args[1];
+  return HeapCall(env, info, 10, [](const HeapView& v, double eps, int64_t rows, int channels) {
     const float* dy = v.At(2, rows * channels);
     const float* x = v.At(3, rows * channels);
     const float* mean = v.At(4, channels);
@@ -414,10 +408,7 @@ napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
         dx[i] = scale[c] * (dy[i] - meanDy[c] - xhat * meanDyXhat[c]);
       }
     }
-  } catch (const std::exception& error) {
-    return Throw(env, error.what());
-  }
-  return nullptr;
+  });
 }
 
 // setThreads(n): the OpenMP thread count of this thread's later calls; returns the previous one.

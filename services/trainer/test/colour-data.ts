@@ -1,6 +1,8 @@
-// Synthetic training data for short training tests: learnable in a few steps.
-import { PIXELS_PER_IMAGE } from '@visionops/core';
-import type { TrainingData } from '../src/training/data-parallel-trainer.js';
+// Synthetic training data for short training tests, learnable in a few steps, and the recipe
+// those tests train it with.
+import { CIFAR10_NORMALISATION, PIXELS_PER_IMAGE } from '@visionops/core';
+import { NO_AUGMENTATION } from '../src/training/augment.js';
+import type { TrainingData, TrainOptions } from '../src/training/data-parallel-trainer.js';
 import { createRandom } from '../src/training/random.js';
 
 /** Images whose class is their dominant colour channel plus noise: learnable in a few steps. */
@@ -24,3 +26,14 @@ export function colourData(n: number): TrainingData {
     validationIndices: order.subarray(n - 30),
   };
 }
+
+/** A small model, a constant learning rate and no augmentation; tests set the rest. */
+export const colourRecipe: Omit<TrainOptions, 'epochs' | 'backend' | 'threads' | 'architecture' | 'seed'> = {
+  batchSize: 32,
+  schedule: { kind: 'constant', value: 0.05 },
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  labelSmoothing: 0,
+  augmentation: NO_AUGMENTATION,
+  normalisation: { ...CIFAR10_NORMALISATION },
+};

@@ -3,23 +3,15 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CIFAR10_NORMALISATION } from '@visionops/core';
-import { colourData } from '../../test/colour-data.js';
+import { colourData, colourRecipe } from '../../test/colour-data.js';
 import { readCheckpoint } from './checkpoint.js';
 import { trainDataParallel, type TrainOptions } from './data-parallel-trainer.js';
-import { NO_AUGMENTATION } from './augment.js';
 
 const base: Omit<TrainOptions, 'epochs'> = {
+  ...colourRecipe,
   architecture: { name: 'resnet9', width: 4 },
   backend: 'wasm',
   threads: 2,
-  batchSize: 32,
-  schedule: { kind: 'constant', value: 0.05 },
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  labelSmoothing: 0,
-  augmentation: NO_AUGMENTATION,
-  normalisation: { ...CIFAR10_NORMALISATION },
   seed: 5,
 };
 

@@ -2,26 +2,18 @@
 // native kernels change float rounding only, so losses and accuracies stay close epoch by epoch.
 // Skipped, with the reason, where the addon is not built.
 import { loadOnednnAddon } from '@visionops/core/engine';
-import { CIFAR10_NORMALISATION } from '@visionops/core';
 import { describe, expect, it } from 'vitest';
-import { colourData } from '../../test/colour-data.js';
-import { NO_AUGMENTATION } from './augment.js';
+import { colourData, colourRecipe } from '../../test/colour-data.js';
 import { trainDataParallel, type TrainOptions } from './data-parallel-trainer.js';
 
 const loaded = loadOnednnAddon();
 const skipReason = 'reason' in loaded ? `the addon is ${loaded.reason}` : undefined;
 
 const recipe: Omit<TrainOptions, 'backend'> = {
+  ...colourRecipe,
   architecture: { name: 'resnet9', width: 8 },
   threads: 1,
   epochs: 3,
-  batchSize: 32,
-  schedule: { kind: 'constant', value: 0.05 },
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  labelSmoothing: 0,
-  augmentation: NO_AUGMENTATION,
-  normalisation: { ...CIFAR10_NORMALISATION },
   seed: 11,
 };
 
