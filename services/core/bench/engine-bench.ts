@@ -221,7 +221,7 @@ const rows: string[][] = [['engine', 'threads', 'forward ms', 'infer img/s', 'tr
 const threadsOf: Record<string, string> = { wasm: '1', onednn1t: '1', onednn2t: '2' };
 for (const [name, t] of timings) {
   rows.push([
-    name.startsWith('onednn') ? 'wasm + oneDNN convolutions' : 'wasm + project kernels',
+    name.startsWith('onednn') ? 'wasm + native kernels (oneDNN)' : 'wasm + project kernels',
     threadsOf[name] ?? '?',
     t.forwardMs.toFixed(1),
     perSecond(BATCH, t.forwardMs).toFixed(0),
@@ -265,7 +265,7 @@ if (addon) {
   console.log(
     `oneDNN ${addon.version()}; implementations: ${[...onednnKernelStats.implementations].join(', ')}`,
   );
-  console.log(`convolutions natively: ${onednnKernelStats.native}, fallbacks: ${onednnKernelStats.fallback}`);
+  console.log(`native kernel calls: ${onednnKernelStats.native}, fallbacks: ${onednnKernelStats.fallback}`);
 } else {
   console.log(`oneDNN kernels skipped: ${'reason' in loaded ? loaded.reason : ''}`);
 }
