@@ -18,8 +18,6 @@ function finish(built, reason) {
   process.exit(0);
 }
 
-if (process.env.VISIONOPS_SKIP_NATIVE === '1') finish(false, 'VISIONOPS_SKIP_NATIVE=1');
-
 const versionHeader = ['/usr/include/oneapi/dnnl/dnnl_version.h', '/usr/include/dnnl_version.h'].find(
   existsSync,
 );
