@@ -70,8 +70,10 @@ async function tryOnednn(): Promise<void> {
   loaded.addon.setThreads(nativeThreads());
   await import('@tensorflow/tfjs-backend-wasm');
   registerWasmTrainingKernels();
-  registerOnednnKernels(loaded.addon);
   if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not initialise');
+  // After the backend started: it runs the setup of the kernels registered then (binding their
+  // wasm functions), and the stock kernels the native ones replace stay usable as fallbacks.
+  registerOnednnKernels(loaded.addon);
 }
 
 async function tryWasm(): Promise<void> {
