@@ -13,10 +13,6 @@ export interface OnednnAddon {
   batchNormTraining(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
   /** args: [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta]. */
   batchNormTrainingGrad(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
-  /** 2x2, stride-2 max pooling (NHWC, even H and W); args: [N*H/2, channels, W, x, y]. */
-  maxPool2x2(heap: ArrayBuffer, args: Int32Array, unused: number): void;
-  /** Its gradient (ties all receive it); args: [N*H/2, channels, W, x, y, dy, dx]. */
-  maxPool2x2Grad(heap: ArrayBuffer, args: Int32Array, unused: number): void;
   /** Sets this thread's OpenMP thread count for later calls; returns the previous one. */
   setThreads(threads: number): number;
   /** The library version and its CPU runtime, e.g. "2.6.3 (OpenMP)". */

@@ -8,7 +8,6 @@
 #include <node_api.h>
 #include <omp.h>
 
-#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -412,58 +411,6 @@ napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
   });
 }
 
-// 2x2, stride-2 max pooling of NHWC with even H and W, seen as [outRows = N*H/2] pairs of input
-// rows of width W. args: [outRows, channels, width, x, y, dy, dx]; the epsilon is unused.
-napi_value MaxPool2x2(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 5, [](const HeapView& v, double, int64_t rows, int channels) {
-    const int64_t width = v.args[2];
-    const int64_t rowSize = width * channels;
-    const float* x = v.At(3, rows * 2 * rowSize);
-    float* y = v.At(4, rows * rowSize / 2);
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      const float* top = x + 2 * r * rowSize;
-      const float* bottom = top + rowSize;
-      float* out = y + r * (rowSize / 2);
-      for (int64_t j = 0; j < width / 2; j++) {
-        for (int c = 0; c < channels; c++) {
-          const int64_t left = 2 * j * channels + c;
-          const int64_t right = left + channels;
-          out[j * channels + c] = std::max(std::max(top[left], top[right]), std::max(bottom[left], bottom[right]));
-        }
-      }
-    }
-  });
-}
-
-// Its gradient: every input equal to its window's maximum receives the window's upstream value
-// (ties included, as the project's wasm gradient does). args: [outRows, channels, width, x, y, dy, dx].
-napi_value MaxPool2x2Grad(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 7, [](const HeapView& v, double, int64_t rows, int channels) {
-    const int64_t width = v.args[2];
-    const int64_t rowSize = width * channels;
-    const float* x = v.At(3, rows * 2 * rowSize);
-    const float* y = v.At(4, rows * rowSize / 2);
-    const float* dy = v.At(5, rows * rowSize / 2);
-    float* dx = v.At(6, rows * 2 * rowSize);
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      for (int half = 0; half < 2; half++) {
-        const float* xr = x + (2 * r + half) * rowSize;
-        float* dxr = dx + (2 * r + half) * rowSize;
-        const float* yr = y + r * (rowSize / 2);
-        const float* dyr = dy + r * (rowSize / 2);
-        for (int64_t i = 0; i < width; i++) {
-          for (int c = 0; c < channels; c++) {
-            const int64_t o = (i / 2) * channels + c;
-            dxr[i * channels + c] = xr[i * channels + c] == yr[o] ? dyr[o] : 0.0f;
-          }
-        }
-      }
-    }
-  });
-}
-
 // setThreads(n): the OpenMP thread count of this thread's later calls; returns the previous one.
 napi_value SetThreads(napi_env env, napi_callback_info info) {
   size_t argc = 1;
@@ -502,8 +449,6 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormTraining", nullptr, BatchNormTraining, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingGrad", nullptr, BatchNormTrainingGrad, nullptr, nullptr, nullptr, napi_default,
        nullptr},
-      {"maxPool2x2", nullptr, MaxPool2x2, nullptr, nullptr, nullptr, napi_default, nullptr},
-      {"maxPool2x2Grad", nullptr, MaxPool2x2Grad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);

@@ -47,22 +47,14 @@ describe('initBackend without the tfjs-node native addon', () => {
         tf.conv2d(tf.ones<tf.Rank.R4>([1, 4, 4, 2]), tf.ones<tf.Rank.R4>([3, 3, 2, 2]), 1, 'same').dataSync(),
       );
       expect(onednnKernelStats.native).toBe(before + 1);
-      // Cases the native kernels hand back run in the stock wasm kernels they replaced.
+      // A case the native kernels hand back runs in the stock wasm kernel it replaced.
       const fallbacks = onednnKernelStats.fallback;
       tf.tidy(() => {
-        tf.maxPool(tf.ones<tf.Rank.R4>([1, 5, 5, 2]), 2, 2, 'valid').dataSync();
         const filter = tf.ones<tf.Rank.R4>([3, 3, 2, 2]);
-        tf.fused
-          .conv2d({
-            x: tf.ones<tf.Rank.R4>([1, 4, 4, 2]),
-            filter,
-            activation: 'sigmoid',
-            pad: 'same',
-            strides: 1,
-          })
-          .dataSync();
+        const x = tf.ones<tf.Rank.R4>([1, 4, 4, 2]);
+        tf.fused.conv2d({ x, filter, activation: 'sigmoid', pad: 'same', strides: 1 }).dataSync();
       });
-      expect(onednnKernelStats.fallback).toBe(fallbacks + 2);
+      expect(onednnKernelStats.fallback).toBe(fallbacks + 1);
     } else {
       expect(choice.name).toBe('wasm');
       expect(choice.skipped[1]).toEqual({ backend: 'onednn', reason: `oneDNN addon ${onednn.reason}` });

@@ -1,12 +1,10 @@
 // A faster gradient for the 2x2, stride-2 max pooling the model uses, on the wasm backend: the
-// stock MaxPoolGrad kernel loops in scalar code; this one is three broadcast XNNPACK ops, or one
-// native kernel on the oneDNN engine.
+// stock MaxPoolGrad kernel loops in scalar code; this one is three broadcast XNNPACK ops.
 // Where several inputs of a window tie for the maximum, each receives the gradient (the stock
 // kernel picks one); real activations essentially never tie. Other pool shapes and backends
 // keep the stock gradient.
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
-import { MAX_POOL_2X2_GRAD } from './onednn-kernels.js';
 
 function isTwoByTwo(attrs: NamedAttrMap, x: tf.Tensor): boolean {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
@@ -41,9 +39,6 @@ export function createMaxPoolGradient(stock: GradConfig): GradConfig {
       const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
       if (tf.getBackend() !== 'wasm' || !isTwoByTwo(attrs, x) || Array.isArray(dy)) {
         return stock.gradFunc(dy, saved, attrs);
-      }
-      if (tf.getKernel(MAX_POOL_2X2_GRAD, 'wasm')) {
-        return { x: () => tf.engine().runKernel<tf.Tensor>(MAX_POOL_2X2_GRAD, { x, y, dy }, {}) };
       }
       return {
         x: () =>

@@ -18,7 +18,7 @@ import {
   type ConvCase,
   type GradientKernel,
 } from '../../test/conv-cases.js';
-import { distinctValues, onBackend, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
+import { onBackend, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
 import { batchNormTraining } from '../model/fused-batch-norm.js';
 import { onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
 
@@ -248,44 +248,6 @@ describe.skipIf(!addon)(
         ),
         FC_OPTIONS,
       );
-    });
-
-    it('when 2x2 max pooling runs and is differentiated, then output and input gradient match cpu', async () => {
-      const even = fc.integer({ min: 1, max: 6 }).map((half) => 2 * half);
-      const shapes4 = fc.tuple(fc.integer({ min: 1, max: 3 }), even, even, fc.integer({ min: 1, max: 40 }));
-      await fc.assert(
-        fc.asyncProperty(shapes4, fc.integer({ min: 0, max: 2 ** 30 }), (shape, seed) =>
-          natively(async () => {
-            // Distinct values: the cpu gradient picks one of tied inputs, the project's gives all.
-            const values = distinctValues(seed, tf.util.sizeFromShape(shape));
-            const compute = () => {
-              const x = tf.tensor4d(values, shape);
-              const r = tf.tensor(seededValues(seed + 1, x.size / 4), [
-                shape[0],
-                shape[1] / 2,
-                shape[2] / 2,
-                shape[3],
-              ]);
-              const loss = (t: tf.Tensor) => tf.sum(tf.mul(tf.maxPool(t as tf.Tensor4D, 2, 2, 'valid'), r));
-              return [tf.maxPool(x, 2, 2, 'valid'), tf.grad(loss)(x)];
-            };
-            const wasm = await onBackend('wasm', compute);
-            expectClose(wasm, await onBackend('cpu', compute), `max pool ${JSON.stringify(shape)}`);
-          }),
-        ),
-        FC_OPTIONS,
-      );
-    });
-
-    it('when max pooling has an odd size or another window, then the replaced wasm kernel runs it', async () => {
-      const compute = () => [
-        tf.maxPool(tf.tensor4d(seededValues(3, 2 * 5 * 5 * 3), [2, 5, 5, 3]), 2, 2, 'valid'),
-        tf.maxPool(tf.tensor4d(seededValues(4, 6 * 6 * 2), [1, 6, 6, 2]), 3, 1, 'same'),
-      ];
-      const before = { ...onednnKernelStats };
-      const wasm = await onBackend('wasm', compute);
-      expect(onednnKernelStats.fallback).toBe(before.fallback + 2);
-      expectClose(wasm, await onBackend('cpu', compute), 'max pool fallback');
     });
 
     it('when the heap grows between calls, then the next call uses the new buffer', async () => {

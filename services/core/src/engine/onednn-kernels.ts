@@ -1,5 +1,5 @@
 // Kernels of the wasm backend that run in the native addon (oneDNN convolutions, OpenMP batch
-// normalisation and 2x2 max pooling) in place on the wasm heap: each call passes the heap's ArrayBuffer and the
+// normalisation) in place on the wasm heap: each call passes the heap's ArrayBuffer and the
 // tensors' byte offsets, so no tensor is copied. Cases the addon does not cover (NCHW,
 // non-float32, activations other than relu, a bias or statistics that are not one value per
 // channel) keep the kernel that was registered before.
@@ -11,7 +11,6 @@ import {
   FusedBatchNorm,
   FusedConv2D,
   getKernel,
-  MaxPool,
   registerKernel,
   unregisterKernel,
   type KernelConfig,
@@ -49,11 +48,6 @@ const KIND = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 export const BATCH_NORM_TRAINING = 'VisionopsBatchNormTraining';
 /** Its gradient: inputs dy, x, mean, variance, gamma; attrs epsilon; outputs dx, dGamma, dBeta. */
 export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
-/**
- * The gradient of 2x2, stride-2 max pooling of NHWC with even H and W: inputs x, y (the pooled
- * output), dy; output dx, where every input equal to its window's maximum gets the window's dy.
- */
-export const MAX_POOL_2X2_GRAD = 'VisionopsMaxPool2x2Grad';
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -256,54 +250,6 @@ export function createOnednnKernels(
     return outs;
   }
 
-  const poolArgs = new Int32Array(7);
-  /** 2x2 pooling or its gradient: [N*H/2, C, W, then the tensors' offsets]. */
-  function runPool(
-    backend: WasmBackendInternals,
-    inputs: TensorInfo[],
-    outShape: number[],
-    gradient: boolean,
-  ) {
-    const out = backend.makeOutput(outShape, 'float32');
-    const [n, h, w, c] = inputs[0]!.shape as [number, number, number, number];
-    poolArgs.set([(n * h) / 2, c, w]);
-    [...inputs, out].forEach((info, i) => (poolArgs[3 + i] = offsetOf(backend, info)));
-    const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
-    if (n * h * w * c > 0 && gradient) addon.maxPool2x2Grad(heap, poolArgs, 0);
-    else if (n * h * w * c > 0) addon.maxPool2x2(heap, poolArgs, 0);
-    onednnKernelStats.native++;
-    return out;
-  }
-
-  const maxPool: KernelFunc = (config) => {
-    const { x } = config.inputs as { x: TensorInfo };
-    const { filterSize, strides, pad, dimRoundingMode } = config.attrs as {
-      filterSize: number | number[];
-      strides: number | number[];
-      pad: unknown;
-      dimRoundingMode?: unknown;
-    };
-    const pair = (value: number | number[]) => (Array.isArray(value) ? value : [value, value]);
-    const [h = 0, w = 0] = x.shape.slice(1, 3);
-    const twoByTwo =
-      x.shape.length === 4 &&
-      x.dtype === 'float32' &&
-      pair(filterSize).every((size) => size === 2) &&
-      pair(strides).every((size) => size === 2) &&
-      (pad === 'valid' || pad === 'same' || pad === 0) &&
-      dimRoundingMode == null &&
-      h % 2 === 0 &&
-      w % 2 === 0;
-    if (!twoByTwo) return fallback(MaxPool, config);
-    const [n = 0, , , c = 0] = x.shape;
-    return runPool(config.backend as unknown as WasmBackendInternals, [x], [n, h / 2, w / 2, c], false);
-  };
-
-  const maxPoolGrad: KernelFunc = (config) => {
-    const { x, y, dy } = config.inputs as Record<string, TensorInfo>;
-    return runPool(config.backend as unknown as WasmBackendInternals, [x!, y!, dy!], [...x!.shape], true);
-  };
-
   const batchNormInference: KernelFunc = (config) => {
     const { x, mean, variance, offset, scale } = config.inputs as Record<string, TensorInfo | undefined>;
     const { varianceEpsilon } = config.attrs as { varianceEpsilon: number };
@@ -345,8 +291,6 @@ export function createOnednnKernels(
 
   return [
     { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc: batchNormInference },
-    { kernelName: MaxPool, backendName: 'wasm', kernelFunc: maxPool },
-    { kernelName: MAX_POOL_2X2_GRAD, backendName: 'wasm', kernelFunc: maxPoolGrad },
     { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTraining },
     { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
     { kernelName: Conv2D, backendName: 'wasm', kernelFunc: forward(Conv2D) },
@@ -366,14 +310,7 @@ export function registerOnednnKernels(addon: OnednnAddon): () => void {
   // A second registration would take the oneDNN kernels for the ones to fall back to.
   if (restoreActive) return restoreActive;
   const replaced = new Map<string, KernelConfig>();
-  for (const name of [
-    FusedBatchNorm,
-    MaxPool,
-    Conv2D,
-    FusedConv2D,
-    Conv2DBackpropInput,
-    Conv2DBackpropFilter,
-  ]) {
+  for (const name of [FusedBatchNorm, Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter]) {
     const current = getKernel(name, 'wasm');
     if (current) replaced.set(name, current);
   }
