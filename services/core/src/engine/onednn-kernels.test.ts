@@ -18,6 +18,7 @@ import {
   type ConvCase,
   type GradientKernel,
 } from '../../test/conv-cases.js';
+import { normCaseArbitrary, normValues, type NormCase } from '../../test/norm-cases.js';
 import { onBackend, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
 import { batchNormTraining } from '../model/fused-batch-norm.js';
 import { onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
@@ -75,39 +76,8 @@ async function checkForward(c: ConvCase, options: ForwardOptions): Promise<void>
   expectClose(wasm, cpu, `forward ${JSON.stringify(options)} ${describeCase(c)}`);
 }
 
-interface NormCase {
-  shape: number[];
-  epsilon: number;
-  seed: number;
-}
-
-const normCases: fc.Arbitrary<NormCase> = fc.record({
-  shape: fc.oneof(
-    fc.tuple(
-      fc.integer({ min: 1, max: 4 }),
-      fc.integer({ min: 1, max: 9 }),
-      fc.integer({ min: 1, max: 9 }),
-      fc.integer({ min: 1, max: 70 }),
-    ),
-    fc.tuple(fc.integer({ min: 1, max: 300 }), fc.integer({ min: 1, max: 20 })),
-  ),
-  epsilon: fc.constantFrom(1e-3, 1e-5),
-  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-});
-
-/** Values off-centre per channel and not unit-scale, so a wrong mean or variance term shows. */
-function normValues(c: NormCase) {
-  const channels = c.shape[c.shape.length - 1]!;
-  const per = (seed: number, shift: number) => seededValues(seed, channels).map((v) => v + shift);
-  return {
-    x: seededValues(c.seed, tf.util.sizeFromShape(c.shape)).map((v, i) => 3 * v + (i % channels) - 1),
-    upstream: seededValues(c.seed + 1, tf.util.sizeFromShape(c.shape)),
-    gamma: per(c.seed + 2, 1.5),
-    beta: per(c.seed + 3, 0),
-    mean: per(c.seed + 4, 0),
-    variance: per(c.seed + 5, 2),
-  };
-}
+// Batch 1 included, and channels past one SIMD width.
+const normCases = normCaseArbitrary({ minBatch: 1, batch: 4, spatial: 9, channels: 70, rows: 300 });
 
 /** y, mean, variance, and the gradients of sum(y * upstream) wrt x, gamma, beta. */
 function trainingNorm(c: NormCase) {
