@@ -19,6 +19,7 @@ const manifests = [
   'services/gateway/package.json',
   'services/trainer/package.json',
   'services/cli/package.json',
+  'services/engine-native/package.json',
   'services/testkit/package.json',
   'web/package.json',
   'infra/package.json',

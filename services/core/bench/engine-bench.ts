@@ -1,39 +1,32 @@
-// `npm run bench:engine`: forward and training throughput of the shipped model on wasm with the
-// project's kernels and on the stock cpu backend, and the stock vs project wasm input-gradient kernel.
-// Prints a table, then one JSON line for scripts. Timings are medians after warm-up iterations.
+// `npm run bench:engine`: inference and training throughput of the shipped model at batch 128 on
+// the engine this machine runs (oneDNN kernels on wasm where the addon is built, else wasm with
+// the project's kernels) at 1 and 2 native threads, next to plain wasm and, where /usr/bin/python3
+// has torch, the PyTorch reference measured in the same run. `--with-cpu` adds the stock cpu
+// backend (about a minute). Prints a table, then one JSON line for scripts, last.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
+import { loadOnednnAddon, type OnednnAddon } from '@visionops/engine-native';
+import { spawnSync } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { registerWasmTrainingKernels } from '../src/engine/backend.js';
+import { onednnKernelStats, registerOnednnKernels } from '../src/engine/onednn-kernels.js';
 import { NUM_CLASSES } from '../src/labels.js';
 import { createModel, DEFAULT_ARCHITECTURE, INPUT_SHAPE } from '../src/model/architecture.js';
 
-const WASM_BATCH = 128;
-// The cpu backend runs convolutions in plain JavaScript (a training step of 16 images takes about
-// 50 s): smaller batches keep its part under a minute. Throughput is per image, so it compares.
+const BATCH = 128;
+const WARM_UP = 2;
+const RUNS = 5;
+// The cpu backend runs convolutions in plain JavaScript: small batches keep its part near a minute.
 const CPU_FORWARD_BATCH = 16;
 const CPU_TRAIN_BATCH = 4;
-
-interface Timing {
-  medianMs: number;
-  runs: number;
-}
+const PYTHON = '/usr/bin/python3';
+const PYTORCH_SCRIPT = join(dirname(fileURLToPath(import.meta.url)), 'pytorch-resnet9-bench.py');
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-}
-
-/** Runs `work` warmUp times untimed, then `runs` times timed; `work` must wait for its results. */
-function time(work: () => void, warmUp: number, runs: number): Timing {
-  for (let i = 0; i < warmUp; i++) work();
-  const samples: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const started = performance.now();
-    work();
-    samples.push(performance.now() - started);
-  }
-  return { medianMs: median(samples), runs };
 }
 
 function randomBatch(batch: number) {
@@ -43,18 +36,18 @@ function randomBatch(batch: number) {
   };
 }
 
-/**
- * Forward (inference) and one training step of the shipped model, as the trainer's replica does
- * it. The two alternate run by run, so load from other processes falls on both alike and their
- * ratio stays meaningful.
- */
-function benchModel(batch: { forward: number; train: number }, warmUp: number, runs: number) {
+/** Forward (inference) and one training step of the shipped model, as the trainer's replica does it. */
+function modelWork(forwardSize: number, trainSize: number) {
   const model = createModel(DEFAULT_ARCHITECTURE, 1);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.momentum(0.01, 0.9, true);
-  const forwardBatch = randomBatch(batch.forward);
-  const trainBatch = randomBatch(batch.train);
-  const forward = () => tf.tidy(() => void (model.predict(forwardBatch.images) as tf.Tensor).dataSync());
+  const forwardBatch = randomBatch(forwardSize);
+  const trainBatch = randomBatch(trainSize);
+  // The whole batch in one call (predict() would split it into batches of 32).
+  const forward = () =>
+    tf.tidy(
+      () => void (model.predict(forwardBatch.images, { batchSize: forwardSize }) as tf.Tensor).dataSync(),
+    );
   const train = () =>
     tf.tidy(() => {
       const { value, grads } = tf.variableGrads(
@@ -68,128 +61,218 @@ function benchModel(batch: { forward: number; train: number }, warmUp: number, r
       optimizer.applyGradients(Object.entries(grads).map(([name, tensor]) => ({ name, tensor })));
       value.dataSync();
     });
-  const samples = { forward: [] as number[], train: [] as number[] };
+  const dispose = () => {
+    tf.dispose([forwardBatch.images, forwardBatch.labels, trainBatch.images, trainBatch.labels]);
+    optimizer.dispose();
+    model.dispose();
+  };
+  return { forward, train, dispose };
+}
+
+interface Setup {
+  name: string;
+  /** Switches kernels and threads to this configuration before each of its runs. */
+  enter: () => void;
+}
+
+/**
+ * Runs forward and train for every setup round-robin (run by run), so load from other processes
+ * falls on all alike and ratios measured in one run stay meaningful. Returns median ms.
+ */
+function benchSetups(setups: Setup[], batch: number, warmUp: number, runs: number) {
+  const work = modelWork(batch, batch);
+  const samples = new Map(
+    setups.map((setup) => [setup.name, { forward: [] as number[], train: [] as number[] }]),
+  );
   for (let round = 0; round < warmUp + runs; round++) {
-    for (const [name, work] of [
-      ['forward', forward],
-      ['train', train],
-    ] as const) {
-      const started = performance.now();
-      work();
-      if (round >= warmUp) samples[name].push(performance.now() - started);
+    for (const setup of setups) {
+      setup.enter();
+      for (const kind of ['forward', 'train'] as const) {
+        const started = performance.now();
+        work[kind]();
+        if (round >= warmUp) samples.get(setup.name)![kind].push(performance.now() - started);
+      }
     }
   }
-  tf.dispose([forwardBatch.images, forwardBatch.labels, trainBatch.images, trainBatch.labels]);
-  optimizer.dispose();
-  model.dispose();
-  return {
-    forward: { medianMs: median(samples.forward), runs },
-    train: { medianMs: median(samples.train), runs },
-  };
-}
-
-/** Conv2DBackpropInput of res1's 3x3 convolution (16x16x32 -> 32, 'same') at the training batch. */
-function benchInputGradient(): Timing {
-  const x: [number, number, number, number] = [WASM_BATCH, 16, 16, 32];
-  const dy = tf.randomNormal(x, 0, 1, 'float32', 3);
-  const filter = tf.randomNormal([3, 3, 32, 32], 0, 1, 'float32', 4);
-  const attrs = {
-    strides: [1, 1],
-    pad: 'same',
-    dataFormat: 'NHWC',
-    dimRoundingMode: undefined,
-    inputShape: x,
-  };
-  const timing = time(
-    () =>
-      tf.tidy(() => {
-        tf.engine()
-          .runKernel<tf.Tensor>('Conv2DBackpropInput', { dy, filter }, attrs as never)
-          .dataSync();
-      }),
-    1,
-    3,
+  work.dispose();
+  return new Map(
+    [...samples].map(([name, s]) => [name, { forwardMs: median(s.forward), trainMs: median(s.train) }]),
   );
-  tf.dispose([dy, filter]);
-  return timing;
 }
 
-const imagesPerSecond = (batch: number, timing: Timing) => (batch * 1000) / timing.medianMs;
+interface PytorchFigures {
+  framework: string;
+  train1t: number;
+  train2t: number;
+  infer1t: number;
+  infer2t: number;
+}
 
-// The stock wasm kernels are set up when the backend starts, so the stock input-gradient kernel
-// is taken before the project's kernels replace it.
+function runPytorchOnce(env: NodeJS.ProcessEnv): PytorchFigures | { skipped: string } {
+  const result = spawnSync(PYTHON, [PYTORCH_SCRIPT, String(DEFAULT_ARCHITECTURE.width), String(BATCH)], {
+    encoding: 'utf8',
+    env,
+  });
+  const line = result.stdout.trim().split('\n').at(-1) ?? '';
+  if (result.status !== 0 || !line.startsWith('{')) {
+    return { skipped: `reference failed: ${result.stderr.trim().split('\n').at(-1) ?? result.status}` };
+  }
+  return JSON.parse(line) as PytorchFigures;
+}
+
+/**
+ * The reference twice: with this process's OpenMP wait policy (the addon's) and with the policy
+ * the bench was started with (PyTorch's own default when unset); each figure is the better of the
+ * two, so the ratios never flatter the project's engine.
+ */
+function runPytorchReference(callerPolicy: string | undefined): PytorchFigures | { skipped: string } {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return { skipped: `${PYTHON} has no torch` };
+  const same = runPytorchOnce(process.env);
+  const { OMP_WAIT_POLICY: _ours, ...rest } = process.env;
+  const own = runPytorchOnce(callerPolicy === undefined ? rest : { ...rest, OMP_WAIT_POLICY: callerPolicy });
+  if ('skipped' in same) return same;
+  if ('skipped' in own) return own;
+  return {
+    framework: same.framework,
+    train1t: Math.max(same.train1t, own.train1t),
+    train2t: Math.max(same.train2t, own.train2t),
+    infer1t: Math.max(same.infer1t, own.infer1t),
+    infer2t: Math.max(same.infer2t, own.infer2t),
+  };
+}
+
+const perSecond = (batch: number, ms: number) => (batch * 1000) / ms;
+const round1 = (value: number) => Number(value.toFixed(1));
+
 if (!(await tf.setBackend('wasm'))) throw new Error('wasm backend did not start');
-const stockInputGradient = tf.getKernel('Conv2DBackpropInput', 'wasm');
-const stockHasFilterGradient = tf.getKernel('Conv2DBackpropFilter', 'wasm') !== undefined;
-if (!stockInputGradient) throw new Error('stock wasm has no Conv2DBackpropInput kernel');
-
-tf.unregisterKernel('Conv2DBackpropInput', 'wasm');
-tf.registerKernel(stockInputGradient);
-const stockKernel = benchInputGradient();
 registerWasmTrainingKernels();
-const projectKernel = benchInputGradient();
-
-const wasm = benchModel({ forward: WASM_BATCH, train: WASM_BATCH }, 2, 5);
-
-if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not start');
-const cpuStarted = performance.now();
-const cpu = benchModel({ forward: CPU_FORWARD_BATCH, train: CPU_TRAIN_BATCH }, 1, 2);
-const cpuSeconds = (performance.now() - cpuStarted) / 1000;
-
-const result = {
-  backend: 'wasm',
-  forwardImgPerSec: Math.round(imagesPerSecond(WASM_BATCH, wasm.forward)),
-  trainImgPerSec: Math.round(imagesPerSecond(WASM_BATCH, wasm.train)),
-  cpuTrainImgPerSec: Number(imagesPerSecond(CPU_TRAIN_BATCH, cpu.train).toFixed(2)),
-  trainToForwardRatio: Number((wasm.train.medianMs / wasm.forward.medianMs).toFixed(2)),
+// The policy the bench was started with, before the addon's loader sets its default.
+const callerPolicy = process.env['OMP_WAIT_POLICY'];
+const loaded = loadOnednnAddon();
+const addon: OnednnAddon | undefined = 'addon' in loaded ? loaded.addon : undefined;
+let restoreWasm: (() => void) | undefined;
+const useWasm = () => {
+  restoreWasm?.();
+  restoreWasm = undefined;
 };
+const useOnednn = (threads: number) => () => {
+  if (!addon) return;
+  restoreWasm ??= registerOnednnKernels(addon);
+  addon.setThreads(threads);
+};
+const setups: Setup[] = [{ name: 'wasm', enter: useWasm }];
+if (addon) setups.push({ name: 'onednn1t', enter: useOnednn(1) }, { name: 'onednn2t', enter: useOnednn(2) });
 
-const rows: [string, string, string, string][] = [
-  ['measurement', 'batch', 'median ms', 'images/s'],
-  ['wasm + project kernels: forward', `${WASM_BATCH}`, ms(wasm.forward), rate(WASM_BATCH, wasm.forward)],
-  ['wasm + project kernels: train step', `${WASM_BATCH}`, ms(wasm.train), rate(WASM_BATCH, wasm.train)],
-  ['cpu (stock): forward', `${CPU_FORWARD_BATCH}`, ms(cpu.forward), rate(CPU_FORWARD_BATCH, cpu.forward)],
-  ['cpu (stock): train step', `${CPU_TRAIN_BATCH}`, ms(cpu.train), rate(CPU_TRAIN_BATCH, cpu.train)],
-  ['Conv2DBackpropInput, stock wasm', `${WASM_BATCH}`, ms(stockKernel), '-'],
-  ['Conv2DBackpropInput, project wasm', `${WASM_BATCH}`, ms(projectKernel), '-'],
-];
+const benchStarted = performance.now();
+const timings = benchSetups(setups, BATCH, WARM_UP, RUNS);
+const ownSeconds = (performance.now() - benchStarted) / 1000;
 
-function ms(timing: Timing): string {
-  return `${timing.medianMs.toFixed(1)} (n=${timing.runs})`;
+let cpu: { forwardMs: number; trainMs: number } | undefined;
+if (process.argv.includes('--with-cpu')) {
+  useWasm();
+  if (!(await tf.setBackend('cpu'))) throw new Error('cpu backend did not start');
+  const work = modelWork(CPU_FORWARD_BATCH, CPU_TRAIN_BATCH);
+  const samples = { forward: [] as number[], train: [] as number[] };
+  for (let round = 0; round < 3; round++) {
+    for (const kind of ['forward', 'train'] as const) {
+      const started = performance.now();
+      work[kind]();
+      if (round > 0) samples[kind].push(performance.now() - started);
+    }
+  }
+  work.dispose();
+  cpu = { forwardMs: median(samples.forward), trainMs: median(samples.train) };
 }
 
-function rate(batch: number, timing: Timing): string {
-  const value = imagesPerSecond(batch, timing);
-  return value.toFixed(value < 10 ? 2 : 1);
+const pytorch = runPytorchReference(callerPolicy);
+
+const wasm = timings.get('wasm')!;
+const one = timings.get('onednn1t') ?? wasm;
+const two = timings.get('onednn2t') ?? wasm;
+const result: Record<string, string | number | boolean> = {
+  engine: addon ? 'onednn' : 'wasm',
+  batch: BATCH,
+  trainImgPerSec1t: round1(perSecond(BATCH, one.trainMs)),
+  trainImgPerSec2t: round1(perSecond(BATCH, two.trainMs)),
+  inferImgPerSec1t: round1(perSecond(BATCH, one.forwardMs)),
+  inferImgPerSec2t: round1(perSecond(BATCH, two.forwardMs)),
+  trainToForwardRatio: Number((two.trainMs / two.forwardMs).toFixed(2)),
+  wasmTrainImgPerSec: round1(perSecond(BATCH, wasm.trainMs)),
+  wasmInferImgPerSec: round1(perSecond(BATCH, wasm.forwardMs)),
+};
+if ('reason' in loaded) result['onednnSkipped'] = loaded.reason;
+if (cpu) result['cpuTrainImgPerSec'] = Number(perSecond(CPU_TRAIN_BATCH, cpu.trainMs).toFixed(2));
+if ('skipped' in pytorch) {
+  result['pytorchSkipped'] = pytorch.skipped;
+} else {
+  Object.assign(result, {
+    pytorch: pytorch.framework,
+    pytorchTrainImgPerSec1t: pytorch.train1t,
+    pytorchTrainImgPerSec2t: pytorch.train2t,
+    pytorchInferImgPerSec1t: pytorch.infer1t,
+    pytorchInferImgPerSec2t: pytorch.infer2t,
+    trainVsPytorch2t: Number((perSecond(BATCH, two.trainMs) / pytorch.train2t).toFixed(2)),
+    inferVsPytorch2t: Number((perSecond(BATCH, two.forwardMs) / pytorch.infer2t).toFixed(2)),
+  });
+}
+
+const rows: string[][] = [['engine', 'threads', 'forward ms', 'infer img/s', 'train ms', 'train img/s']];
+const threadsOf: Record<string, string> = { wasm: '1', onednn1t: '1', onednn2t: '2' };
+for (const [name, t] of timings) {
+  rows.push([
+    name.startsWith('onednn') ? 'wasm + native kernels (oneDNN)' : 'wasm + project kernels',
+    threadsOf[name] ?? '?',
+    t.forwardMs.toFixed(1),
+    perSecond(BATCH, t.forwardMs).toFixed(0),
+    t.trainMs.toFixed(1),
+    perSecond(BATCH, t.trainMs).toFixed(0),
+  ]);
+}
+if (!('skipped' in pytorch)) {
+  for (const threads of [1, 2] as const) {
+    const infer = threads === 1 ? pytorch.infer1t : pytorch.infer2t;
+    const train = threads === 1 ? pytorch.train1t : pytorch.train2t;
+    const ms = (rate: number) => ((BATCH * 1000) / rate).toFixed(1);
+    rows.push([pytorch.framework, `${threads}`, ms(infer), infer.toFixed(0), ms(train), train.toFixed(0)]);
+  }
+}
+if (cpu) {
+  rows.push([
+    `cpu (stock; batch ${CPU_FORWARD_BATCH} / ${CPU_TRAIN_BATCH})`,
+    '1',
+    cpu.forwardMs.toFixed(1),
+    perSecond(CPU_FORWARD_BATCH, cpu.forwardMs).toFixed(1),
+    cpu.trainMs.toFixed(1),
+    perSecond(CPU_TRAIN_BATCH, cpu.trainMs).toFixed(2),
+  ]);
 }
 
 const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
 const line = (row: string[]) =>
   row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-console.log(`model ${DEFAULT_ARCHITECTURE.name} width ${DEFAULT_ARCHITECTURE.width}, ${createParamsNote()}`);
+const model = createModel(DEFAULT_ARCHITECTURE, 1);
+console.log(
+  `model ${DEFAULT_ARCHITECTURE.name} width ${DEFAULT_ARCHITECTURE.width}, ${model.countParams()} parameters, ` +
+    `batch ${BATCH}, medians of ${RUNS} runs after ${WARM_UP} warm-up rounds`,
+);
+model.dispose();
 console.log(line(rows[0]!));
 console.log(widths.map((w) => '-'.repeat(w)).join('  '));
 for (const row of rows.slice(1)) console.log(line(row));
 console.log('');
-console.log(`train step / forward on wasm: ${result.trainToForwardRatio}x`);
-console.log(
-  `wasm train vs cpu train (images/s): ${(result.trainImgPerSec / result.cpuTrainImgPerSec).toFixed(1)}x`,
-);
-console.log(
-  `Conv2DBackpropInput (res1: ${WASM_BATCH}x16x16x32, 3x3, 32->32, same): project kernel ` +
-    `${(stockKernel.medianMs / projectKernel.medianMs).toFixed(1)}x faster than stock wasm`,
-);
-console.log(
-  stockHasFilterGradient
-    ? 'stock wasm has a Conv2DBackpropFilter kernel'
-    : 'stock wasm has no Conv2DBackpropFilter kernel: without the project kernels it cannot train a CNN at all',
-);
-console.log(`cpu part took ${cpuSeconds.toFixed(0)} s; timings are noisy when other work shares the cores`);
-console.log(JSON.stringify(result));
-
-function createParamsNote(): string {
-  const model = createModel(DEFAULT_ARCHITECTURE, 1);
-  const note = `${model.countParams()} parameters, input ${INPUT_SHAPE.join('x')}`;
-  model.dispose();
-  return note;
+if (addon) {
+  console.log(
+    `oneDNN ${addon.version()}; implementations: ${[...onednnKernelStats.implementations].join(', ')}`,
+  );
+  console.log(`native kernel calls: ${onednnKernelStats.native}, fallbacks: ${onednnKernelStats.fallback}`);
+} else {
+  console.log(`oneDNN kernels skipped: ${'reason' in loaded ? loaded.reason : ''}`);
 }
+if ('skipped' in pytorch) console.log(`PyTorch reference skipped: ${pytorch.skipped}`);
+console.log(
+  `OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY'] ?? '(unset)'} for the addon; PyTorch figures are the ` +
+    `better of its runs with that policy and with ${callerPolicy ?? 'its default'}`,
+);
+console.log(`own part took ${ownSeconds.toFixed(0)} s; timings are noisy when other work shares the cores`);
+console.log(JSON.stringify(result));

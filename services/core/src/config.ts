@@ -36,7 +36,12 @@ export const configSchema = z.object({
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
     .default('visionops'),
 
-  ML_BACKEND: z.enum(['auto', 'node', 'wasm', 'cpu']).default('auto'),
+  ML_BACKEND: z.enum(['auto', 'node', 'onednn', 'wasm', 'cpu']).default('auto'),
+  // OpenMP threads of the oneDNN kernels in each engine thread (the engine reads it itself);
+  // unset means every core.
+  ML_NATIVE_THREADS: z.coerce.number().int().min(1).max(256).optional(),
+  // Read by libgomp itself when the native addon loads; the addon's loader defaults it to passive.
+  OMP_WAIT_POLICY: z.enum(['passive', 'active', 'PASSIVE', 'ACTIVE']).optional(),
 
   MAX_IMAGE_BYTES: z.coerce
     .number()

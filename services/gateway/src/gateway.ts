@@ -99,9 +99,10 @@ export class Gateway {
   }
 
   async start(): Promise<void> {
-    const backend = await this.pool.start();
+    const { name: backend, skipped } = await this.pool.start();
     this.metrics.backendInfo.set({ backend }, 1);
-    this.logger.info({ backend, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
+    for (const entry of skipped) this.metrics.backendSkipped.set(entry, 1);
+    this.logger.info({ backend, skipped, threads: this.config.INFERENCE_THREADS }, 'inference threads ready');
     this.reloader.start();
     this.rollout.start();
     this.predictionLog.start();

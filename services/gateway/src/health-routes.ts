@@ -86,6 +86,7 @@ export function healthRoutes(sources?: ReadinessSources): Router {
       status,
       modelVersion: pool.modelVersion ?? null,
       backend: pool.backend ?? null,
+      backendSkipped: pool.backendSkipped,
       checks: {
         model: ok(pool.modelVersion !== undefined),
         redis: ok(!redisProblem),

@@ -23,6 +23,8 @@ describe('operations endpoints', () => {
       status: 'ready',
       modelVersion: gw.gateway.pool.modelVersion,
       backend: 'wasm',
+      // ML_BACKEND=wasm names one candidate, so none was passed over.
+      backendSkipped: [],
       checks: { model: 'ok', redis: 'ok', s3: 'ok', backend: 'ok' },
       reasons: [],
     });

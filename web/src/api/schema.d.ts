@@ -1252,6 +1252,10 @@ export interface operations {
             status: 'ready' | 'degraded' | 'not_ready';
             modelVersion: string | null;
             backend: string | null;
+            backendSkipped: {
+              backend: string;
+              reason: string;
+            }[];
             checks: {
               /** @enum {string} */
               model: 'ok' | 'failed';
@@ -1277,6 +1281,10 @@ export interface operations {
             status: 'ready' | 'degraded' | 'not_ready';
             modelVersion: string | null;
             backend: string | null;
+            backendSkipped: {
+              backend: string;
+              reason: string;
+            }[];
             checks: {
               /** @enum {string} */
               model: 'ok' | 'failed';

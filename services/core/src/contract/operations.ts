@@ -10,6 +10,8 @@ export const readinessSchema = z.object({
   status: z.enum(['ready', 'degraded', 'not_ready']),
   modelVersion: modelVersionSchema.nullable(),
   backend: z.string().nullable(),
+  /** Engines passed over at start-up (e.g. tfjs-node not installed, oneDNN addon not built) and why. */
+  backendSkipped: z.array(z.object({ backend: z.string(), reason: z.string() })),
   checks: z.object({ model: checkSchema, redis: checkSchema, s3: checkSchema, backend: checkSchema }),
   reasons: z.array(z.string()),
 });

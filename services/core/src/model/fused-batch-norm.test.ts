@@ -5,33 +5,17 @@ import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { onBackend, relativeError, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
+import { normCaseArbitrary, normValues, type NormCase } from '../../test/norm-cases.js';
 import { batchNormTraining, FusedBatchNormalization, fusedBatchNormalization } from './fused-batch-norm.js';
 import { modelFromFiles, modelToFiles } from './model-files.js';
 
 const TOLERANCE = 1e-4;
 
-interface NormCase {
-  shape: number[];
-  epsilon: number;
-  seed: number;
-}
-
-/** Inputs off-centre and not unit-scale, so a wrong mean or variance term shows. */
-function caseValues(c: NormCase) {
-  const channels = c.shape[c.shape.length - 1]!;
-  return {
-    x: seededValues(c.seed, tf.util.sizeFromShape(c.shape)).map((v, i) => 3 * v + (i % channels) - 1),
-    gamma: seededValues(c.seed + 1, channels).map((v) => v + 1.5),
-    beta: seededValues(c.seed + 2, channels),
-    upstream: seededValues(c.seed + 3, tf.util.sizeFromShape(c.shape)),
-  };
-}
-
 type NormFn = (x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D) => tf.Tensor;
 
 /** [dx, dgamma, dbeta, y] of sum(norm(x, gamma, beta) * upstream). */
 function gradientsOf(c: NormCase, norm: NormFn): tf.Tensor[] {
-  const v = caseValues(c);
+  const v = normValues(c);
   const x = tf.tensor(v.x, c.shape);
   const gamma = tf.tensor1d(v.gamma);
   const beta = tf.tensor1d(v.beta);
@@ -56,19 +40,7 @@ function composed(epsilon: number): NormFn {
   };
 }
 
-const normCases: fc.Arbitrary<NormCase> = fc.record({
-  shape: fc.oneof(
-    fc.tuple(
-      fc.integer({ min: 2, max: 4 }),
-      fc.integer({ min: 1, max: 5 }),
-      fc.integer({ min: 1, max: 5 }),
-      fc.integer({ min: 1, max: 16 }),
-    ),
-    fc.tuple(fc.integer({ min: 2, max: 32 }), fc.integer({ min: 1, max: 16 })),
-  ),
-  epsilon: fc.constantFrom(1e-3, 1e-5),
-  seed: fc.integer({ min: 0, max: 2 ** 31 - 1 }),
-});
+const normCases = normCaseArbitrary({ minBatch: 2, batch: 4, spatial: 5, channels: 16, rows: 32 });
 
 function expectAllClose(actual: Float32Array[], expected: Float32Array[], label: string): void {
   const names = ['dx', 'dgamma', 'dbeta', 'y'];
@@ -134,7 +106,7 @@ describe('batchNormTraining', () => {
 
   it('when called, then it returns the biased batch mean and variance per channel', async () => {
     const c: NormCase = { shape: [6, 4], epsilon: 1e-3, seed: 9 };
-    const v = caseValues(c);
+    const v = normValues(c);
     const [mean, variance] = await onBackend('cpu', () => {
       const out = batchNormTraining(tf.tensor(v.x, c.shape), tf.tensor1d(v.gamma), tf.tensor1d(v.beta), 1e-3);
       tf.dispose(out.y);

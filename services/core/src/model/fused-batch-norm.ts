@@ -3,6 +3,7 @@
 // class keeps the standard class name, weights and config, so saved models are plain Keras
 // BatchNormalization layers that any TensorFlow.js loads; only training differs.
 import * as tf from '@tensorflow/tfjs';
+import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../engine/onednn-kernels.js';
 
 interface BatchNormInternals {
   axis: number;
@@ -30,6 +31,8 @@ export function batchNormTraining(
   beta: tf.Tensor1D,
   epsilon: number,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  if (tf.getKernel(BATCH_NORM_TRAINING, tf.getBackend()))
+    return nativeBatchNormTraining(x, gamma, beta, epsilon);
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / (x.shape[x.rank - 1] ?? 1);
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
@@ -55,6 +58,45 @@ export function batchNormTraining(
           scale,
         );
         return [dx, dGamma, dBeta];
+      },
+    };
+  });
+  const y = op(x, gamma, beta);
+  if (!stats) throw new Error('batch statistics were not computed');
+  return { y, ...stats };
+}
+
+/** The same, as two kernels of the oneDNN engine (statistics, output and gradient in native loops). */
+function nativeBatchNormTraining(
+  x: tf.Tensor,
+  gamma: tf.Tensor1D,
+  beta: tf.Tensor1D,
+  epsilon: number,
+): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
+  let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
+  const op = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
+    const [input, g, b] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
+    const save = args[3] as (tensors: tf.Tensor[]) => void;
+    const [y, mean, variance] = tf.engine().runKernel<[tf.Tensor, tf.Tensor1D, tf.Tensor1D]>(
+      BATCH_NORM_TRAINING,
+      { x: input, gamma: g, beta: b },
+      {
+        epsilon,
+      },
+    );
+    stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
+    save([input, mean, variance, g]);
+    return {
+      value: y,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedMean, savedVariance, savedGamma] = saved as [
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+          tf.Tensor,
+        ];
+        const inputs = { dy, x: savedX, mean: savedMean, variance: savedVariance, gamma: savedGamma };
+        return tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_GRAD, inputs, { epsilon });
       },
     };
   });

@@ -2,7 +2,7 @@
 // dynamic batcher. Concurrent requests are packed into one batch (up to batchMaxSize images) while
 // they wait for a free thread, so under load batches grow and throughput follows.
 import { NUM_CLASSES, PIXELS_PER_IMAGE, type Logger, type Normalisation } from '@visionops/core';
-import type { BackendName, BackendPreference } from '@visionops/core/engine';
+import type { BackendChoice, BackendName, BackendPreference, BackendSkip } from '@visionops/core/engine';
 import type { ModelFiles } from '@visionops/core/model';
 import { InferenceThread, type ThreadStats } from './inference-thread.js';
 
@@ -52,6 +52,8 @@ export interface LoadedModel {
 
 export class InferencePool {
   backend: BackendName | undefined;
+  /** Engines passed over at start-up, and why. */
+  backendSkipped: BackendSkip[] = [];
   private threads: InferenceThread[] = [];
   private current: LoadedModel | undefined;
   private readonly queue: PendingRequest[] = [];
@@ -65,12 +67,13 @@ export class InferencePool {
 
   constructor(private readonly options: InferencePoolOptions) {}
 
-  /** Starts the threads and waits until each has its engine ready; returns the backend. */
-  async start(): Promise<BackendName> {
+  /** Starts the threads and waits until each has its engine ready; returns the engine choice. */
+  async start(): Promise<BackendChoice> {
     this.threads = Array.from({ length: this.options.threads }, () => this.spawn());
-    const backends = await Promise.all(this.threads.map((thread) => thread.ready));
-    this.backend = backends[0];
-    return this.backend!;
+    const choices = await Promise.all(this.threads.map((thread) => thread.ready));
+    this.backend = choices[0]!.name;
+    this.backendSkipped = choices[0]!.skipped;
+    return choices[0]!;
   }
 
   /** The model every thread serves (its files and normalisation), once one has been loaded. */

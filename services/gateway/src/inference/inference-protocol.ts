@@ -1,7 +1,7 @@
 // Messages between the gateway and its inference worker threads. A model change is two-phase
 // (prepare on every worker, then commit), so a failure on any worker leaves all on the old model.
 import type { Normalisation } from '@visionops/core';
-import type { BackendName, BackendPreference } from '@visionops/core/engine';
+import type { BackendName, BackendPreference, BackendSkip } from '@visionops/core/engine';
 import type { SaliencyOptions } from '@visionops/core/model';
 
 export interface InferenceWorkerData {
@@ -28,7 +28,7 @@ export type ToInferenceWorker =
   | { type: 'stats'; statsId: number };
 
 export type FromInferenceWorker =
-  | { type: 'ready'; backend: BackendName }
+  | { type: 'ready'; backend: BackendName; skipped: BackendSkip[] }
   | { type: 'init-failed'; message: string }
   | { type: 'prepared'; loadId: number }
   | { type: 'prepare-failed'; loadId: number; message: string }

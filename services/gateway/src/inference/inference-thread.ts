@@ -2,7 +2,7 @@
 // in flight (for least-busy dispatch), and every waiting caller rejected if the thread dies.
 import type { Worker } from 'node:worker_threads';
 import { startWorker, type Normalisation } from '@visionops/core';
-import type { BackendName, BackendPreference } from '@visionops/core/engine';
+import type { BackendChoice, BackendPreference } from '@visionops/core/engine';
 import type { ModelFiles, SaliencyOptions } from '@visionops/core/model';
 import type { FromInferenceWorker, InferenceWorkerData, ToInferenceWorker } from './inference-protocol.js';
 
@@ -31,8 +31,8 @@ interface Waiter {
 const workerModule = new URL('./inference-worker.ts', import.meta.url);
 
 export class InferenceThread {
-  /** The backend the thread's engine runs on, once it is ready. */
-  readonly ready: Promise<BackendName>;
+  /** The engine the thread runs on and why others were skipped, once it is ready. */
+  readonly ready: Promise<BackendChoice>;
   /** Batches sent and not yet answered, and the images in them. */
   inFlight = 0;
   inFlightImages = 0;
@@ -46,7 +46,7 @@ export class InferenceThread {
     this.worker = startWorker(workerModule, {
       workerData: { backend, lowPriority } satisfies InferenceWorkerData,
     });
-    this.ready = new Promise<BackendName>((resolve, reject) => {
+    this.ready = new Promise<BackendChoice>((resolve, reject) => {
       this.waiters.set('ready', { resolve: resolve, reject });
     });
     this.worker.on('message', (message: FromInferenceWorker) => this.receive(message));
@@ -124,7 +124,7 @@ export class InferenceThread {
   private receive(message: FromInferenceWorker): void {
     switch (message.type) {
       case 'ready':
-        return this.settle('ready', { value: message.backend });
+        return this.settle('ready', { value: { name: message.backend, skipped: message.skipped } });
       case 'init-failed':
         return this.settle('ready', { error: new Error(message.message) });
       case 'prepared':

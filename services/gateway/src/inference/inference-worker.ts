@@ -142,7 +142,7 @@ function handle(message: ToInferenceWorker): void {
 try {
   const choice = await initBackend(backend);
   port.on('message', handle);
-  send({ type: 'ready', backend: choice.name });
+  send({ type: 'ready', backend: choice.name, skipped: choice.skipped });
 } catch (error) {
   send({ type: 'init-failed', message: messageOf(error) });
 }

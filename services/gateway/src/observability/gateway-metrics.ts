@@ -61,6 +61,13 @@ export class GatewayMetrics {
     registers: [this.registry],
   });
 
+  readonly backendSkipped = new Gauge({
+    name: 'visionops_ml_backend_skipped_info',
+    help: 'An engine the inference threads passed over at start-up, and why (value 1)',
+    labelNames: ['backend', 'reason'] as const,
+    registers: [this.registry],
+  });
+
   readonly modelInfo = new Gauge({
     name: 'visionops_model_info',
     help: 'The model version in service (value 1)',

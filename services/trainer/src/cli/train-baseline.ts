@@ -138,6 +138,7 @@ async function main(): Promise<void> {
       labelSmoothing: options.labelSmoothing,
       seed,
       backend: result.backend,
+      backendSkipped: result.backendSkipped,
       threads: result.threads,
       trainImagesPerSec: Math.round(result.imagesPerSec),
       wallTimeSec: Math.round(wallTimeSec),

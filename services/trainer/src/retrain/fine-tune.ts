@@ -3,7 +3,7 @@
 // experiment both run this; gating and publishing are the job's business.
 import type { Normalisation } from '@visionops/core';
 import { countPerClass, type DecodedDataset } from '@visionops/core/dataset';
-import type { BackendPreference } from '@visionops/core/engine';
+import type { BackendPreference, BackendSkip } from '@visionops/core/engine';
 import type { ArchitectureSpec, EvaluationMetrics, ModelFiles } from '@visionops/core/model';
 import type { EpochRecord } from '../training/checkpoint.js';
 import { trainDataParallel, type TrainProgress } from '../training/data-parallel-trainer.js';
@@ -47,6 +47,7 @@ export interface FineTuneOutput {
     batchSize: number;
     recipe: FineTuneRecipe;
     backend: string;
+    backendSkipped: BackendSkip[];
     threads: number;
     imagesPerSec: number;
     history: EpochRecord[];
@@ -139,6 +140,7 @@ export async function fineTune(input: FineTuneInput): Promise<FineTuneOutput> {
       batchSize,
       recipe,
       backend: result.backend,
+      backendSkipped: result.backendSkipped,
       threads: result.threads,
       imagesPerSec: Math.round(result.imagesPerSec),
       history: result.history,

@@ -31,6 +31,8 @@ export interface RetrainTrainingRecord {
   schedule: FineTuneOutput['training']['recipe']['schedule'];
   labelSmoothing: number;
   backend: string;
+  /** Engines passed over (e.g. the oneDNN addon not built) and why. */
+  backendSkipped: { backend: string; reason: string }[];
   threads: number;
   trainImagesPerSec: number;
   history: FineTuneOutput['training']['history'];
@@ -110,6 +112,7 @@ export function buildRetrainCard(input: RetrainCardInput): ModelCard {
     schedule: outcome.training.recipe.schedule,
     labelSmoothing: outcome.training.recipe.labelSmoothing,
     backend: outcome.training.backend,
+    backendSkipped: outcome.training.backendSkipped,
     threads: outcome.training.threads,
     trainImagesPerSec: outcome.training.imagesPerSec,
     history: outcome.training.history,

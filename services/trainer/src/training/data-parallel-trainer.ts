@@ -4,7 +4,7 @@
 // is how training uses more than one core).
 import { createHash } from 'node:crypto';
 import type { Normalisation } from '@visionops/core';
-import type { BackendPreference } from '@visionops/core/engine';
+import type { BackendPreference, BackendSkip } from '@visionops/core/engine';
 import type { ArchitectureSpec } from '@visionops/core/model';
 import type { Augmentation } from './augment.js';
 import { readCheckpoint, writeCheckpoint, type Checkpoint, type EpochRecord } from './checkpoint.js';
@@ -58,6 +58,8 @@ export interface TrainResult {
   state: WorkerState;
   history: EpochRecord[];
   backend: string;
+  /** Engines passed over, and why. */
+  backendSkipped: BackendSkip[];
   parameters: number;
   threads: number;
   wallTimeSec: number;
@@ -186,7 +188,7 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
   const resume = checkpoint && checkpoint.runKey === key ? checkpoint : undefined;
   const replicas = new ReplicaGroup(options.threads);
   try {
-    const { backend, parameters } = await replicas.start(replicaInit(options, data, resume));
+    const { backend, backendSkipped, parameters } = await replicas.start(replicaInit(options, data, resume));
     const perReplica = Math.floor(options.batchSize / replicas.size);
     const batchSize = perReplica * replicas.size;
     const batches = Math.floor(data.trainIndices.length / batchSize);
@@ -231,6 +233,7 @@ export async function trainDataParallel(options: TrainOptions, data: TrainingDat
       state: await replicas.mergedState(),
       history,
       backend,
+      backendSkipped,
       parameters,
       threads: replicas.size,
       wallTimeSec: (performance.now() - started) / 1000,

@@ -1,6 +1,6 @@
 // Messages between the training coordinator and its data-parallel worker threads.
 import type { Normalisation } from '@visionops/core';
-import type { BackendPreference } from '@visionops/core/engine';
+import type { BackendPreference, BackendSkip } from '@visionops/core/engine';
 import type { ArchitectureSpec } from '@visionops/core/model';
 import type { Augmentation } from './augment.js';
 
@@ -53,7 +53,7 @@ export interface WorkerState {
 }
 
 export type WorkerResponse =
-  | { type: 'ready'; backend: string; parameters: number }
+  | { type: 'ready'; backend: string; backendSkipped: BackendSkip[]; parameters: number }
   | { type: 'step'; result: StepResult | null }
   | { type: 'evaluate'; correct: number; count: number; loss: number }
   | { type: 'state'; state: WorkerState }

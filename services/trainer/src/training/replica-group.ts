@@ -1,6 +1,7 @@
 // The data-parallel replicas as one: every thread holds the same model; a step hands each thread
 // its slice of the batch and averages the gradients they return; the moving statistics (batch
 // norm) are averaged at epoch ends, so the replicas stay identical.
+import type { BackendSkip } from '@visionops/core/engine';
 import type { WorkerInit, WorkerState } from './protocol.js';
 import { ReplicaThread } from './replica-thread.js';
 
@@ -38,7 +39,8 @@ export class ReplicaGroup {
   private readonly threads: ReplicaThread[];
 
   constructor(count: number) {
-    this.threads = Array.from({ length: Math.max(1, count) }, (_, index) => new ReplicaThread(index));
+    const replicas = Math.max(1, count);
+    this.threads = Array.from({ length: replicas }, (_, index) => new ReplicaThread(index, replicas));
   }
 
   get size(): number {
@@ -46,7 +48,9 @@ export class ReplicaGroup {
   }
 
   /** Starts every replica, then gives them all the first one's weights. */
-  async start(init: WorkerInit): Promise<{ backend: string; parameters: number }> {
+  async start(
+    init: WorkerInit,
+  ): Promise<{ backend: string; backendSkipped: BackendSkip[]; parameters: number }> {
     const ready = await Promise.all(
       this.threads.map((thread) => thread.request({ type: 'init', init }, 'ready')),
     );
@@ -55,7 +59,8 @@ export class ReplicaGroup {
     await Promise.all(
       others.map((thread) => thread.request({ type: 'set-weights', weights: initial.weights }, 'ok')),
     );
-    return { backend: ready[0]!.backend, parameters: ready[0]!.parameters };
+    const { backend, backendSkipped, parameters } = ready[0]!;
+    return { backend, backendSkipped, parameters };
   }
 
   /**

@@ -1,6 +1,7 @@
 // A worker thread running one training replica, with a promise per request (one at a time).
 import type { Worker } from 'node:worker_threads';
 import { startWorker } from '@visionops/core';
+import { nativeThreads } from '@visionops/core/engine';
 import type { WorkerRequest, WorkerResponse } from './protocol.js';
 
 export class ReplicaThread {
@@ -8,8 +9,15 @@ export class ReplicaThread {
   private pending: { resolve: (r: WorkerResponse) => void; reject: (e: Error) => void } | undefined;
   private failure: Error | undefined;
 
-  constructor(readonly index: number) {
-    this.worker = startWorker(new URL('./training-worker.ts', import.meta.url));
+  /** `replicas` threads share the cores: each one's native kernels get its share of them. */
+  constructor(
+    readonly index: number,
+    replicas = 1,
+  ) {
+    const share = Math.max(1, Math.floor(nativeThreads() / replicas));
+    this.worker = startWorker(new URL('./training-worker.ts', import.meta.url), {
+      env: { ...process.env, ML_NATIVE_THREADS: String(share) },
+    });
     this.worker.on('message', (response: WorkerResponse) => {
       const waiting = this.pending;
       this.pending = undefined;

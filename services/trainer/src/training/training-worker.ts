@@ -58,7 +58,12 @@ async function initialise(init: WorkerInit): Promise<WorkerResponse> {
     images: new Uint8Array(init.images),
     labels: new Uint8Array(init.labels),
   };
-  return { type: 'ready', backend: backend.name, parameters: model.countParams() };
+  return {
+    type: 'ready',
+    backend: backend.name,
+    backendSkipped: backend.skipped,
+    parameters: model.countParams(),
+  };
 }
 
 function applyUpdate(r: Replica, gradients: Float32Array, learningRate: number): void {

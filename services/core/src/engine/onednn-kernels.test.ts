@@ -1,0 +1,235 @@
+// Property tests of the oneDNN kernels (the native addon on the wasm heap) against the stock cpu
+// backend: Conv2D and FusedConv2D forward, both gradients called directly and through tf.grads,
+// and batch normalisation (inference kernel, and the training op with its gradient).
+// Without the addon the kernel tests are skipped with the reason in their title; under CI=true
+// (CI installs libdnnl-dev) a missing addon fails.
+import * as tf from '@tensorflow/tfjs';
+import { loadOnednnAddon } from '@visionops/engine-native';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  checkConvGradients,
+  checkKernel,
+  convCases,
+  convEdgeCases,
+  describeCase,
+  expectClose,
+  shapes,
+  type ConvCase,
+  type GradientKernel,
+} from '../../test/conv-cases.js';
+import { normCaseArbitrary, normValues, type NormCase } from '../../test/norm-cases.js';
+import { onBackend, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
+import { batchNormTraining } from '../model/fused-batch-norm.js';
+import { onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
+
+const FC_OPTIONS = { seed: 20_261_207, numRuns: 60 };
+const loaded = loadOnednnAddon();
+const addon = 'addon' in loaded ? loaded.addon : undefined;
+const skipReason = 'reason' in loaded ? loaded.reason : undefined;
+if (skipReason) console.warn(`oneDNN kernel tests skipped: the addon is ${skipReason}`);
+
+describe('oneDNN addon', () => {
+  it.runIf(process.env['CI'] === 'true')('when CI=true, then the addon is built and loads', () => {
+    expect(skipReason, 'CI installs libdnnl-dev, so the addon must build').toBeUndefined();
+  });
+});
+
+/** Runs `check` and asserts that every convolution in it ran in oneDNN (none fell back). */
+async function natively(check: () => Promise<void>): Promise<void> {
+  const before = { ...onednnKernelStats };
+  await check();
+  expect(onednnKernelStats.native).toBeGreaterThan(before.native);
+  expect(onednnKernelStats.fallback).toBe(before.fallback);
+}
+
+interface ForwardOptions {
+  fused: boolean;
+  activation: 'linear' | 'relu';
+  dilation: 1 | 2;
+}
+
+/** Conv2D (or FusedConv2D with a bias and the activation) on wasm with oneDNN and on cpu. */
+async function checkForward(c: ConvCase, options: ForwardOptions): Promise<void> {
+  const s = shapes(c);
+  const xValues = seededValues(c.seed, tf.util.sizeFromShape(s.x));
+  const filterValues = seededValues(c.seed + 1, tf.util.sizeFromShape(s.filter));
+  const biasValues = seededValues(c.seed + 2, c.outChannels);
+  const compute = () => {
+    const x = tf.tensor4d(xValues, s.x);
+    const filter = tf.tensor4d(filterValues, s.filter);
+    const dilations = options.dilation;
+    if (!options.fused) return tf.conv2d(x, filter, c.stride, c.pad, 'NHWC', dilations);
+    const bias = tf.tensor1d(biasValues);
+    return tf.fused.conv2d({
+      x,
+      filter,
+      strides: c.stride,
+      pad: c.pad,
+      dilations,
+      bias,
+      activation: options.activation,
+    });
+  };
+  const wasm = await onBackend('wasm', compute);
+  const cpu = await onBackend('cpu', compute);
+  expectClose(wasm, cpu, `forward ${JSON.stringify(options)} ${describeCase(c)}`);
+}
+
+// Batch 1 included, and channels past one SIMD width.
+const normCases = normCaseArbitrary({ minBatch: 1, batch: 4, spatial: 9, channels: 70, rows: 300 });
+
+/** y, mean, variance, and the gradients of sum(y * upstream) wrt x, gamma, beta. */
+function trainingNorm(c: NormCase) {
+  const v = normValues(c);
+  const upstream = tf.tensor(v.upstream, c.shape);
+  const args = [tf.tensor(v.x, c.shape), tf.tensor1d(v.gamma), tf.tensor1d(v.beta)];
+  const out = batchNormTraining(args[0]!, args[1] as tf.Tensor1D, args[2] as tf.Tensor1D, c.epsilon);
+  const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
+    tf.sum(tf.mul(batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon).y, upstream)),
+  )(args);
+  return [out.y, out.mean, out.variance, ...grads];
+}
+
+/** tf.batchNorm with given statistics (the FusedBatchNorm kernel), with and without scale and offset. */
+function inferenceNorm(c: NormCase) {
+  const v = normValues(c);
+  const x = tf.tensor(v.x, c.shape);
+  const [mean, variance, beta, gamma] = [v.mean, v.variance, v.beta, v.gamma].map((values) =>
+    tf.tensor1d(values),
+  );
+  return [tf.batchNorm(x, mean!, variance!, beta, gamma, c.epsilon), tf.batchNorm(x, mean!, variance!)];
+}
+
+describe.skipIf(!addon)(
+  `oneDNN kernels on the wasm heap${skipReason ? ` (skipped: ${skipReason})` : ''}`,
+  () => {
+    let restore: (() => void) | undefined;
+    beforeAll(async () => {
+      await startWasmAndCpu();
+      restore = registerOnednnKernels(addon!);
+      addon!.setThreads(2);
+    });
+    afterAll(() => restore?.());
+
+    it('when Conv2D runs, then oneDNN matches cpu', async () => {
+      await fc.assert(
+        fc.asyncProperty(convCases, (c) =>
+          natively(() => checkForward(c, { fused: false, activation: 'linear', dilation: 1 })),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when FusedConv2D runs with a bias and relu or no activation, then oneDNN matches cpu', async () => {
+      const activations = fc.constantFrom('linear' as const, 'relu' as const);
+      await fc.assert(
+        fc.asyncProperty(convCases, activations, (c, activation) =>
+          natively(() => checkForward(c, { fused: true, activation, dilation: 1 })),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when a stride-1 convolution is dilated, then oneDNN matches cpu', async () => {
+      const dilatable = convCases.map((c) => ({
+        ...c,
+        stride: 1 as const,
+        height: c.height + 4,
+        width: c.width + 4,
+      }));
+      await fc.assert(
+        fc.asyncProperty(dilatable, (c) =>
+          natively(() => checkForward(c, { fused: true, activation: 'relu', dilation: 2 })),
+        ),
+        { ...FC_OPTIONS, numRuns: 20 },
+      );
+    });
+
+    it.each<GradientKernel>(['Conv2DBackpropFilter', 'Conv2DBackpropInput'])(
+      'when %s is called directly, then oneDNN matches cpu',
+      async (kernel) => {
+        await fc.assert(
+          fc.asyncProperty(convCases, (c) => natively(() => checkKernel(kernel, c))),
+          FC_OPTIONS,
+        );
+      },
+    );
+
+    it('when tf.grads differentiates tf.conv2d, then oneDNN matches cpu for x and the filter', async () => {
+      await fc.assert(
+        fc.asyncProperty(convCases, (c) => natively(() => checkConvGradients(c))),
+        { ...FC_OPTIONS, numRuns: 30 },
+      );
+    });
+
+    it.each(convEdgeCases)('when the case is %j, then forward and both gradients match cpu', async (c) => {
+      await natively(() => checkForward(c, { fused: true, activation: 'relu', dilation: 1 }));
+      await natively(() => checkKernel('Conv2DBackpropFilter', c));
+      await natively(() => checkKernel('Conv2DBackpropInput', c));
+      await natively(() => checkConvGradients(c));
+    });
+
+    it('when FusedConv2D asks for an activation oneDNN is not given (sigmoid), then the replaced wasm kernel runs it', async () => {
+      const c = convEdgeCases[0]!;
+      const s = shapes(c);
+      const compute = () =>
+        tf.fused.conv2d({
+          x: tf.tensor4d(seededValues(c.seed, tf.util.sizeFromShape(s.x)), s.x),
+          filter: tf.tensor4d(seededValues(c.seed + 1, tf.util.sizeFromShape(s.filter)), s.filter),
+          strides: c.stride,
+          pad: c.pad,
+          activation: 'sigmoid',
+        });
+      const before = { ...onednnKernelStats };
+      const wasm = await onBackend('wasm', compute);
+      expect(onednnKernelStats.fallback).toBe(before.fallback + 1);
+      expect(onednnKernelStats.native).toBe(before.native);
+      expectClose(wasm, await onBackend('cpu', compute), 'sigmoid fallback');
+    });
+
+    it('when batch normalisation trains, then y, the statistics and the three gradients match cpu', async () => {
+      await fc.assert(
+        fc.asyncProperty(normCases, (c) =>
+          natively(async () => {
+            const wasm = await onBackend('wasm', () => trainingNorm(c));
+            expectClose(
+              wasm,
+              await onBackend('cpu', () => trainingNorm(c)),
+              `training norm ${JSON.stringify(c)}`,
+            );
+          }),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when batch normalisation infers with given statistics, then it matches cpu', async () => {
+      await fc.assert(
+        fc.asyncProperty(normCases, (c) =>
+          natively(async () => {
+            const wasm = await onBackend('wasm', () => inferenceNorm(c));
+            expectClose(
+              wasm,
+              await onBackend('cpu', () => inferenceNorm(c)),
+              `inference norm ${JSON.stringify(c)}`,
+            );
+          }),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when the heap grows between calls, then the next call uses the new buffer', async () => {
+      await tf.setBackend('wasm');
+      const backend = tf.backend() as unknown as { wasm: { HEAPU8: Uint8Array } };
+      const heapBefore = backend.wasm.HEAPU8.buffer;
+      // A tensor larger than the free heap forces memory.grow, which replaces the ArrayBuffer.
+      const big = tf.zeros([heapBefore.byteLength / 4 + 1024]);
+      expect(backend.wasm.HEAPU8.buffer).not.toBe(heapBefore);
+      await tf.setBackend('cpu');
+      await natively(() => checkForward(convEdgeCases[1]!, { fused: true, activation: 'relu', dilation: 1 }));
+      big.dispose();
+    });
+  },
+);

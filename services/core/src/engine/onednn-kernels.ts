@@ -1,0 +1,331 @@
+// Kernels of the wasm backend that run in the native addon (oneDNN convolutions, OpenMP batch
+// normalisation) in place on the wasm heap: each call passes the heap's ArrayBuffer and the
+// tensors' byte offsets, so no tensor is copied. Cases the addon does not cover (NCHW,
+// non-float32, activations other than relu, a bias or statistics that are not one value per
+// channel) keep the kernel that was registered before.
+import {
+  backend_util,
+  Conv2D,
+  Conv2DBackpropFilter,
+  Conv2DBackpropInput,
+  FusedBatchNorm,
+  FusedConv2D,
+  getKernel,
+  registerKernel,
+  unregisterKernel,
+  type KernelConfig,
+  type KernelFunc,
+  type TensorInfo,
+} from '@tensorflow/tfjs';
+import type { OnednnAddon } from '@visionops/engine-native';
+
+/** The parts of the wasm backend the kernels use. */
+interface WasmBackendInternals {
+  wasm: { HEAPU8: Uint8Array };
+  dataIdMap: { get(dataId: object): { memoryOffset: number } | undefined };
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  disposeData(dataId: object, force?: boolean): boolean;
+}
+
+// Positions in the Int32Array the addon reads (the same order as its Arg enum).
+const ARG = {
+  kind: 0,
+  relu: 1,
+  hasBias: 2,
+  in0: 3,
+  in1: 4,
+  in2: 5,
+  out: 6,
+  shape: 7, // n, h, w, c, kh, kw, o, oh, ow, sh, sw, padTop, padLeft, padBottom, padRight, dilH, dilW
+  count: 24,
+} as const;
+const KIND = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
+
+/**
+ * Batch normalisation with batch statistics over the last axis, as training runs it: inputs
+ * x, gamma, beta; attrs epsilon; outputs y, mean, variance. Only the oneDNN engine has it.
+ */
+export const BATCH_NORM_TRAINING = 'VisionopsBatchNormTraining';
+/** Its gradient: inputs dy, x, mean, variance, gamma; attrs epsilon; outputs dx, dGamma, dBeta. */
+export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
+
+interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dataFormat?: 'NHWC' | 'NCHW';
+  dilations?: number | [number, number];
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  activation?: string;
+}
+
+/** Counts of what ran where, for tests and the benchmark. */
+export interface OnednnKernelStats {
+  native: number;
+  fallback: number;
+  /** The oneDNN implementation of each convolution shape that ran, e.g. "brg:avx512_core". */
+  implementations: Set<string>;
+}
+
+export const onednnKernelStats: OnednnKernelStats = { native: 0, fallback: 0, implementations: new Set() };
+
+/** A tensor's byte offset in the wasm heap, or -1 for an absent optional input. */
+function offsetOf(backend: WasmBackendInternals, info: TensorInfo | undefined): number {
+  if (!info) return -1;
+  const data = backend.dataIdMap.get(info.dataId);
+  if (!data) throw new Error('tensor is not on the wasm backend');
+  return data.memoryOffset;
+}
+
+type Layout = { kind: number; relu: boolean; info: backend_util.Conv2DInfo };
+
+function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+): backend_util.Conv2DInfo | undefined {
+  if ((attrs.dataFormat ?? 'NHWC') !== 'NHWC') return undefined;
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    attrs.dilations ?? 1,
+    attrs.pad,
+    attrs.dimRoundingMode,
+  );
+}
+
+function packArgs(args: Int32Array, layout: Layout, offsets: [number, number, number, number]): void {
+  const { info } = layout;
+  args[ARG.kind] = layout.kind;
+  args[ARG.relu] = layout.relu ? 1 : 0;
+  args[ARG.hasBias] = offsets[2] >= 0 ? 1 : 0;
+  args[ARG.in0] = offsets[0];
+  args[ARG.in1] = offsets[1];
+  args[ARG.in2] = Math.max(0, offsets[2]);
+  args[ARG.out] = offsets[3];
+  args.set(
+    [
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.filterHeight,
+      info.filterWidth,
+      info.outChannels,
+      info.outHeight,
+      info.outWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+      info.padInfo.bottom,
+      info.padInfo.right,
+      info.dilationHeight,
+      info.dilationWidth,
+    ],
+    ARG.shape,
+  );
+}
+
+/**
+ * Builds the four kernels over `addon`; `previous` gives the kernel each one replaces, used for
+ * the cases the addon does not cover.
+ */
+export function createOnednnKernels(
+  addon: OnednnAddon,
+  previous: (kernelName: string) => KernelConfig | undefined,
+): KernelConfig[] {
+  const args = new Int32Array(ARG.count);
+
+  /** Runs one convolution natively; inputs are [in0, in1, bias or undefined]. */
+  function runNative(
+    backend: WasmBackendInternals,
+    layout: Layout,
+    inputs: [TensorInfo, TensorInfo, TensorInfo | undefined],
+    outShape: number[],
+  ): TensorInfo {
+    const out = backend.makeOutput(outShape, 'float32');
+    if (out.shape.some((size) => size === 0)) return out;
+    const offsets = [...inputs, out].map((info) => offsetOf(backend, info));
+    packArgs(args, layout, offsets as [number, number, number, number]);
+    // Read after makeOutput: allocating may have grown the wasm memory, which replaces its buffer.
+    const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
+    try {
+      onednnKernelStats.implementations.add(addon.conv2d(heap, args));
+    } catch (error) {
+      backend.disposeData(out.dataId);
+      throw error;
+    }
+    onednnKernelStats.native++;
+    return out;
+  }
+
+  function fallback(kernelName: string, config: Parameters<KernelFunc>[0]) {
+    const kernel = previous(kernelName);
+    if (!kernel) throw new Error(`no wasm ${kernelName} kernel to fall back to`);
+    onednnKernelStats.fallback++;
+    return kernel.kernelFunc(config);
+  }
+
+  const isFloat = (...infos: (TensorInfo | undefined)[]) =>
+    infos.every((info) => info === undefined || info.dtype === 'float32');
+
+  const forward =
+    (kernelName: string): KernelFunc =>
+    (config) => {
+      const { x, filter, bias, preluActivationWeights } = config.inputs as Record<
+        string,
+        TensorInfo | undefined
+      >;
+      const attrs = config.attrs as unknown as ConvAttrs;
+      const activation = attrs.activation ?? 'linear';
+      const info = x && filter ? convInfo(x.shape, filter.shape, attrs) : undefined;
+      const biasFits = bias === undefined || (bias.shape.length <= 1 && bias.shape[0] === info?.outChannels);
+      if (
+        !x ||
+        !filter ||
+        !info ||
+        !biasFits ||
+        preluActivationWeights ||
+        (activation !== 'linear' && activation !== 'relu') ||
+        !isFloat(x, filter, bias)
+      ) {
+        return fallback(kernelName, config);
+      }
+      const layout = { kind: KIND.forward, relu: activation === 'relu', info };
+      return runNative(
+        config.backend as unknown as WasmBackendInternals,
+        layout,
+        [x, filter, bias],
+        info.outShape,
+      );
+    };
+
+  const backpropInput: KernelFunc = (config) => {
+    const { dy, filter } = config.inputs as Record<string, TensorInfo | undefined>;
+    const attrs = config.attrs as unknown as ConvAttrs & { inputShape: number[] };
+    const info = dy && filter ? convInfo(attrs.inputShape, filter.shape, attrs) : undefined;
+    if (!dy || !filter || !info || !isFloat(dy, filter)) return fallback(Conv2DBackpropInput, config);
+    const layout = { kind: KIND.backwardData, relu: false, info };
+    return runNative(
+      config.backend as unknown as WasmBackendInternals,
+      layout,
+      [dy, filter, undefined],
+      [...info.inShape],
+    );
+  };
+
+  const backpropFilter: KernelFunc = (config) => {
+    const { x, dy } = config.inputs as Record<string, TensorInfo | undefined>;
+    const attrs = config.attrs as unknown as ConvAttrs & { filterShape: number[] };
+    const info = x && dy ? convInfo(x.shape, attrs.filterShape, attrs) : undefined;
+    if (!x || !dy || !info || !isFloat(x, dy)) return fallback(Conv2DBackpropFilter, config);
+    const layout = { kind: KIND.backwardWeights, relu: false, info };
+    return runNative(
+      config.backend as unknown as WasmBackendInternals,
+      layout,
+      [x, dy, undefined],
+      [...attrs.filterShape],
+    );
+  };
+
+  const channelsOf = (x: TensorInfo) => x.shape[x.shape.length - 1] ?? 1;
+  const perChannel = (channels: number, ...infos: (TensorInfo | undefined)[]) =>
+    infos.every((info) => info === undefined || (info.shape.length === 1 && info.shape[0] === channels));
+  const bnArgs = new Int32Array(10);
+  /** Allocates the outputs, then calls `run` with the heap read after the allocations. */
+  function runBatchNorm(
+    backend: WasmBackendInternals,
+    inputs: (TensorInfo | undefined)[],
+    outShapes: number[][],
+    run: (heap: ArrayBuffer, args: Int32Array) => void,
+  ): TensorInfo[] {
+    const outs = outShapes.map((shape) => backend.makeOutput(shape, 'float32'));
+    const x = inputs[0]!;
+    bnArgs[0] = x.shape.reduce((a, b) => a * b, 1) / channelsOf(x);
+    bnArgs[1] = channelsOf(x);
+    [...inputs, ...outs].forEach((info, i) => (bnArgs[2 + i] = offsetOf(backend, info)));
+    if (bnArgs[0] > 0 && bnArgs[1] > 0) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, bnArgs);
+    onednnKernelStats.native++;
+    return outs;
+  }
+
+  const batchNormInference: KernelFunc = (config) => {
+    const { x, mean, variance, offset, scale } = config.inputs as Record<string, TensorInfo | undefined>;
+    const { varianceEpsilon } = config.attrs as { varianceEpsilon: number };
+    if (!x || !mean || !variance || !isFloat(x, mean, variance, offset, scale)) {
+      return fallback(FusedBatchNorm, config);
+    }
+    if (!perChannel(channelsOf(x), mean, variance, offset, scale)) return fallback(FusedBatchNorm, config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runBatchNorm(backend, [x, mean, variance, scale, offset], [x.shape], (heap, a) =>
+      addon.batchNormInference(heap, a, varianceEpsilon),
+    )[0]!;
+  };
+
+  const batchNormTraining: KernelFunc = (config) => {
+    const { x, gamma, beta } = config.inputs as Record<string, TensorInfo>;
+    const { epsilon } = config.attrs as { epsilon: number };
+    const channels = channelsOf(x!);
+    if (!isFloat(x, gamma, beta) || !perChannel(channels, gamma, beta)) {
+      throw new Error(`${BATCH_NORM_TRAINING} needs float32 and one gamma and beta per channel`);
+    }
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runBatchNorm(backend, [x, gamma, beta], [x!.shape, [channels], [channels]], (heap, a) =>
+      addon.batchNormTraining(heap, a, epsilon),
+    );
+  };
+
+  const batchNormTrainingGrad: KernelFunc = (config) => {
+    const { dy, x, mean, variance, gamma } = config.inputs as Record<string, TensorInfo>;
+    const { epsilon } = config.attrs as { epsilon: number };
+    const channels = channelsOf(x!);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runBatchNorm(
+      backend,
+      [dy, x, mean, variance, gamma],
+      [x!.shape, [channels], [channels]],
+      (heap, a) => addon.batchNormTrainingGrad(heap, a, epsilon),
+    );
+  };
+
+  return [
+    { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc: batchNormInference },
+    { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTraining },
+    { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
+    { kernelName: Conv2D, backendName: 'wasm', kernelFunc: forward(Conv2D) },
+    { kernelName: FusedConv2D, backendName: 'wasm', kernelFunc: forward(FusedConv2D) },
+    { kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc: backpropInput },
+    { kernelName: Conv2DBackpropFilter, backendName: 'wasm', kernelFunc: backpropFilter },
+  ];
+}
+
+/**
+ * Registers the oneDNN kernels on the wasm backend in place of the current ones, which stay as
+ * the fallback; returns a function that puts the replaced kernels back.
+ */
+let restoreActive: (() => void) | undefined;
+
+export function registerOnednnKernels(addon: OnednnAddon): () => void {
+  // A second registration would take the oneDNN kernels for the ones to fall back to.
+  if (restoreActive) return restoreActive;
+  const replaced = new Map<string, KernelConfig>();
+  for (const name of [FusedBatchNorm, Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter]) {
+    const current = getKernel(name, 'wasm');
+    if (current) replaced.set(name, current);
+  }
+  const kernels = createOnednnKernels(addon, (name) => replaced.get(name));
+  for (const config of kernels) {
+    if (replaced.has(config.kernelName)) unregisterKernel(config.kernelName, 'wasm');
+    registerKernel(config);
+  }
+  restoreActive = () => {
+    restoreActive = undefined;
+    for (const config of kernels) {
+      unregisterKernel(config.kernelName, 'wasm');
+      const old = replaced.get(config.kernelName);
+      if (old) registerKernel(old);
+    }
+  };
+  return restoreActive;
+}

@@ -1,0 +1,22 @@
+// Types of the oneDNN addon's loader.
+
+export interface OnednnAddon {
+  /**
+   * One convolution in place on `heap` (the wasm heap); `args` holds the kind (0 forward,
+   * 1 input gradient, 2 filter gradient), relu, has-bias, four byte offsets and the shapes in the
+   * order of CONV_ARGS in the engine. Returns the oneDNN implementation that ran.
+   */
+  conv2d(heap: ArrayBuffer, args: Int32Array): string;
+  /** args: [rows, channels, x, mean, variance, scale or -1, offset or -1, y] (byte offsets). */
+  batchNormInference(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
+  /** args: [rows, channels, x, gamma, beta, y, mean, variance]: batch statistics and output. */
+  batchNormTraining(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
+  /** args: [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta]. */
+  batchNormTrainingGrad(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
+  /** Sets this thread's OpenMP thread count for later calls; returns the previous one. */
+  setThreads(threads: number): number;
+  /** The library version and its CPU runtime, e.g. "2.6.3 (OpenMP)". */
+  version(): string;
+}
+
+export function loadOnednnAddon(): { addon: OnednnAddon } | { reason: string };
