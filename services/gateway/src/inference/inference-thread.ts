@@ -23,7 +23,7 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-const workerModule = new URL('./inference-worker.ts', import.meta.url);
+const workerModule = new URL('./inference-worker.js', import.meta.url);
 
 export class InferenceThread {
   /** The backend the thread's engine runs on, once it is ready. */

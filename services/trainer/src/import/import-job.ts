@@ -149,7 +149,7 @@ export async function handleImport(
     // One thread converts and evaluates: the phase shown while it runs moves on when it answers.
     const evaluationStarted = performance.now();
     const answer = await runInThread<ImportAnswer>(
-      new URL('./import-worker.ts', import.meta.url),
+      new URL('./import-worker.js', import.meta.url),
       task,
       signal,
     );

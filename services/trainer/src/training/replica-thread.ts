@@ -9,7 +9,7 @@ export class ReplicaThread {
   private failure: Error | undefined;
 
   constructor(readonly index: number) {
-    this.worker = startWorker(new URL('./training-worker.ts', import.meta.url));
+    this.worker = startWorker(new URL('./training-worker.js', import.meta.url));
     this.worker.on('message', (response: WorkerResponse) => {
       const waiting = this.pending;
       this.pending = undefined;
