@@ -128,7 +128,11 @@ const steps = {
     [bin('eslint'), ['.']],
     [bin('prettier'), ['--check', '.', '--log-level', 'warn']],
     [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-    [bin('tsc'), ['-p', 'web/src/tsconfig.json', '--noEmit']],
+    // The dashboard: its .svelte components and its TypeScript, with the DOM types (web/src/tsconfig.json).
+    [
+      join(webDir, 'node_modules', '.bin', 'svelte-check'),
+      ['--workspace', webDir, '--tsconfig', join(webDir, 'src', 'tsconfig.json'), '--fail-on-warnings'],
+    ],
     [bin('vitest'), ['run', ...process.argv.slice(3)]],
   ],
 };
