@@ -169,7 +169,7 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
       'sh',
       IMAGE,
       '-c',
-      'ls node_modules/.pnpm /usr/local/lib/node_modules; ls services/*; command -v g++ pnpm tsx || true',
+      'ls node_modules/.pnpm /usr/local/lib/node_modules; ls services/*; command -v g++ pnpm tsx; echo "user=$(id -un)"',
     ]);
     const packages = listing.split('\n');
     for (const tool of ['tsx', 'typescript', 'vitest', 'eslint', 'vite', 'esbuild', 'prettier', 'svelte']) {
@@ -183,8 +183,9 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
     expect(packages).toContain('dist');
     expect(packages).not.toContain('src');
     expect(packages.filter((entry) => /\/(g\+\+|pnpm|tsx)$/.test(entry))).toEqual([]);
-    expect(dockerOutput(['run', '--rm', '--entrypoint', 'id', IMAGE, '-un'])).toBe('node');
-  });
+    expect(packages).toContain('user=node');
+    // One container, but creating it copies the whole image on storage drivers such as vfs.
+  }, 180_000);
 
   test('when the gateway and the trainer run from it, then /ready, a prediction and a retrain job succeed', async () => {
     const gatewayPort = await freePort();
