@@ -9,7 +9,7 @@ export default tseslint.config(
       '**/dist/**',
       '.data/**',
       'models/**',
-      // Svelte components are checked by the Svelte compiler in the build, the .ts files here.
+      // Svelte components are checked by svelte-check (npm run lint, npm test), the .ts files here.
       'web/**/*.svelte',
       'web/test-results/**',
       'artillery/reports/**',

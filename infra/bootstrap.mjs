@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Entry point of `npm start` and `npm test` on a fresh clone: installs the pnpm workspace when
-// the lockfile or a manifest changed since the last install, then runs the requested command.
+// Entry point of `npm start`, `npm test` and `npm run build` on a fresh clone: installs the pnpm
+// workspace when the lockfile or a manifest changed since the last install, then runs the
+// requested command.
 // Plain JavaScript with no dependencies, because nothing else is installed when it first runs.
 import { spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
@@ -118,14 +119,22 @@ function ensureDashboardBuilt() {
 }
 
 const bin = (name) => join(root, 'node_modules', '.bin', name);
+// The services' production build: each package's src/ compiled to its dist/ (tsc project
+// references, so core is built first and once). `start --compiled` runs the stack from it.
+const buildProjects = ['services/gateway/tsconfig.build.json', 'services/trainer/tsconfig.build.json'];
 const steps = {
   install: [],
+  build: [[bin('tsc'), ['-b', ...buildProjects]]],
   start: [[bin('tsx'), ['infra/src/start-stack.ts', ...process.argv.slice(3)]]],
   test: [
     [bin('eslint'), ['.']],
     [bin('prettier'), ['--check', '.', '--log-level', 'warn']],
     [bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']],
-    [bin('tsc'), ['-p', 'web/src/tsconfig.json', '--noEmit']],
+    // The dashboard: its .svelte components and its TypeScript, with the DOM types (web/src/tsconfig.json).
+    [
+      join(webDir, 'node_modules', '.bin', 'svelte-check'),
+      ['--workspace', webDir, '--tsconfig', join(webDir, 'src', 'tsconfig.json'), '--fail-on-warnings'],
+    ],
     [bin('vitest'), ['run', ...process.argv.slice(3)]],
   ],
 };
@@ -137,7 +146,7 @@ if (!plan) {
   process.exit(2);
 }
 ensureInstalled();
-if (command === 'start' || command === 'test') ensureDashboardBuilt();
+if (command !== 'install') ensureDashboardBuilt();
 for (const [exe, args] of plan) {
   const status = await runForwardingSignals(exe, args);
   if (status !== 0) process.exit(status);

@@ -40,6 +40,28 @@ describe('readScenarioSlo', () => {
     ).toThrow(/no thresholds or conditions/);
   });
 
+  test('when an entry has another shape, then reading fails and names it', () => {
+    const file = (ensure: string) => `config:\n  ensure:\n${ensure}scenarios: []\n`;
+    expect(() =>
+      readScenarioSlo(file('    thresholds:\n      - http.response_time.p99: fast\n'), 'a.yml'),
+    ).toThrow(/a threshold is "- metric: number"/);
+    expect(() => readScenarioSlo(file('    conditions:\n      - vusers.failed == 0\n'), 'b.yml')).toThrow(
+      /a condition is "- expression: ..."/,
+    );
+    // YAML's own forms read the same as the block style the scenario files use.
+    expect(
+      readScenarioSlo(
+        file(
+          '    thresholds: [{ http.response_time.p99: 250 }]\n    conditions: [{ expression: "vusers.failed == 0" }]\n',
+        ),
+        'c.yml',
+      ),
+    ).toEqual({
+      thresholds: [{ metric: 'http.response_time.p99', max: 250 }],
+      conditions: [parseCondition('vusers.failed == 0')],
+    });
+  });
+
   test('when a condition is more than "metric op number", then it is refused', () => {
     expect(parseCondition('vusers.failed <= 2')).toMatchObject({
       metric: 'vusers.failed',

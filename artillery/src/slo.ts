@@ -1,6 +1,7 @@
 // The SLOs of a scenario, read from the `ensure` block of its YAML file (the one place they are
 // written; artillery's ensure plugin enforces them during the run), and evaluated again here on
 // artillery's JSON output, so the report can show every check with its measured value.
+import { parse } from 'yaml';
 import type { ArtilleryPeriod } from './artillery-report.js';
 
 /** `metric < max`, as the ensure plugin's `thresholds` entries mean it. */
@@ -45,38 +46,46 @@ export function parseCondition(expression: string): SloCondition {
 }
 
 /**
- * Reads the `ensure:` block of a scenario file: `thresholds` entries `- metric: number` and
- * `conditions` entries `- expression: metric <op> number`. The scenario files are ours and keep to
- * this shape; a block that yields no check at all is an error, so a reformatted file cannot
- * silently drop its SLOs.
+ * Reads `config.ensure` of a scenario file: `thresholds` entries `- metric: number` and
+ * `conditions` entries `- expression: metric <op> number`. An entry of another shape is an error,
+ * and so is a block that yields no check at all, so an edited file cannot silently drop its SLOs.
  */
-export function readScenarioSlo(yaml: string, source: string): Slo {
-  const lines = yaml.split('\n');
-  const start = lines.findIndex((line) => /^\s*ensure:\s*$/.test(line));
-  if (start < 0) throw new Error(`${source} has no ensure block`);
-  const indent = lines[start]!.search(/\S/);
-  const slo: Slo = { thresholds: [], conditions: [] };
-  let section: 'thresholds' | 'conditions' | undefined;
-  for (const line of lines.slice(start + 1)) {
-    if (line.trim() === '' || line.trim().startsWith('#')) continue;
-    if (line.search(/\S/) <= indent) break;
-    const trimmed = line.trim();
-    if (trimmed === 'thresholds:' || trimmed === 'conditions:') {
-      section = trimmed.slice(0, -1) as typeof section;
-      continue;
-    }
-    const threshold = /^-\s*([\w.-]+):\s*(\d+(?:\.\d+)?)\s*$/.exec(trimmed);
-    if (section === 'thresholds' && threshold) {
-      slo.thresholds.push({ metric: threshold[1]!, max: Number(threshold[2]) });
-      continue;
-    }
-    const condition = /^-?\s*expression:\s*['"]?(.+?)['"]?\s*$/.exec(trimmed);
-    if (section === 'conditions' && condition) slo.conditions.push(parseCondition(condition[1]!));
-  }
+export function readScenarioSlo(text: string, source: string): Slo {
+  const document: unknown = parse(text);
+  const config = isRecord(document) ? document.config : undefined;
+  const ensure = isRecord(config) ? config.ensure : undefined;
+  if (!isRecord(ensure)) throw new Error(`${source} has no ensure block`);
+  const list = (name: string): unknown[] => {
+    const value = ensure[name];
+    if (value === undefined || value === null) return [];
+    if (!Array.isArray(value)) throw new Error(`${source}: ensure.${name} is not a list`);
+    return value as unknown[];
+  };
+  const slo: Slo = {
+    thresholds: list('thresholds').map((entry) => {
+      const pairs = isRecord(entry) ? Object.entries(entry) : [];
+      const [metric, max] = pairs[0] ?? [];
+      if (pairs.length !== 1 || typeof max !== 'number') {
+        throw new Error(`${source}: a threshold is "- metric: number", got ${JSON.stringify(entry)}`);
+      }
+      return { metric: metric!, max };
+    }),
+    conditions: list('conditions').map((entry) => {
+      const expression = isRecord(entry) ? entry.expression : undefined;
+      if (typeof expression !== 'string') {
+        throw new Error(`${source}: a condition is "- expression: ...", got ${JSON.stringify(entry)}`);
+      }
+      return parseCondition(expression);
+    }),
+  };
   if (slo.thresholds.length + slo.conditions.length === 0) {
     throw new Error(`${source}: its ensure block has no thresholds or conditions`);
   }
   return slo;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The values the ensure plugin sees: counters, and every summary as `name.aggregation`. */

@@ -1,5 +1,6 @@
-// One service of the stack (gateway, trainer) as a child process: started with tsx, watched,
-// and stopped with SIGTERM, then SIGKILL when it does not finish within a grace period.
+// One service of the stack (gateway, trainer) as a child process: started with tsx (or from its
+// compiled build), watched, and stopped with SIGTERM, then SIGKILL when it does not finish within
+// a grace period.
 import { spawn } from 'node:child_process';
 import type { Logger } from '@visionops/core';
 import { repoRoot } from '@visionops/core';
@@ -23,7 +24,10 @@ export interface ServiceProcess {
 
 export interface SpawnServiceOptions {
   name: string;
-  /** Entry file relative to the repository root, e.g. services/gateway/src/main.ts. */
+  /**
+   * Entry file relative to the repository root: services/gateway/src/main.ts runs through tsx,
+   * services/gateway/dist/main.js (after `npm run build`) as compiled JavaScript.
+   */
   script: string;
   env: NodeJS.ProcessEnv;
   logger: Logger;
@@ -39,9 +43,17 @@ async function answers200(url: string): Promise<boolean> {
   }
 }
 
+/**
+ * Node's options for an entry file. A compiled one gets the `visionops-dist` export condition, so
+ * the workspace packages it imports resolve to their dist/ as well (their TypeScript otherwise).
+ */
+export function nodeArguments(script: string): string[] {
+  return script.endsWith('.ts') ? ['--import', 'tsx', script] : ['--conditions=visionops-dist', script];
+}
+
 export function spawnService(options: SpawnServiceOptions): ServiceProcess {
   // node --import tsx rather than the tsx CLI: one process per service, which gets our signals itself.
-  const child = spawn(process.execPath, ['--import', 'tsx', options.script], {
+  const child = spawn(process.execPath, nodeArguments(options.script), {
     cwd: repoRoot,
     env: options.env,
     stdio: ['ignore', 'inherit', 'inherit'],

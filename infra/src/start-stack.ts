@@ -1,5 +1,6 @@
 // The local stack behind `npm start`: Redis, S3, the gateway and a trainer, started in that order
 // and stopped in reverse. `startStack()` is the same launcher for tests.
+import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -24,6 +25,12 @@ export const entryFiles: Record<ServiceName, string> = {
   trainer: 'services/trainer/src/main.ts',
 };
 
+/** The same services as `npm run build` compiles them (what the Docker image runs). */
+export const compiledEntryFiles: Record<ServiceName, string> = {
+  gateway: 'services/gateway/dist/main.js',
+  trainer: 'services/trainer/dist/main.js',
+};
+
 const EMBEDDED_S3_PORT = 9000;
 
 export interface StackOptions {
@@ -38,6 +45,8 @@ export interface StackOptions {
   s3Port?: number;
   /** Which services to run; both by default. */
   services?: readonly ServiceName[];
+  /** Run the services from their compiled build (`npm run build`) instead of through tsx. */
+  compiled?: boolean;
   logger?: Logger;
   /** Aborting it during start-up stops what was started and rejects. */
   signal?: AbortSignal;
@@ -123,6 +132,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     options.logger ?? createLogger('stack', { level: config.LOG_LEVEL, pretty: config.LOG_PRETTY });
   const dataDir = options.dataDir ? resolve(options.dataDir) : config.DATA_DIR;
   const wanted = options.services ?? (['gateway', 'trainer'] as const);
+  const entries = options.compiled ? compiledEntryFiles : entryFiles;
+  const unbuilt = wanted.filter((name) => !existsSync(resolve(repoRoot, entries[name])));
+  if (unbuilt.length > 0) {
+    throw new StackError(
+      `${unbuilt.map((name) => entries[name]).join(' and ')} missing: run \`npm run build\` first`,
+    );
+  }
   const graceMs = options.stopGraceMs ?? 10_000;
   const host = config.HOST;
   const urlHost = dialableHost(host);
@@ -214,7 +230,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     await Promise.all(
       healthUrls.map(async ([name, url]) => {
-        const service = spawnService({ name, script: entryFiles[name], env: childEnv, logger });
+        const service = spawnService({ name, script: entries[name], env: childEnv, logger });
         services.push(service);
         await service.waitHealthy(url, options.healthTimeoutMs ?? 60_000, options.signal);
         logger.info({ service: name, pid: service.pid, url }, 'service is up');
@@ -283,7 +299,9 @@ async function main(): Promise<number> {
   process.on('SIGTERM', onSignal);
 
   try {
-    stack = await startStack({ logger, signal: abort.signal });
+    // `npm run start:prod` passes --compiled: the services run from their build, as in the image.
+    const compiled = process.argv.slice(2).includes('--compiled');
+    stack = await startStack({ logger, signal: abort.signal, compiled });
   } catch (error) {
     if (abort.signal.aborted) return 0;
     if (error instanceof StackError) logger.error(error.message);

@@ -6,6 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { configSchema, repoRoot } from '@visionops/core';
+import { compiledEntryFiles } from '../src/start-stack.js';
 
 const read = (file: string) => readFileSync(join(repoRoot, file), 'utf8');
 const compose = read('docker-compose.yml');
@@ -171,13 +172,22 @@ describe('infra/Dockerfile', () => {
     expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:20\.[\d.]+-bookworm-slim$/m);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/pnpm install --prod --frozen-lockfile/);
-    expect(copies.some((words) => words[0] === 'models')).toBe(true);
+    // The build stage gathers models/ with the compiled code for the runtime stage.
+    expect(dockerfile).toMatch(/for dir in [^;]*\bmodels;/);
     expect(existsSync(join(repoRoot, 'models/baseline/model.json'))).toBe(true);
   });
 
-  test('when the compose file starts the services, then their entry files exist', () => {
-    const entries = [...compose.matchAll(/'(services\/[a-z]+\/src\/main\.ts)'/g)].map((match) => match[1]!);
-    expect(entries.sort()).toEqual(['services/gateway/src/main.ts', 'services/trainer/src/main.ts']);
-    for (const entry of entries) expect(existsSync(join(repoRoot, entry)), entry).toBe(true);
+  test('when the compose file starts the services, then it runs their compiled entry files', () => {
+    const commands = [...compose.matchAll(/command: \['node', '--conditions=visionops-dist', '([^']+)'\]/g)];
+    const entries = commands.map((match) => match[1]!);
+    expect(entries.sort()).toEqual(Object.values(compiledEntryFiles).sort());
+    // Each is what tsc emits for a source file: services/x/dist/main.js from services/x/src/main.ts.
+    for (const entry of entries) {
+      const source = entry.replace('/dist/', '/src/').replace(/\.js$/, '.ts');
+      expect(existsSync(join(repoRoot, source)), source).toBe(true);
+    }
+    expect(dockerfile).toMatch(
+      /^CMD \["node", "--conditions=visionops-dist", "services\/gateway\/dist\/main\.js"\]$/m,
+    );
   });
 });

@@ -28,7 +28,7 @@ interface Waiter {
   reject(error: Error): void;
 }
 
-const workerModule = new URL('./inference-worker.ts', import.meta.url);
+const workerModule = new URL('./inference-worker.js', import.meta.url);
 
 export class InferenceThread {
   /** The engine the thread runs on and why others were skipped, once it is ready. */

@@ -1,6 +1,6 @@
 // The retrain use-cases behind the HTTP routes: accept an upload (check, store, enqueue), read
 // jobs, and cancel one. Routes stay thin; this is where the queue and the cancel signal live.
-import { Queue, type ConnectionOptions, type Job } from 'bullmq';
+import { Queue, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { JobName, QUEUE_RETRAIN, type Config } from '@visionops/core';
 import {
@@ -68,9 +68,9 @@ export class RetrainJobs {
     this.uploads = new UploadStore(store);
     this.cancellation = new JobCancellation(redis, config.QUEUE_PREFIX, KEEP_FINISHED);
     // The gateway's own connection, shared: a Queue needs no blocking connection, and a shared one
-    // is left open by queue.close(). The cast bridges two ioredis copies (ours and BullMQ's).
+    // is left open by queue.close().
     this.queue = new Queue(QUEUE_RETRAIN, {
-      connection: redis as unknown as ConnectionOptions,
+      connection: redis,
       prefix: config.QUEUE_PREFIX,
     });
   }

@@ -204,7 +204,7 @@ async function convert(
   };
   const started = performance.now();
   const answer = await runInThread<ImportAnswer>(
-    new URL('./import-worker.ts', import.meta.url),
+    new URL('./import-worker.js', import.meta.url),
     task,
     signal,
   );

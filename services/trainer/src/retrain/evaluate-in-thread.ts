@@ -7,7 +7,7 @@ export async function evaluateInThread(
   signal?: AbortSignal,
 ): Promise<Extract<EvaluationAnswer, { ok: true }>> {
   const answer = await runInThread<EvaluationAnswer>(
-    new URL('./evaluation-worker.ts', import.meta.url),
+    new URL('./evaluation-worker.js', import.meta.url),
     task,
     signal,
   );

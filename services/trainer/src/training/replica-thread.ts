@@ -15,7 +15,7 @@ export class ReplicaThread {
     replicas = 1,
   ) {
     const share = Math.max(1, Math.floor(nativeThreads() / replicas));
-    this.worker = startWorker(new URL('./training-worker.ts', import.meta.url), {
+    this.worker = startWorker(new URL('./training-worker.js', import.meta.url), {
       env: { ...process.env, ML_NATIVE_THREADS: String(share) },
     });
     this.worker.on('message', (response: WorkerResponse) => {
