@@ -46,6 +46,10 @@ mkdir -p "$rootfs/usr/local/lib/node_modules"
 cp -a "$npm_dir" "$rootfs/usr/local/lib/node_modules/npm"
 ln -s ../lib/node_modules/npm/bin/npm-cli.js "$rootfs/usr/local/bin/npm"
 ln -s ../lib/node_modules/npm/bin/npx-cli.js "$rootfs/usr/local/bin/npx"
+# Node's headers, as the official image has them, so node-gyp builds native add-ons offline.
+node_include=$(dirname "$(dirname "$(readlink -f "$node_bin")")")/include/node
+mkdir -p "$rootfs/usr/local/include"
+cp -a "$node_include" "$rootfs/usr/local/include/node"
 chroot "$rootfs" groupadd --gid 1000 node
 chroot "$rootfs" useradd --uid 1000 --gid node --shell /bin/bash --create-home node
 rm -rf "$rootfs/var/cache/apt/archives"/*.deb "$rootfs/var/lib/apt/lists"/*
@@ -55,5 +59,6 @@ tar -C "$rootfs" -c . | docker import \
   --change "ENV NODE_VERSION=${node_version#v}" \
   --change 'ENV NODE_EXTRA_CA_CERTS=/etc/ssl/certs/ca-certificates.crt' \
   --change 'CMD ["node"]' \
+  --change "LABEL visionops.stand-in=${STAND_IN_VERSION:-unknown}" \
   - "$tag" >/dev/null
 echo "built $tag (Node.js $node_version on Debian bookworm)"
