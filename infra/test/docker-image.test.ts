@@ -204,7 +204,7 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
     const settings: Record<string, string> = {
       HOST: '127.0.0.1',
       LOG_LEVEL: 'info',
-      ML_BACKEND: 'wasm',
+      ML_BACKEND: 'auto',
       ADMIN_TOKEN: '',
       INFERENCE_THREADS: '1',
       TRAIN_THREADS: '1',
