@@ -1,6 +1,7 @@
 // Inference worker thread: its own TensorFlow.js engine, the model in service and at most one
 // staged model. Messages are handled one at a time and a prediction runs synchronously, so a
 // commit always falls between two batches: a batch never sees a model change or a disposed model.
+import { spawnSync } from 'node:child_process';
 import { readlinkSync } from 'node:fs';
 import { setPriority } from 'node:os';
 import { parentPort, workerData } from 'node:worker_threads';
@@ -22,10 +23,17 @@ if (lowPriority) lowerThreadPriority();
 let current: ServingModel | undefined;
 const staged = new Map<number, ServingModel>();
 
-/** Nice 19 for this thread alone: on Linux a thread id given to setpriority(2) names one thread. */
+/**
+ * The lowest CPU priority for this thread alone (on Linux a thread id names one thread): nice 19,
+ * and the SCHED_IDLE policy (util-linux's chrt), under which any normal thread that wakes up takes
+ * the core at once instead of waiting for the niced thread's time slice to end. Threads it starts
+ * later (OpenMP's) inherit both.
+ */
 function lowerThreadPriority(): void {
   try {
-    setPriority(Number(readlinkSync('/proc/thread-self').split('/').pop()), 19);
+    const threadId = Number(readlinkSync('/proc/thread-self').split('/').pop());
+    setPriority(threadId, 19);
+    spawnSync('chrt', ['--idle', '--pid', '0', String(threadId)], { stdio: 'ignore', timeout: 2000 });
   } catch {
     // Not Linux, or not allowed: the thread keeps the normal priority.
   }
