@@ -133,8 +133,8 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
     started = Date.now();
     const previous = imageId(IMAGE);
     // The host's network: the build reaches the package registries the host reaches. No
-    // libtensorflow download (TFJS_NODE=skip): the containers run the oneDNN engine, whose addon the
-    // image builds against Debian's libdnnl.
+    // libtensorflow download (TFJS_NODE=skip): the gateway runs the oneDNN engine, whose addon the
+    // image builds against Debian's libdnnl, the trainer wasm.
     await docker(
       [
         'build',
@@ -227,7 +227,7 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
     }
     const envArgs = Object.entries(settings).flatMap(([key, value]) => ['-e', `${key}=${value}`]);
     // As docker-compose.yml runs them: no capabilities, no privilege gain.
-    const run = (name: string, command: string[]) => {
+    const run = (name: string, command: string[], extra: string[] = []) => {
       containers.push(name);
       dockerOutput([
         'run',
@@ -241,13 +241,15 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
         '--security-opt',
         'no-new-privileges:true',
         ...envArgs,
+        ...extra,
         IMAGE,
         ...command,
       ]);
     };
     const gateway = `visionops-test-gateway-${suffix}`;
     const trainer = `visionops-test-trainer-${suffix}`;
-    run(gateway, []);
+    // The gateway on the oneDNN engine the image built (on request: auto does not pick it yet).
+    run(gateway, [], ['-e', 'ML_BACKEND=onednn']);
     run(trainer, ['node', '--conditions=visionops-dist', 'services/trainer/dist/main.js']);
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 

@@ -11,6 +11,7 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   buildClassFolderZip,
+  eventually,
   greyJpeg,
   realDataFile,
   type TestStack,
@@ -677,6 +678,23 @@ describe.skipIf(skipWithoutBrowser)('dashboard', () => {
   }, 90_000);
 
   test('when traffic turns grey, then Monitoring charts drift per signal against the threshold, shows the alert and lists low-confidence predictions with thumbnails', async () => {
+    // The retrain from feedback of the test before may still be running: the grey traffic goes to
+    // the version that stays in production, which the Monitoring page then shows.
+    await eventually(
+      async () => {
+        const { jobs } = (await (await fetch(`${stack.gatewayUrl}/jobs`)).json()) as {
+          jobs: { state: string }[];
+        };
+        const models = (await (await fetch(`${stack.gatewayUrl}/models`)).json()) as {
+          production: { version: string } | null;
+          serving: string | null;
+        };
+        const busy = jobs.some((job) => job.state === 'queued' || job.state === 'active');
+        return !busy && models.production?.version === models.serving;
+      },
+      120_000,
+      'no job running and the gateway serving production',
+    );
     // Test images past the ones the stack's evaluation set holds, made grey.
     const path = realDataFile('test.zip');
     const images: Buffer[] = [];

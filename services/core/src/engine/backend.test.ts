@@ -1,6 +1,6 @@
 // Tests of the backend choice on this machine, where tfjs-node's native addon is not installed:
-// ML_BACKEND=node fails clearly, auto falls through to the oneDNN path when its addon is built
-// (else to wasm, saying why) and reports why tensorflow was skipped.
+// ML_BACKEND=node fails clearly, auto falls through to wasm and reports why tensorflow was skipped,
+// and ML_BACKEND=onednn runs convolutions natively where the addon is built.
 import * as tf from '@tensorflow/tfjs';
 import { loadOnednnAddon } from '@visionops/engine-native';
 import { describe, expect, it, vi } from 'vitest';
@@ -29,38 +29,43 @@ describe('initBackend without the tfjs-node native addon', () => {
     expect(tf.getBackend()).not.toBe('tensorflow');
   });
 
-  it('when ML_BACKEND is auto, then it picks oneDNN (or wasm without the addon) and reports tensorflow skipped', async () => {
+  it('when ML_BACKEND is auto, then it picks wasm with the training kernels and reports tensorflow skipped', async () => {
     const { initBackend } = await freshBackendModule();
     const choice = await initBackend('auto');
+    expect(choice.name).toBe('wasm');
     expect(tf.getBackend()).toBe('wasm');
-    expect(choice.skipped[0]).toEqual({
-      backend: 'tensorflow',
-      reason: expect.stringMatching(/native addon/) as unknown,
-    });
-    if ('addon' in onednn) {
-      expect(choice.name).toBe('onednn');
-      expect(choice.skipped).toHaveLength(1);
-      // The fresh module copy's counters: a convolution now runs in oneDNN.
-      const { onednnKernelStats } = await import('./onednn-kernels.js');
-      const before = onednnKernelStats.native;
-      tf.tidy(() =>
-        tf.conv2d(tf.ones<tf.Rank.R4>([1, 4, 4, 2]), tf.ones<tf.Rank.R4>([3, 3, 2, 2]), 1, 'same').dataSync(),
-      );
-      expect(onednnKernelStats.native).toBe(before + 1);
-      // A case the native kernels hand back runs in the stock wasm kernel it replaced.
-      const fallbacks = onednnKernelStats.fallback;
-      tf.tidy(() => {
-        const filter = tf.ones<tf.Rank.R4>([3, 3, 2, 2]);
-        const x = tf.ones<tf.Rank.R4>([1, 4, 4, 2]);
-        tf.fused.conv2d({ x, filter, activation: 'sigmoid', pad: 'same', strides: 1 }).dataSync();
-      });
-      expect(onednnKernelStats.fallback).toBe(fallbacks + 1);
-    } else {
-      expect(choice.name).toBe('wasm');
-      expect(choice.skipped[1]).toEqual({ backend: 'onednn', reason: `oneDNN addon ${onednn.reason}` });
-    }
+    expect(choice.skipped).toEqual([
+      { backend: 'tensorflow', reason: expect.stringMatching(/native addon/) as unknown },
+    ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     // Later calls return the first choice, whatever they ask for.
     expect(await initBackend('cpu')).toBe(choice);
+  });
+
+  it('when ML_BACKEND is onednn, then convolutions run in oneDNN (or it fails saying why the addon is missing)', async () => {
+    const { initBackend } = await freshBackendModule();
+    if (!('addon' in onednn)) {
+      await expect(initBackend('onednn')).rejects.toThrow(`oneDNN addon ${onednn.reason}`);
+      return;
+    }
+    const choice = await initBackend('onednn');
+    expect(choice.name).toBe('onednn');
+    expect(tf.getBackend()).toBe('wasm');
+    // The fresh module copy's counters: a convolution now runs in oneDNN.
+    const { onednnKernelStats } = await import('./onednn-kernels.js');
+    const before = onednnKernelStats.native;
+    tf.tidy(() =>
+      tf.conv2d(tf.ones<tf.Rank.R4>([1, 4, 4, 2]), tf.ones<tf.Rank.R4>([3, 3, 2, 2]), 1, 'same').dataSync(),
+    );
+    expect(onednnKernelStats.native).toBe(before + 1);
+    // A case the native kernels hand back runs in the stock wasm kernel it replaced.
+    const fallbacks = onednnKernelStats.fallback;
+    tf.tidy(() => {
+      const filter = tf.ones<tf.Rank.R4>([3, 3, 2, 2]);
+      const x = tf.ones<tf.Rank.R4>([1, 4, 4, 2]);
+      tf.fused.conv2d({ x, filter, activation: 'sigmoid', pad: 'same', strides: 1 }).dataSync();
+    });
+    expect(onednnKernelStats.fallback).toBe(fallbacks + 1);
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
   });
 });
