@@ -303,7 +303,7 @@ export function expectDegraded(answers: readonly Readiness[], failing: 'redis' |
  * Ends an outage that lasted from `outageStart` until `backAt`: waits for /ready to say 'ready'
  * (not just 200, which a degraded gateway answers too), lets the load finish a few predictions
  * after the recovery as well, stops it, and checks that none failed, some ran during the outage,
- * and v1 answered them all.
+ * and v1 answered every one sent before the recovery.
  */
 export async function endOutage(
   gatewayUrl: string,
@@ -319,7 +319,10 @@ export async function endOutage(
   const inOutage = tally(outcomes.filter((o) => o.startedAt >= outageStart && o.startedAt < backAt));
   expect(all.failed, JSON.stringify(all.failed.slice(0, 5))).toEqual([]);
   expect(inOutage.total).toBeGreaterThan(0);
-  expect(new Set(outcomes.map((o) => o.modelVersion))).toEqual(new Set(['v1']));
+  // No version can be promoted while a backend is down; once it is back, a job that finishes may
+  // promote its version, and the load may see it.
+  const beforeBack = outcomes.filter((o) => o.startedAt < backAt);
+  expect(new Set(beforeBack.map((o) => o.modelVersion))).toEqual(new Set(['v1']));
   return { ready, readyAfterMs, all, inOutage };
 }
 
