@@ -59,9 +59,8 @@ export const RedisKeys = {
   rolloutDecider: (queuePrefix: string) => `${queuePrefix}:rollout-decider`,
   /** The prediction log: a Redis stream (bounded by MAXLEN and age) shared by every gateway. */
   predictionLog: (queuePrefix: string) => `${queuePrefix}:predictions`,
-  /** A logged prediction's version, label and input, kept for the feedback window (hash). */
-  feedbackCandidate: (queuePrefix: string, predictionId: string) =>
-    `${queuePrefix}:feedback-candidate:${predictionId}`,
+  /** Logged predictions' version, label and input of one minute, kept for the feedback window (hash by predictionId). */
+  feedbackCandidates: (queuePrefix: string, minute: number) => `${queuePrefix}:feedback-candidates:${minute}`,
   /** Every feedback received: predictionId -> JSON (hash). */
   feedback: (queuePrefix: string) => `${queuePrefix}:feedback`,
   /** Feedback ids by the time they came in (sorted set), so the oldest are dropped past FEEDBACK_MAX_RECORDS. */

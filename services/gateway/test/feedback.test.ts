@@ -8,6 +8,7 @@ import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
 import { Readable } from 'node:stream';
 import { eventually, syntheticImage } from '@visionops/testkit';
 import { FeedbackStore } from '../src/feedback/feedback-store.js';
+import { FeedbackCandidates, newPredictionId } from '../src/monitoring/feedback-candidates.js';
 import { imageForm, startTestGateway, type TestGateway } from './test-gateway.js';
 
 const ADMIN_TOKEN = 'feedback-admin-token-0123456789';
@@ -149,18 +150,16 @@ describe('FEEDBACK_MAX_RECORDS', () => {
     );
     const redis = gw.storage.redis;
     try {
-      const ids = Array.from({ length: 5 }, () => randomUUID());
+      const ids = Array.from({ length: 5 }, () => newPredictionId());
+      const candidates = new FeedbackCandidates(prefix, 15);
       for (const [i, id] of ids.entries()) {
         // A logged prediction's candidate, as the prediction log writes it.
-        await redis.hset(
-          RedisKeys.feedbackCandidate(prefix, id),
-          'v',
-          'v1',
-          'label',
-          'cat',
-          'px',
-          Buffer.alloc(3072, i),
+        const pipeline = redis.pipeline();
+        candidates.add(
+          pipeline,
+          new Map([[id, { modelVersion: 'v1', label: 'cat', pixels: Buffer.alloc(3072, i) }]]),
         );
+        await pipeline.exec();
         await store.record(id, i % 2 === 0 ? 'cat' : 'dog');
         if (i < 4) await store.markUsed([id]);
         // Distinct arrival times, so "oldest" is well defined.

@@ -5,6 +5,11 @@ import { LABELS, RedisKeys, type Config, type Label } from '@visionops/core';
 import { writeClassFolderZip } from '@visionops/core/dataset';
 import type { Redis } from 'ioredis';
 import { AppError } from '../app-error.js';
+import {
+  FeedbackCandidates,
+  predictionIdTime,
+  type FeedbackCandidate,
+} from '../monitoring/feedback-candidates.js';
 import { FLUSH_INTERVAL_MS } from '../monitoring/prediction-log.js';
 import type { Feedback, FeedbackList } from './feedback-schemas.js';
 
@@ -28,6 +33,8 @@ return over
 `;
 
 export class FeedbackStore {
+  private readonly candidates: FeedbackCandidates;
+
   constructor(
     private readonly config: Pick<
       Config,
@@ -36,22 +43,23 @@ export class FeedbackStore {
     private readonly redis: Redis,
     /** Writes what this gateway's prediction log still holds (see candidate()). */
     private readonly settleLog: () => Promise<void> = () => Promise.resolve(),
-  ) {}
+  ) {
+    this.candidates = new FeedbackCandidates(config.QUEUE_PREFIX, config.PREDICTION_FEEDBACK_WINDOW_MINUTES);
+  }
 
   /**
    * What feedback needs of a prediction. The log is written in batches, so feedback sent right after
    * an answer can arrive before its entry: on a miss, this gateway's queue is written first, then,
    * for a prediction another gateway answered, the entry gets one more flush interval to appear.
    */
-  private async candidate(predictionId: string): Promise<Record<string, Buffer>> {
-    const key = RedisKeys.feedbackCandidate(this.prefix, predictionId);
-    let found = await this.redis.hgetallBuffer(key);
-    if (found.v) return found;
+  private async candidate(predictionId: string): Promise<FeedbackCandidate | undefined> {
+    const found = await this.candidates.get(this.redis, predictionId);
+    if (found || predictionIdTime(predictionId) === undefined) return found;
     await this.settleLog();
-    found = await this.redis.hgetallBuffer(key);
-    if (found.v) return found;
+    const settled = await this.candidates.get(this.redis, predictionId);
+    if (settled) return settled;
     await new Promise((resolve) => setTimeout(resolve, 2 * FLUSH_INTERVAL_MS));
-    return this.redis.hgetallBuffer(key);
+    return this.candidates.get(this.redis, predictionId);
   }
 
   private get prefix(): string {
@@ -67,9 +75,7 @@ export class FeedbackStore {
       );
     }
     const candidate = await this.candidate(predictionId);
-    const version = candidate.v?.toString();
-    const predicted = candidate.label?.toString() as Label | undefined;
-    if (!version || !predicted) {
+    if (!candidate) {
       throw new AppError(
         'unknown_prediction',
         `no prediction ${predictionId} in the last ${this.config.PREDICTION_FEEDBACK_WINDOW_MINUTES} minutes: ` +
@@ -77,15 +83,16 @@ export class FeedbackStore {
         404,
       );
     }
-    const pixels = candidate.px;
+    const { pixels, modelVersion } = candidate;
+    const predicted = candidate.label as Label;
     const feedback: Feedback = {
       predictionId,
       label,
       predicted,
-      modelVersion: version,
+      modelVersion,
       correct: label === predicted,
       receivedAt: new Date().toISOString(),
-      imageKept: pixels !== undefined && pixels.length > 0,
+      imageKept: pixels.length > 0,
     };
     const added = await this.redis.hsetnx(
       RedisKeys.feedback(this.prefix),
@@ -99,7 +106,7 @@ export class FeedbackStore {
         409,
       );
     }
-    if (feedback.imageKept) await this.redis.set(RedisKeys.feedbackInput(this.prefix, predictionId), pixels!);
+    if (feedback.imageKept) await this.redis.set(RedisKeys.feedbackInput(this.prefix, predictionId), pixels);
     await this.redis.zadd(
       RedisKeys.feedbackOrder(this.prefix),
       Date.parse(feedback.receivedAt),

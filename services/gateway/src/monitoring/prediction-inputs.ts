@@ -3,6 +3,7 @@
 // good once a user labelled it. Nothing else is kept, so most predictions have no thumbnail.
 import type { Redis } from 'ioredis';
 import { RedisKeys, type Config } from '@visionops/core';
+import { FeedbackCandidates } from './feedback-candidates.js';
 
 export type InputsConfig = Pick<
   Config,
@@ -13,10 +14,14 @@ export type InputsConfig = Pick<
 >;
 
 export class PredictionInputs {
+  private readonly candidates: FeedbackCandidates;
+
   constructor(
     private readonly config: InputsConfig,
     private readonly redis: Redis,
-  ) {}
+  ) {
+    this.candidates = new FeedbackCandidates(config.QUEUE_PREFIX, config.PREDICTION_FEEDBACK_WINDOW_MINUTES);
+  }
 
   private get prefix(): string {
     return this.config.QUEUE_PREFIX;
@@ -27,9 +32,9 @@ export class PredictionInputs {
     const [stored, labelled, candidate] = await Promise.all([
       this.redis.getBuffer(RedisKeys.predictionInput(this.prefix, predictionId)),
       this.redis.getBuffer(RedisKeys.feedbackInput(this.prefix, predictionId)),
-      this.redis.hgetBuffer(RedisKeys.feedbackCandidate(this.prefix, predictionId), 'px'),
+      this.candidates.get(this.redis, predictionId),
     ]);
-    const pixels = stored ?? labelled ?? candidate;
+    const pixels = stored ?? labelled ?? candidate?.pixels;
     return pixels && pixels.length > 0 ? pixels : undefined;
   }
 
@@ -38,14 +43,12 @@ export class PredictionInputs {
     if (predictionIds.length === 0) return new Set();
     const pipeline = this.redis.pipeline();
     for (const id of predictionIds) {
-      pipeline.exists(
-        RedisKeys.predictionInput(this.prefix, id),
-        RedisKeys.feedbackInput(this.prefix, id),
-        RedisKeys.feedbackCandidate(this.prefix, id),
-      );
+      pipeline.exists(RedisKeys.predictionInput(this.prefix, id), RedisKeys.feedbackInput(this.prefix, id));
+      this.candidates.exists(pipeline, id);
     }
     const results = (await pipeline.exec()) ?? [];
-    return new Set(predictionIds.filter((_, i) => Number(results[i]?.[1] ?? 0) > 0));
+    const found = (i: number) => Number(results[i]?.[1] ?? 0) > 0;
+    return new Set(predictionIds.filter((_, i) => found(2 * i) || found(2 * i + 1)));
   }
 
   /** What is kept, and so which predictions can have a thumbnail. */

@@ -2,11 +2,11 @@
 // statistics) and queued in memory; a timer writes the queue to a bounded Redis stream in one
 // pipeline. Requests never wait for Redis, and while Redis is away entries are dropped (counted),
 // never retried into an unbounded backlog.
-import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { LABELS, OutageLog, RedisKeys, type Config, type Logger } from '@visionops/core';
 import { imageInfo, inputStatistics } from '@visionops/core/monitoring';
 import type { GatewayMetrics } from '../observability/gateway-metrics.js';
+import { FeedbackCandidates, newPredictionId, type FeedbackCandidate } from './feedback-candidates.js';
 import type { PredictionRecord } from './prediction-record.js';
 
 /** One answered prediction, as the classify path hands it over. */
@@ -28,10 +28,6 @@ export const FLUSH_INTERVAL_MS = 200;
 export const MAX_QUEUED = 20_000;
 const FLUSH_AT = 512;
 const TRIM_INTERVAL_MS = 10_000;
-
-export function newPredictionId(): string {
-  return randomUUID();
-}
 
 /**
  * Gives each image of one answer its predictionId and hands the answer to the log (when there is
@@ -82,6 +78,7 @@ export class PredictionLog {
   private timer: NodeJS.Timeout | undefined;
   private lastTrim = 0;
   private readonly outage: OutageLog;
+  private readonly candidates: FeedbackCandidates;
 
   constructor(
     private readonly config: Pick<
@@ -113,6 +110,7 @@ export class PredictionLog {
       // Reported once per outage by flush(); the client keeps reconnecting.
     });
     this.key = RedisKeys.predictionLog(config.QUEUE_PREFIX);
+    this.candidates = new FeedbackCandidates(config.QUEUE_PREFIX, config.PREDICTION_FEEDBACK_WINDOW_MINUTES);
   }
 
   get streamKey(): string {
@@ -174,7 +172,7 @@ export class PredictionLog {
   private async write(batch: Queued[]): Promise<void> {
     const pipeline = this.redis.pipeline();
     const retentionSeconds = Math.ceil(this.config.PREDICTION_LOG_RETENTION_HOURS * 3600);
-    const feedbackSeconds = this.config.PREDICTION_FEEDBACK_WINDOW_MINUTES * 60;
+    const candidates = new Map<string, FeedbackCandidate>();
     for (const { record, pixels } of batch) {
       pipeline.xadd(
         this.key,
@@ -186,12 +184,7 @@ export class PredictionLog {
         JSON.stringify(record),
       );
       const input = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-      if (feedbackSeconds > 0) {
-        // What feedback on this prediction needs, for a short while: who answered what, on which input.
-        const key = RedisKeys.feedbackCandidate(this.config.QUEUE_PREFIX, record.id);
-        pipeline.hset(key, 'v', record.v, 'label', record.top[0]![0], 'px', input);
-        pipeline.expire(key, feedbackSeconds);
-      }
+      candidates.set(record.id, { modelVersion: record.v, label: record.top[0]![0], pixels: input });
       if (record.img) {
         pipeline.set(
           RedisKeys.predictionInput(this.config.QUEUE_PREFIX, record.id),
@@ -201,6 +194,7 @@ export class PredictionLog {
         );
       }
     }
+    this.candidates.add(pipeline, candidates);
     const now = Date.now();
     if (now - this.lastTrim > TRIM_INTERVAL_MS) {
       this.lastTrim = now;
