@@ -248,8 +248,8 @@ describe.skipIf(unavailable !== undefined && !mustRun)('the production Docker im
     };
     const gateway = `visionops-test-gateway-${suffix}`;
     const trainer = `visionops-test-trainer-${suffix}`;
-    // The gateway on the oneDNN engine the image built (on request: auto does not pick it yet).
-    run(gateway, [], ['-e', 'ML_BACKEND=onednn']);
+    // Both choose their engine (auto): the image built the oneDNN addon, so that is what runs.
+    run(gateway, []);
     run(trainer, ['node', '--conditions=visionops-dist', 'services/trainer/dist/main.js']);
     const gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
 

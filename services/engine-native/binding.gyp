@@ -5,7 +5,8 @@
       "sources": ["src/onednn-addon.cc"],
       "cflags_cc": ["-std=c++17", "-O2", "-fopenmp", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
-      "libraries": ["-ldnnl", "-fopenmp"]
+      "libraries": ["-ldnnl", "-fopenmp"],
+      "ldflags": ["-Wl,-z,nodelete"]
     }
   ]
 }

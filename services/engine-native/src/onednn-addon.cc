@@ -5,6 +5,11 @@
 //
 // The call is synchronous and runs no JavaScript, and the heap is a plain (non-shared) buffer,
 // so the wasm memory cannot grow or move while oneDNN works on it.
+//
+// The addon is linked with -z nodelete (binding.gyp): Node unloads an addon that a worker thread
+// loaded when that thread exits, and libgomp would go with it while its idle pool threads are
+// still parked in its code, which crashed the process (SIGSEGV) some time after such a thread
+// exited. Once loaded, the addon, libdnnl and libgomp stay for the life of the process.
 #include <node_api.h>
 #include <omp.h>
 

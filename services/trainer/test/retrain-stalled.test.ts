@@ -4,7 +4,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { QueueEvents } from 'bullmq';
 import { type Config, configToEnv, createLogger, loadConfig } from '@visionops/core';
-import type { RetrainProgress } from '@visionops/core/jobs';
+import { RETRAIN_EPOCHS, type RetrainProgress } from '@visionops/core/jobs';
 import {
   buildClassFolderZip,
   dropQueue,
@@ -73,8 +73,9 @@ describe('job locks', () => {
   test('when a job runs for several lock periods, then its lock is renewed: no stall, one attempt', async () => {
     await setUp();
     trainer = await startTrainer(config, logger, { modelsChannel: storage.channel });
-    const { zip } = await buildClassFolderZip({ perClass: 8 });
-    const job = await enqueueUpload(storage, queue, zip, { epochs: 40 });
+    // Enough work to outlive three lock periods on the fastest engine here (oneDNN: ~11 s).
+    const { zip } = await buildClassFolderZip({ perClass: 24 });
+    const job = await enqueueUpload(storage, queue, zip, { epochs: RETRAIN_EPOCHS.max });
     const started = Date.now();
     const { job: done, state } = await waitForJob(queue, job.id!, 120_000);
     const seconds = (Date.now() - started) / 1000;

@@ -1,6 +1,6 @@
 // Tests of the backend choice on this machine, where tfjs-node's native addon is not installed:
-// ML_BACKEND=node fails clearly, auto falls through to wasm and reports why tensorflow was skipped,
-// and ML_BACKEND=onednn runs convolutions natively where the addon is built.
+// ML_BACKEND=node fails clearly, auto falls through to oneDNN (where its addon is built) or wasm and
+// reports why each earlier engine was skipped, and ML_BACKEND=onednn runs convolutions natively.
 import * as tf from '@tensorflow/tfjs';
 import { loadOnednnAddon } from '@visionops/engine-native';
 import { describe, expect, it, vi } from 'vitest';
@@ -29,14 +29,24 @@ describe('initBackend without the tfjs-node native addon', () => {
     expect(tf.getBackend()).not.toBe('tensorflow');
   });
 
-  it('when ML_BACKEND is auto, then it picks wasm with the training kernels and reports tensorflow skipped', async () => {
+  it('when ML_BACKEND is auto, then it picks oneDNN where its addon is built, else wasm, with the training kernels and the skipped engines', async () => {
     const { initBackend } = await freshBackendModule();
     const choice = await initBackend('auto');
-    expect(choice.name).toBe('wasm');
+    const tensorflowSkipped = {
+      backend: 'tensorflow',
+      reason: expect.stringMatching(/native addon/) as unknown,
+    };
+    if ('addon' in onednn) {
+      expect(choice.name).toBe('onednn');
+      expect(choice.skipped).toEqual([tensorflowSkipped]);
+    } else {
+      expect(choice.name).toBe('wasm');
+      expect(choice.skipped).toEqual([
+        tensorflowSkipped,
+        { backend: 'onednn', reason: `oneDNN addon ${onednn.reason}` },
+      ]);
+    }
     expect(tf.getBackend()).toBe('wasm');
-    expect(choice.skipped).toEqual([
-      { backend: 'tensorflow', reason: expect.stringMatching(/native addon/) as unknown },
-    ]);
     expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeDefined();
     // Later calls return the first choice, whatever they ask for.
     expect(await initBackend('cpu')).toBe(choice);

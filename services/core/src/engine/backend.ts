@@ -87,10 +87,9 @@ async function tryCpu(): Promise<void> {
 }
 
 const candidates: Record<BackendPreference, [BackendName, () => Promise<void>][]> = {
-  // oneDNN is chosen only on request (ML_BACKEND=onednn) for now: a trainer process on it crashed
-  // twice (SIGSEGV) under heavy load in the test suite, and the cause is not found yet.
   auto: [
     ['tensorflow', tryNode],
+    ['onednn', tryOnednn],
     ['wasm', tryWasm],
     ['cpu', tryCpu],
   ],
