@@ -4,6 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { LABELS, NUM_CLASSES } from '../labels.js';
 import { normalise, PIXELS_PER_IMAGE, type Normalisation } from '../preprocess.js';
 import type { EvaluationMetrics } from './model-card.js';
+import { tidyValues } from './tensor-values.js';
 
 export interface EvaluationInput {
   images: Uint8Array;
@@ -17,10 +18,7 @@ export function predictProbabilities(
   pixels: Float32Array,
   count: number,
 ): Float32Array {
-  return tf.tidy(() => {
-    const logits = model.predict(tf.tensor4d(pixels, [count, 32, 32, 3])) as tf.Tensor;
-    return tf.softmax(logits).dataSync() as Float32Array;
-  });
+  return tidyValues(() => tf.softmax(model.predict(tf.tensor4d(pixels, [count, 32, 32, 3])) as tf.Tensor));
 }
 
 export function evaluateModel(

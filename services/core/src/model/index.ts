@@ -6,3 +6,4 @@ export * from './model-card.js';
 export * from './model-files.js';
 export * from './weight-values.js';
 export * from './saliency.js';
+export * from './tensor-values.js';

@@ -5,6 +5,7 @@ import * as tf from '@tensorflow/tfjs';
 import { SALIENCY_SIZE, type SaliencyMethod } from '../explanation.js';
 import { NUM_CLASSES } from '../labels.js';
 import { PIXELS_PER_IMAGE } from '../preprocess.js';
+import { tidyValues } from './tensor-values.js';
 
 const CHANNELS = 3;
 const POSITIONS = SALIENCY_SIZE * SALIENCY_SIZE;
@@ -76,14 +77,14 @@ function chosenLogitGradients(
   classes.forEach((c, i) => {
     for (let s = 0; s < copiesPerImage; s++) selector[(i * copiesPerImage + s) * NUM_CLASSES + c] = 1;
   });
-  return tf.tidy(() => {
+  return tidyValues(() => {
     const choose = tf.tensor2d(selector, [batch, NUM_CLASSES]);
     // The sum of each copy's chosen logit: in inference mode copies do not interact, so its
     // gradient with respect to a copy is that copy's own logit's.
     const chosenLogits = (x: tf.Tensor) =>
       tf.sum(tf.mul(model.apply(x, { training: false }) as tf.Tensor, choose));
     const input = tf.tensor4d(batchInput, [batch, SALIENCY_SIZE, SALIENCY_SIZE, CHANNELS]);
-    return tf.grad(chosenLogits)(input).dataSync() as Float32Array;
+    return tf.grad(chosenLogits)(input);
   });
 }
 

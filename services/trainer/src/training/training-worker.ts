@@ -97,7 +97,10 @@ function batchTensors(r: Replica, indices: Int32Array, seed: number, augment: bo
 }
 
 function computeGradients(r: Replica, indices: Int32Array, seed: number): StepResult {
-  return tf.tidy(() => {
+  let result: StepResult | undefined;
+  // The tidy returns nothing: it would walk a returned object for tensors, value by value through
+  // the gradient array (see tidyValues in @visionops/core/model).
+  tf.tidy(() => {
     const { x, y } = batchTensors(r, indices, seed, true);
     let correct: tf.Tensor | undefined;
     const { value, grads } = tf.variableGrads(() => {
@@ -106,13 +109,14 @@ function computeGradients(r: Replica, indices: Int32Array, seed: number): StepRe
       correct = tf.keep(tf.sum(tf.cast(tf.equal(tf.argMax(logits, 1), tf.argMax(y, 1)), 'int32')));
       return tf.losses.softmaxCrossEntropy<tf.Tensor, tf.Scalar>(y, logits, undefined, r.init.labelSmoothing);
     }, r.trainable);
-    return {
+    result = {
       gradients: flatten(r.trainable.map((v) => grads[v.name]!)),
       loss: value.dataSync()[0]!,
       correct: correct!.dataSync()[0]!,
       count: indices.length,
     };
   });
+  return result!;
 }
 
 function evaluate(r: Replica, indices: Int32Array): WorkerResponse {
