@@ -9,6 +9,7 @@ import { createMaxPoolGradient } from './max-pool-gradient.js';
 import { createMaxReduceGradient } from './max-reduce-gradient.js';
 import { registerOnednnKernels } from './onednn-kernels.js';
 import { wasmConvGradientKernels } from './wasm-conv-gradients.js';
+import { registerWasmIdentityKernel } from './wasm-identity.js';
 
 export type BackendPreference = 'auto' | 'node' | 'onednn' | 'wasm' | 'cpu';
 /** The engine that runs: a TensorFlow.js backend, or (onednn) the wasm backend with oneDNN kernels. */
@@ -39,6 +40,7 @@ export function registerWasmTrainingKernels(): void {
     }
     tf.registerKernel(config);
   }
+  registerWasmIdentityKernel();
   if (!gradientsRegistered) {
     const stock = tf.getGradient(tf.MaxPool);
     if (stock) tf.registerGradient(createMaxPoolGradient(stock));
