@@ -10,6 +10,7 @@ export default defineConfig({
       'notebooks/lib/*.test.ts',
     ],
     exclude: ['**/node_modules/**'],
+    globalSetup: ['services/core/test/announce-engine.ts'],
     pool: 'forks',
     testTimeout: 60_000,
     hookTimeout: 60_000,
