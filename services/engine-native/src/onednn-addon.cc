@@ -78,8 +78,11 @@ struct Context {
   int threads = 1;
 };
 
-std::string KeyOf(const int32_t* a) {
-  std::string key;
+// A plan is made for a thread count: oneDNN splits a primitive's work for the OpenMP threads there
+// are when it is created, and runs it with that split. A plan made at one thread and run after
+// setThreads(2) ran on one thread (bench:engine's 2-thread figures equalled its 1-thread ones).
+std::string KeyOf(const int32_t* a, int threads) {
+  std::string key = std::to_string(threads) + ':';
   for (int i = 0; i < kArgCount; i++) {
     if (i >= kIn0 && i <= kOut) continue;  // offsets change, shapes decide the plan
     key += std::to_string(a[i]);
@@ -200,7 +203,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   };
   try {
     omp_set_num_threads(ctx->threads);
-    const std::string key = KeyOf(a);
+    const std::string key = KeyOf(a, ctx->threads);
     auto found = ctx->plans.find(key);
     if (found == ctx->plans.end()) found = ctx->plans.emplace(key, MakePlan(*ctx, a)).first;
     Plan& plan = *found->second;
