@@ -52,13 +52,18 @@ export class FeedbackCandidates {
     private readonly windowMinutes: number,
   ) {}
 
+  /** Whether candidates are kept at all (PREDICTION_FEEDBACK_WINDOW_MINUTES > 0). */
+  get enabled(): boolean {
+    return this.windowMinutes > 0;
+  }
+
   private bucketKey(time: number): string {
     return RedisKeys.feedbackCandidates(this.queuePrefix, Math.floor(time / BUCKET_MS));
   }
 
   /** Queues the candidates on a pipeline: one HSET and one PEXPIREAT per minute they fall in. */
   add(pipeline: ChainableCommander, candidates: ReadonlyMap<string, FeedbackCandidate>): void {
-    if (this.windowMinutes <= 0) return;
+    if (!this.enabled) return;
     const buckets = new Map<number, (string | Buffer)[]>();
     for (const [id, candidate] of candidates) {
       const time = predictionIdTime(id);

@@ -184,7 +184,9 @@ export class PredictionLog {
         JSON.stringify(record),
       );
       const input = Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength);
-      candidates.set(record.id, { modelVersion: record.v, label: record.top[0]![0], pixels: input });
+      if (this.candidates.enabled) {
+        candidates.set(record.id, { modelVersion: record.v, label: record.top[0]![0], pixels: input });
+      }
       if (record.img) {
         pipeline.set(
           RedisKeys.predictionInput(this.config.QUEUE_PREFIX, record.id),
