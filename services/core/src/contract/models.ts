@@ -18,6 +18,10 @@ export const modelCardSchema = z
     architecture: z.looseObject({
       name: z.string().meta({ description: '`resnet9` (trained by visionops) or `keras` (imported)' }),
       width: z.number().optional(),
+      testTimeAugmentation: z.enum(['none', 'flip']).optional().meta({
+        description:
+          '`flip`: each answer averages the probabilities for the image and its mirror image (absent: `none`)',
+      }),
       parameters: z.number(),
     }),
     origin: z

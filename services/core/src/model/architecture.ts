@@ -3,11 +3,14 @@
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from '../labels.js';
 import { fusedBatchNormalization } from './fused-batch-norm.js';
+import { setTestTimeAugmentation, type TestTimeAugmentation } from './test-time-augmentation.js';
 
 export interface ArchitectureSpec {
   name: 'resnet9';
   /** Channels of the first stage; later stages use 2x, 4x and 8x this. */
   width: number;
+  /** How the model is served; absent means `none`. Stored in the model's files by createModel. */
+  testTimeAugmentation?: TestTimeAugmentation;
 }
 
 export const DEFAULT_ARCHITECTURE: ArchitectureSpec = { name: 'resnet9', width: 16 };
@@ -74,5 +77,9 @@ export function createModel(spec: ArchitectureSpec = DEFAULT_ARCHITECTURE, seed 
   const logits = tf.layers
     .rescaling({ scale: 0.125, offset: 0, name: 'logits' })
     .apply(dense) as tf.SymbolicTensor;
-  return tf.model({ inputs: input, outputs: logits, name: `${spec.name}_w${w}` });
+  const model = tf.model({ inputs: input, outputs: logits, name: `${spec.name}_w${w}` });
+  if (spec.testTimeAugmentation && spec.testTimeAugmentation !== 'none') {
+    setTestTimeAugmentation(model, spec.testTimeAugmentation);
+  }
+  return model;
 }

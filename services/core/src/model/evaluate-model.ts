@@ -1,10 +1,11 @@
 // Accuracy, per-class accuracy and confusion matrix of a model on a decoded dataset, through the
-// same normalise() and model.predict() path that serving uses.
+// same normalise() and forward pass (with the model's test-time augmentation) that serving uses.
 import * as tf from '@tensorflow/tfjs';
 import { LABELS, NUM_CLASSES } from '../labels.js';
 import { normalise, PIXELS_PER_IMAGE, type Normalisation } from '../preprocess.js';
 import type { EvaluationMetrics } from './model-card.js';
 import { tidyValues } from './tensor-values.js';
+import { servedProbabilities } from './test-time-augmentation.js';
 
 export interface EvaluationInput {
   images: Uint8Array;
@@ -12,13 +13,16 @@ export interface EvaluationInput {
   n: number;
 }
 
-/** Class probabilities for a batch of normalised NHWC images: the serving computation. */
+/**
+ * Class probabilities for a batch of normalised NHWC images: the serving computation, averaged
+ * over the model's test-time augmentation views when it has one.
+ */
 export function predictProbabilities(
   model: tf.LayersModel,
   pixels: Float32Array,
   count: number,
 ): Float32Array {
-  return tidyValues(() => tf.softmax(model.predict(tf.tensor4d(pixels, [count, 32, 32, 3])) as tf.Tensor));
+  return tidyValues(() => servedProbabilities(model, tf.tensor4d(pixels, [count, 32, 32, 3])));
 }
 
 export function evaluateModel(

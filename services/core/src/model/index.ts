@@ -7,3 +7,4 @@ export * from './model-files.js';
 export * from './weight-values.js';
 export * from './saliency.js';
 export * from './tensor-values.js';
+export * from './test-time-augmentation.js';

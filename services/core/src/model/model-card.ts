@@ -42,5 +42,10 @@ export interface ModelCard {
 /** The card's architecture when visionops can rebuild (and so fine-tune) it; undefined for an imported one. */
 export function trainableArchitecture(card: Pick<ModelCard, 'architecture'>): ArchitectureSpec | undefined {
   const { architecture } = card;
-  return architecture.name === 'resnet9' ? { name: 'resnet9', width: architecture.width } : undefined;
+  if (architecture.name !== 'resnet9') return undefined;
+  const { width, testTimeAugmentation } = architecture;
+  // A retrained version is served as its parent is.
+  return testTimeAugmentation && testTimeAugmentation !== 'none'
+    ? { name: 'resnet9', width, testTimeAugmentation }
+    : { name: 'resnet9', width };
 }

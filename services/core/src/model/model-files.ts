@@ -23,6 +23,8 @@ export async function modelToFiles(model: tf.LayersModel): Promise<ModelFiles> {
         convertedBy: null,
         modelTopology: artifacts.modelTopology,
         weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+        // How the model is served (its test-time augmentation); TF.js's own loaders read it too.
+        ...(artifacts.userDefinedMetadata ? { userDefinedMetadata: artifacts.userDefinedMetadata } : {}),
       };
       files = { modelJson: Buffer.from(JSON.stringify(json)), weightsBin: Buffer.from(weightData) };
       return Promise.resolve({ modelArtifactsInfo: tf.io.getModelArtifactsInfoForJSON(artifacts) });
@@ -37,13 +39,21 @@ export async function modelFromFiles(files: ModelFiles): Promise<tf.LayersModel>
   const json = JSON.parse(files.modelJson.toString('utf8')) as {
     modelTopology: object;
     weightsManifest: { weights: tf.io.WeightsManifestEntry[] }[];
+    userDefinedMetadata?: Record<string, unknown>;
   };
   const weightSpecs = json.weightsManifest.flatMap((group) => group.weights);
   const weightData = files.weightsBin.buffer.slice(
     files.weightsBin.byteOffset,
     files.weightsBin.byteOffset + files.weightsBin.byteLength,
   ) as ArrayBuffer;
-  return tf.loadLayersModel(tf.io.fromMemory({ modelTopology: json.modelTopology, weightSpecs, weightData }));
+  return tf.loadLayersModel(
+    tf.io.fromMemory({
+      modelTopology: json.modelTopology,
+      weightSpecs,
+      weightData,
+      ...(json.userDefinedMetadata ? { userDefinedMetadata: json.userDefinedMetadata } : {}),
+    }),
+  );
 }
 
 /** Writes model.json and weights.bin into dir atomically per file (write, then rename). */

@@ -1,6 +1,7 @@
 // `npm run evaluate -- --model <dir> --data <zip|dir>`: accuracy, per-class accuracy and the
 // confusion matrix of a saved model, loaded and fed exactly as the gateway does (model files,
-// the card's normalisation, decodeImage + normalise). Ends with one JSON line.
+// the card's normalisation and the model's test-time augmentation, decodeImage + normalise). Ends
+// with one JSON line. `--tta none|flip` overrides the model's augmentation, to compare the two.
 import { readFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -9,7 +10,10 @@ import { loadDataset } from '@visionops/core/dataset';
 import { initBackend, type BackendPreference } from '@visionops/core/engine';
 import {
   evaluateModel,
+  isTestTimeAugmentation,
   loadModelFromDir,
+  setTestTimeAugmentation,
+  testTimeAugmentationOf,
   type EvaluationMetrics,
   type ModelCard,
 } from '@visionops/core/model';
@@ -19,6 +23,7 @@ const { values: args } = parseArgs({
     model: { type: 'string', default: 'models/baseline' },
     data: { type: 'string' },
     backend: { type: 'string' },
+    tta: { type: 'string' },
     'no-cache': { type: 'boolean', default: false },
   },
 });
@@ -54,6 +59,10 @@ async function main(): Promise<void> {
   const backend = await initBackend((args.backend ?? config.ML_BACKEND) as BackendPreference);
   const dir = resolve(args.model);
   const model = await loadModelFromDir(dir);
+  if (args.tta !== undefined) {
+    if (!isTestTimeAugmentation(args.tta)) throw new Error(`--tta must be none or flip, got ${args.tta}`);
+    setTestTimeAugmentation(model, args.tta);
+  }
   const normalisation = await readNormalisation(dir);
   const data = await loadDataset(resolve(args.data), {
     cacheDir: args['no-cache'] ? false : join(config.DATA_DIR, 'cache'),
@@ -64,9 +73,17 @@ async function main(): Promise<void> {
   const seconds = (performance.now() - started) / 1000;
   console.log(formatReport(metrics));
   console.log(
-    `\nbackend ${backend.name}, ${(data.n / seconds).toFixed(0)} images/s, ${data.skipped.length} skipped`,
+    `\nbackend ${backend.name}, test-time augmentation ${testTimeAugmentationOf(model)}, ` +
+      `${(data.n / seconds).toFixed(0)} images/s, ${data.skipped.length} skipped`,
   );
-  console.log(JSON.stringify({ accuracy: metrics.accuracy, perClass: metrics.perClass, n: metrics.n }));
+  console.log(
+    JSON.stringify({
+      accuracy: metrics.accuracy,
+      perClass: metrics.perClass,
+      n: metrics.n,
+      testTimeAugmentation: testTimeAugmentationOf(model),
+    }),
+  );
 }
 
 main().then(

@@ -15,6 +15,7 @@ import {
   createModel,
   evaluateModel,
   INPUT_SHAPE,
+  isTestTimeAugmentation,
   saveModelToDir,
   setWeightValues,
   writeAtomically,
@@ -32,6 +33,7 @@ const { values: args } = parseArgs({
     out: { type: 'string', default: 'models/baseline' },
     epochs: { type: 'string', default: '55' },
     width: { type: 'string', default: '16' },
+    tta: { type: 'string', default: 'flip' },
     batch: { type: 'string', default: '512' },
     lr: { type: 'string', default: '0.4' },
     warmup: { type: 'string', default: '0.2' },
@@ -76,8 +78,11 @@ async function main(): Promise<void> {
     limit,
   );
   const threads = args.threads ? number('threads') : Math.min(2, availableParallelism());
+  const testTimeAugmentation = args.tta;
+  if (!isTestTimeAugmentation(testTimeAugmentation))
+    throw new Error(`--tta must be none or flip, got ${args.tta}`);
   const options: TrainOptions = {
-    architecture: { name: 'resnet9', width: number('width') },
+    architecture: { name: 'resnet9', width: number('width'), testTimeAugmentation },
     backend: (args.backend ?? config.ML_BACKEND) as BackendPreference,
     threads,
     epochs: number('epochs'),
