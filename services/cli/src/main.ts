@@ -312,6 +312,7 @@ class Commands {
         bytes: body.length,
         format,
         normalisation: normalisation ? (JSON.parse(normalisation) as unknown) : null,
+        testTimeAugmentation: response.headers.get('x-visionops-test-time-augmentation'),
       },
       () =>
         `${args[0]} written to ${output} (${format}, ${body.length} bytes); preprocessing: ${normalisation ?? 'see the card'}`,

@@ -10,7 +10,13 @@ import { startEmbeddedS3 } from '@visionops/infra/embedded-s3';
 import { loadConfig, type Config } from '@visionops/core';
 import { LABELS } from '@visionops/core';
 import { RedisKeys } from '@visionops/core';
-import { createModel, modelToFiles, type ModelCard, type ModelFiles } from '@visionops/core/model';
+import {
+  createModel,
+  modelToFiles,
+  type ArchitectureSpec,
+  type ModelCard,
+  type ModelFiles,
+} from '@visionops/core/model';
 import { CIFAR10_NORMALISATION, PREPROCESS_VERSION } from '@visionops/core';
 import { createS3Client, ModelRegistry, ObjectStore } from '@visionops/core/registry';
 
@@ -62,16 +68,24 @@ export interface TestModel {
   card: ModelCard;
 }
 
-/** A tiny untrained model (different weights per seed) and a card that serving accepts. */
-export async function buildTestModel(seed = 1, width = 4): Promise<TestModel> {
-  const model = createModel({ name: 'resnet9', width }, seed);
+/**
+ * A tiny untrained model (different weights per seed) and a card that serving accepts; `flip`
+ * builds it to be served with flip test-time augmentation.
+ */
+export async function buildTestModel(seed = 1, width = 4, testTimeAugmentation?: 'flip'): Promise<TestModel> {
+  const architecture: ArchitectureSpec = {
+    name: 'resnet9',
+    width,
+    ...(testTimeAugmentation && { testTimeAugmentation }),
+  };
+  const model = createModel(architecture, seed);
   try {
     const files = await modelToFiles(model);
     const card: ModelCard = {
       parent: null,
       createdAt: new Date().toISOString(),
       labels: [...LABELS],
-      architecture: { name: 'resnet9', width, parameters: model.countParams(), inputShape: [32, 32, 3] },
+      architecture: { ...architecture, parameters: model.countParams(), inputShape: [32, 32, 3] },
       normalisation: { mean: [...CIFAR10_NORMALISATION.mean], std: [...CIFAR10_NORMALISATION.std] },
       preprocessVersion: PREPROCESS_VERSION,
       training: { recipe: 'test fixture', seed },

@@ -178,7 +178,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** Download a version: `format=keras-h5` (default) a legacy Keras HDF5 file, `format=tfjs` a ZIP of model.json, weights.bin and card.json. The card says which preprocessing the model expects (also sent as the X-Visionops-Normalisation header) */
+    /** Download a version: `format=keras-h5` (default) a legacy Keras HDF5 file, `format=tfjs` a ZIP of model.json, weights.bin and card.json. The card says which preprocessing the model expects (also sent as the X-Visionops-Normalisation header) and how it is served: X-Visionops-Test-Time-Augmentation is `flip` when each answer averages the image and its mirror image, else `none` */
     get: operations['getModelsVersionExport'];
     put?: never;
     post?: never;
@@ -1618,6 +1618,11 @@ export interface operations {
                 /** @description `resnet9` (trained by visionops) or `keras` (imported) */
                 name: string;
                 width?: number;
+                /**
+                 * @description `flip`: each answer averages the probabilities for the image and its mirror image (absent: `none`)
+                 * @enum {string}
+                 */
+                testTimeAugmentation?: 'none' | 'flip';
                 parameters: number;
               } & {
                 [key: string]: unknown;
@@ -1697,6 +1702,11 @@ export interface operations {
               /** @description `resnet9` (trained by visionops) or `keras` (imported) */
               name: string;
               width?: number;
+              /**
+               * @description `flip`: each answer averages the probabilities for the image and its mirror image (absent: `none`)
+               * @enum {string}
+               */
+              testTimeAugmentation?: 'none' | 'flip';
               parameters: number;
             } & {
               [key: string]: unknown;

@@ -1,7 +1,7 @@
 // GET /models/:version/export: a version as a legacy Keras HDF5 file (`keras-h5`, loadable by
 // tf.keras.models.load_model) or as a ZIP of its TF.js files and card (`tfjs`).
 import { Router } from 'express';
-import type { ModelFiles } from '@visionops/core/model';
+import type { ModelCard, ModelFiles } from '@visionops/core/model';
 import type { ModelRegistry } from '@visionops/core/registry';
 import { versionParamsSchema } from '../api/api-schemas.js';
 import { parseRequest } from '../api/parse-request.js';
@@ -17,7 +17,8 @@ export const exportRouteDocs: RouteDoc[] = [
     summary:
       'Download a version: `format=keras-h5` (default) a legacy Keras HDF5 file, `format=tfjs` a ZIP of ' +
       'model.json, weights.bin and card.json. The card says which preprocessing the model expects ' +
-      '(also sent as the X-Visionops-Normalisation header)',
+      '(also sent as the X-Visionops-Normalisation header) and how it is served: ' +
+      'X-Visionops-Test-Time-Augmentation is `flip` when each answer averages the image and its mirror image, else `none`',
     params: versionParamsSchema,
     query: exportQuerySchema,
     responses: {
@@ -42,6 +43,14 @@ async function kerasH5(files: ModelFiles): Promise<Buffer> {
   }
 }
 
+/** A Keras file carries no serving recipe: the card says whether answers average two views. */
+function servedAugmentation(card: ModelCard): string {
+  const { architecture } = card;
+  return 'testTimeAugmentation' in architecture && architecture.testTimeAugmentation
+    ? architecture.testTimeAugmentation
+    : 'none';
+}
+
 export function exportRoutes(registry: ModelRegistry): Router {
   const router = Router();
   router.get('/models/:version/export', async (req, res) => {
@@ -58,6 +67,7 @@ export function exportRoutes(registry: ModelRegistry): Router {
       .type(format === 'tfjs' ? 'application/zip' : 'application/x-hdf5')
       .set('Content-Disposition', `attachment; filename="${fileName}"`)
       .set('X-Visionops-Normalisation', JSON.stringify(card.normalisation))
+      .set('X-Visionops-Test-Time-Augmentation', servedAugmentation(card))
       .send(body);
   });
   return router;
