@@ -177,8 +177,9 @@ async function inferenceTotals(gateway: Gateway): Promise<{ images: number; batc
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
 
-const backend = loadConfig().ML_BACKEND === 'auto' ? 'wasm' : loadConfig().ML_BACKEND;
-const choice = await initBackend(backend);
+// The engine the gateway would get (ML_BACKEND, else auto's choice), in this thread and the gateway's.
+const choice = await initBackend(loadConfig().ML_BACKEND);
+const backend = choice.name === 'tensorflow' ? 'node' : choice.name;
 const { images, real } = await sampleImages(IMAGES);
 const { files, card, source } = await benchModel();
 console.log(

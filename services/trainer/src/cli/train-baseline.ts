@@ -13,6 +13,7 @@ import { loadDataset } from '@visionops/core/dataset';
 import { initBackend, type BackendPreference } from '@visionops/core/engine';
 import {
   createModel,
+  DEFAULT_ARCHITECTURE,
   evaluateModel,
   INPUT_SHAPE,
   isTestTimeAugmentation,
@@ -31,9 +32,9 @@ const { values: args } = parseArgs({
     data: { type: 'string' },
     eval: { type: 'string' },
     out: { type: 'string', default: 'models/baseline' },
-    epochs: { type: 'string', default: '55' },
-    width: { type: 'string', default: '16' },
-    tta: { type: 'string', default: 'flip' },
+    epochs: { type: 'string', default: '34' },
+    width: { type: 'string', default: String(DEFAULT_ARCHITECTURE.width) },
+    tta: { type: 'string', default: DEFAULT_ARCHITECTURE.testTimeAugmentation ?? 'none' },
     batch: { type: 'string', default: '512' },
     lr: { type: 'string', default: '0.4' },
     warmup: { type: 'string', default: '0.2' },
