@@ -2,7 +2,8 @@
 // the engine this machine runs (oneDNN kernels on wasm where the addon is built, else wasm with
 // the project's kernels) at 1 and 2 native threads, next to plain wasm and, where /usr/bin/python3
 // has torch, the PyTorch reference measured in the same run. `--with-cpu` adds the stock cpu
-// backend (about a minute). Prints a table, then one JSON line for scripts, last.
+// backend (about a minute); `--width N` measures another width of the same network (the shipped
+// one by default). Prints a table, then one JSON line for scripts, last.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadOnednnAddon, type OnednnAddon } from '@visionops/engine-native';
@@ -12,7 +13,23 @@ import { fileURLToPath } from 'node:url';
 import { registerWasmTrainingKernels } from '../src/engine/backend.js';
 import { onednnKernelStats, registerOnednnKernels } from '../src/engine/onednn-kernels.js';
 import { NUM_CLASSES } from '../src/labels.js';
-import { createModel, DEFAULT_ARCHITECTURE, INPUT_SHAPE } from '../src/model/architecture.js';
+import {
+  createModel,
+  DEFAULT_ARCHITECTURE,
+  INPUT_SHAPE,
+  type ArchitectureSpec,
+} from '../src/model/architecture.js';
+
+function architectureFromArgs(): ArchitectureSpec {
+  const at = process.argv.indexOf('--width');
+  if (at < 0) return DEFAULT_ARCHITECTURE;
+  const width = Number(process.argv[at + 1]);
+  if (!Number.isInteger(width) || width < 1)
+    throw new Error(`--width must be a positive integer, got ${process.argv[at + 1]}`);
+  return { name: 'resnet9', width };
+}
+/** Forward passes and training steps of the plain network (test-time views are the caller's choice). */
+const ARCHITECTURE = architectureFromArgs();
 
 const BATCH = 128;
 const WARM_UP = 2;
@@ -38,7 +55,7 @@ function randomBatch(batch: number) {
 
 /** Forward (inference) and one training step of the shipped model, as the trainer's replica does it. */
 function modelWork(forwardSize: number, trainSize: number) {
-  const model = createModel(DEFAULT_ARCHITECTURE, 1);
+  const model = createModel({ name: 'resnet9', width: ARCHITECTURE.width }, 1);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
   const optimizer = tf.train.momentum(0.01, 0.9, true);
   const forwardBatch = randomBatch(forwardSize);
@@ -109,7 +126,7 @@ interface PytorchFigures {
 }
 
 function runPytorchOnce(env: NodeJS.ProcessEnv): PytorchFigures | { skipped: string } {
-  const result = spawnSync(PYTHON, [PYTORCH_SCRIPT, String(DEFAULT_ARCHITECTURE.width), String(BATCH)], {
+  const result = spawnSync(PYTHON, [PYTORCH_SCRIPT, String(ARCHITECTURE.width), String(BATCH)], {
     encoding: 'utf8',
     env,
   });
@@ -192,6 +209,7 @@ const one = timings.get('onednn1t') ?? wasm;
 const two = timings.get('onednn2t') ?? wasm;
 const result: Record<string, string | number | boolean> = {
   engine: addon ? 'onednn' : 'wasm',
+  width: ARCHITECTURE.width,
   batch: BATCH,
   trainImgPerSec1t: round1(perSecond(BATCH, one.trainMs)),
   trainImgPerSec2t: round1(perSecond(BATCH, two.trainMs)),
@@ -251,9 +269,9 @@ if (cpu) {
 const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
 const line = (row: string[]) =>
   row.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-const model = createModel(DEFAULT_ARCHITECTURE, 1);
+const model = createModel({ name: 'resnet9', width: ARCHITECTURE.width }, 1);
 console.log(
-  `model ${DEFAULT_ARCHITECTURE.name} width ${DEFAULT_ARCHITECTURE.width}, ${model.countParams()} parameters, ` +
+  `model ${ARCHITECTURE.name} width ${ARCHITECTURE.width}, ${model.countParams()} parameters, ` +
     `batch ${BATCH}, medians of ${RUNS} runs after ${WARM_UP} warm-up rounds`,
 );
 model.dispose();
