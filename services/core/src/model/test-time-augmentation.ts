@@ -38,9 +38,14 @@ export function setTestTimeAugmentation(model: tf.LayersModel, augmentation: Tes
  * views. Both views go through one forward pass of twice the batch.
  */
 export function servedProbabilities(model: tf.LayersModel, x: tf.Tensor4D): tf.Tensor2D {
-  if (testTimeAugmentationOf(model) === 'none') return tf.softmax(model.predict(x) as tf.Tensor2D);
   const count = x.shape[0];
-  const both = tf.softmax(model.predict(tf.concat([x, tf.reverse(x, 2)], 0)) as tf.Tensor2D);
+  // One forward pass for the whole batch: predict() would cut it into slices of 32 by default.
+  if (testTimeAugmentationOf(model) === 'none') {
+    return tf.softmax(model.predict(x, { batchSize: count }) as tf.Tensor2D);
+  }
+  const both = tf.softmax(
+    model.predict(tf.concat([x, tf.reverse(x, 2)], 0), { batchSize: 2 * count }) as tf.Tensor2D,
+  );
   const [plain, mirrored] = tf.split(both, [count, count], 0);
   return tf.mul(tf.add(plain!, mirrored!), 0.5);
 }
