@@ -9,9 +9,6 @@ export type TestTimeAugmentation = 'none' | 'flip';
 
 export const TEST_TIME_AUGMENTATIONS: readonly TestTimeAugmentation[] = ['none', 'flip'];
 
-/** Views per image that each augmentation costs the engine. */
-export const TEST_TIME_VIEWS: Record<TestTimeAugmentation, number> = { none: 1, flip: 2 };
-
 interface VisionopsMetadata {
   visionops?: { testTimeAugmentation?: unknown };
 }
