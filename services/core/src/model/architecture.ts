@@ -14,7 +14,11 @@ export interface ArchitectureSpec {
 }
 
 /** The shipped baseline's architecture (models/baseline): width 24, served with flip test-time augmentation. */
-export const DEFAULT_ARCHITECTURE: ArchitectureSpec = { name: 'resnet9', width: 24, testTimeAugmentation: 'flip' };
+export const DEFAULT_ARCHITECTURE: ArchitectureSpec = {
+  name: 'resnet9',
+  width: 24,
+  testTimeAugmentation: 'flip',
+};
 
 export const INPUT_SHAPE = [32, 32, 3] as const;
 
