@@ -401,6 +401,14 @@ describe.skipIf(skipWithoutBrowser)('dashboard', () => {
     }
     await page.getByRole('button', { name: 'v1', exact: true }).click();
     await page.getByRole('table', { name: 'confusion matrix of v1' }).waitFor();
+    // The shipped baseline is served with flip test-time augmentation, and the page says so.
+    const v1 = (await (await fetch(`${stack.gatewayUrl}/models/v1`)).json()) as {
+      architecture: { width: number; testTimeAugmentation?: string };
+    };
+    expect(v1.architecture.testTimeAugmentation).toBe('flip');
+    expect(await page.locator('#detail-heading').textContent()).toContain(
+      `(width ${v1.architecture.width}, answers averaged with the mirror image)`,
+    );
     await page.screenshot({ path: join(screenshots, 'models.png'), fullPage: true });
   }, 60_000);
 

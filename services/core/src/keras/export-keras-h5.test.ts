@@ -107,7 +107,9 @@ describe('exporting to Keras HDF5', () => {
       ]);
       expect(layout.weightNames['prep_conv']).toEqual(['prep_conv/kernel:0']);
       expect(layout.weightNames['image']).toEqual([]);
-      expect(layout.datasets['prep_conv/prep_conv/kernel:0']).toEqual([3, 3, 3, 16]);
+      expect(layout.datasets['prep_conv/prep_conv/kernel:0']).toEqual(
+        model.getLayer('prep_conv').weights[0]!.shape,
+      );
       expect(layout.datasets['dense/dense/kernel:0']).toEqual([
         model.getLayer('dense').weights[0]!.shape[0],
         10,
