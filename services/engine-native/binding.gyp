@@ -3,7 +3,7 @@
     {
       "target_name": "visionops_onednn",
       "sources": ["src/onednn-addon.cc"],
-      "cflags_cc": ["-std=c++17", "-O2", "-fopenmp", "-fexceptions"],
+      "cflags_cc": ["-std=c++17", "-O3", "-fopenmp", "-fexceptions"],
       "cflags_cc!": ["-fno-exceptions", "-std=gnu++17"],
       "libraries": ["-ldnnl", "-fopenmp"],
       "ldflags": ["-Wl,-z,nodelete"]

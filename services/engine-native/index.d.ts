@@ -13,6 +13,17 @@ export interface OnednnAddon {
   batchNormTraining(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
   /** args: [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta]. */
   batchNormTrainingGrad(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
+  /** args: [count, x, y]: y = max(x, 0). */
+  relu(heap: ArrayBuffer, args: Int32Array): void;
+  /** args: [count, dy, x, dx]: dx = dy where x > 0, else 0. */
+  reluGrad(heap: ArrayBuffer, args: Int32Array): void;
+  /**
+   * args: [n, h, w, c, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft, x, y]:
+   * max pooling over NHWC.
+   */
+  maxPool(heap: ArrayBuffer, args: Int32Array): void;
+  /** args: the same shape, then dy, x, dx: the gradient goes to each window's first maximum. */
+  maxPoolGrad(heap: ArrayBuffer, args: Int32Array): void;
   /** Sets this thread's OpenMP thread count for later calls; returns the previous one. */
   setThreads(threads: number): number;
   /** The library version and its CPU runtime, e.g. "2.6.3 (OpenMP)". */

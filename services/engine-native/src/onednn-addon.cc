@@ -13,6 +13,7 @@
 #include <node_api.h>
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -269,7 +270,7 @@ struct HeapView {
   float* Optional(int arg, int64_t elements) const { return args[arg] < 0 ? nullptr : At(arg, elements); }
 };
 
-// Parses (heap: ArrayBuffer, args: Int32Array, epsilon: number) and sets the thread count.
+// Parses (heap: ArrayBuffer, args: Int32Array[, epsilon: number]) and sets the thread count.
 bool ReadHeapCall(napi_env env, napi_callback_info info, size_t argCount, HeapView* view, double* epsilon) {
   size_t argc = 3;
   napi_value argv[3];
@@ -278,10 +279,12 @@ bool ReadHeapCall(napi_env env, napi_callback_info info, size_t argCount, HeapVi
   napi_typedarray_type type;
   size_t length = 0;
   void* argsData = nullptr;
-  if (argc < 3 || napi_get_arraybuffer_info(env, argv[0], &heapData, &view->bytes) != napi_ok ||
+  *epsilon = 0;
+  if (argc < 2 || napi_get_arraybuffer_info(env, argv[0], &heapData, &view->bytes) != napi_ok ||
       napi_get_typedarray_info(env, argv[1], &type, &length, &argsData, nullptr, nullptr) != napi_ok ||
-      type != napi_int32_array || length < argCount || napi_get_value_double(env, argv[2], epsilon) != napi_ok) {
-    napi_throw_error(env, "ONEDNN_KERNEL", "expected (heap: ArrayBuffer, args: Int32Array, epsilon: number)");
+      type != napi_int32_array || length < argCount ||
+      (argc >= 3 && napi_get_value_double(env, argv[2], epsilon) != napi_ok)) {
+    napi_throw_error(env, "ONEDNN_KERNEL", "expected (heap: ArrayBuffer, args: Int32Array[, epsilon: number])");
     return false;
   }
   view->data = static_cast<uint8_t*>(heapData);
@@ -305,31 +308,99 @@ napi_value HeapCall(napi_env env, napi_callback_info info, size_t argCount, Body
   return nullptr;
 }
 
-// Per-channel sums of f(row, channel) over all rows, accumulated per thread in double.
-template <typename F>
-void ChannelSums(int64_t rows, int channels, double* out, F f) {
-  std::memset(out, 0, sizeof(double) * channels);
-#pragma omp parallel
-  {
-    std::unique_ptr<double[]> local(new double[channels]());
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      for (int c = 0; c < channels; c++) local[c] += f(r, c);
+// Hot loops are compiled for AVX-512, AVX2 and the baseline, and the loader picks the one the
+// CPU runs (GCC function multiversioning); elsewhere they are compiled once for the baseline.
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#define VISIONOPS_HOT __attribute__((target_clones("avx512f", "avx2", "default")))
+#else
+#define VISIONOPS_HOT
+#endif
+
+// The rows [begin, end) of `rows` that this thread of a parallel region works on.
+struct Rows {
+  int64_t begin, end;
+};
+Rows ThreadRows(int64_t rows) {
+  const int64_t t = omp_get_thread_num(), n = omp_get_num_threads();
+  return {rows * t / n, rows * (t + 1) / n};
+}
+
+// Rows summed in float before each addition to the double totals: short float runs vectorise,
+// and the double totals keep large tensors exact to float precision.
+constexpr int64_t kBlockRows = 32;
+
+// first[c] += p - pShift[c] and second[c] += (p - pShift[c]) * (q - qShift[c]) over rows
+// [begin, end): with p = q = x shifted by its first row, the batch statistics; with p = dy (no
+// shift) and q = x shifted by the mean, the sums of the gradient.
+VISIONOPS_HOT void PairedSums(const float* __restrict p, const float* __restrict pShift, const float* __restrict q,
+                              const float* __restrict qShift, Rows range, int channels, double* __restrict first,
+                              double* __restrict second, float* __restrict blockFirst,
+                              float* __restrict blockSecond) {
+  for (int64_t r0 = range.begin; r0 < range.end; r0 += kBlockRows) {
+    const int64_t r1 = std::min(range.end, r0 + kBlockRows);
+    std::memset(blockFirst, 0, sizeof(float) * channels);
+    std::memset(blockSecond, 0, sizeof(float) * channels);
+    for (int64_t r = r0; r < r1; r++) {
+      const float* __restrict pRow = p + r * channels;
+      const float* __restrict qRow = q + r * channels;
+      for (int c = 0; c < channels; c++) {
+        const float u = pRow[c] - pShift[c];
+        blockFirst[c] += u;
+        blockSecond[c] += u * (qRow[c] - qShift[c]);
+      }
     }
-#pragma omp critical
-    for (int c = 0; c < channels; c++) out[c] += local[c];
+    for (int c = 0; c < channels; c++) {
+      first[c] += blockFirst[c];
+      second[c] += blockSecond[c];
+    }
   }
 }
 
-// y = x * a + b per channel, a and b folded from the statistics and the affine parameters.
-void ApplyAffine(const float* x, float* y, int64_t rows, int channels, const float* a, const float* b) {
-#pragma omp parallel for schedule(static)
-  for (int64_t r = 0; r < rows; r++) {
-    const float* xr = x + r * channels;
-    float* yr = y + r * channels;
+// y = x * a + b per channel over rows [begin, end).
+VISIONOPS_HOT void Affine(const float* __restrict x, float* __restrict y, Rows range, int channels,
+                          const float* __restrict a, const float* __restrict b) {
+  for (int64_t r = range.begin; r < range.end; r++) {
+    const float* __restrict xr = x + r * channels;
+    float* __restrict yr = y + r * channels;
     for (int c = 0; c < channels; c++) yr[c] = xr[c] * a[c] + b[c];
   }
 }
+
+// dx = a * dy + b * (x - mean) + c per channel over rows [begin, end).
+VISIONOPS_HOT void GradientAffine(const float* __restrict dy, const float* __restrict x, float* __restrict dx,
+                                  Rows range, int channels, const float* __restrict mean,
+                                  const float* __restrict a, const float* __restrict b,
+                                  const float* __restrict c0) {
+  for (int64_t r = range.begin; r < range.end; r++) {
+    const float* __restrict dyr = dy + r * channels;
+    const float* __restrict xr = x + r * channels;
+    float* __restrict dxr = dx + r * channels;
+    for (int c = 0; c < channels; c++) dxr[c] = a[c] * dyr[c] + b[c] * (xr[c] - mean[c]) + c0[c];
+  }
+}
+
+// Below this many elements one thread does the work: waking the others costs more.
+constexpr int64_t kParallelElements = 1 << 15;
+bool Parallel(int64_t elements) { return elements >= kParallelElements; }
+
+// Per-thread double totals of two per-channel sums, added up by one thread after a barrier.
+struct ChannelTotals {
+  int channels;
+  std::unique_ptr<double[]> perThread;  // [threads][2][channels]
+  ChannelTotals(int channels, int threads)
+      : channels(channels), perThread(new double[static_cast<size_t>(threads) * 2 * channels]()) {}
+  double* First(int thread) { return perThread.get() + static_cast<size_t>(thread) * 2 * channels; }
+  double* Second(int thread) { return First(thread) + channels; }
+  // Totals into thread 0's slots.
+  void Combine(int threads) {
+    for (int t = 1; t < threads; t++) {
+      for (int c = 0; c < channels; c++) {
+        First(0)[c] += First(t)[c];
+        Second(0)[c] += Second(t)[c];
+      }
+    }
+  }
+};
 
 // batchNormInference(heap, [rows, channels, x, mean, variance, scale|-1, offset|-1, y], epsilon)
 napi_value BatchNormInference(napi_env env, napi_callback_info info) {
@@ -345,12 +416,15 @@ napi_value BatchNormInference(napi_env env, napi_callback_info info) {
       a[c] = static_cast<float>((scale ? scale[c] : 1.0) / std::sqrt(static_cast<double>(variance[c]) + eps));
       b[c] = (offset ? offset[c] : 0.0f) - mean[c] * a[c];
     }
-    ApplyAffine(x, y, rows, channels, a.get(), b.get());
+#pragma omp parallel if (Parallel(rows * channels))
+    Affine(x, y, ThreadRows(rows), channels, a.get(), b.get());
   });
 }
 
 // batchNormTraining(heap, [rows, channels, x, gamma, beta, y, mean, variance], epsilon): batch
-// statistics (variance biased, as the moving averages expect) and the normalised output.
+// statistics (variance biased, as the moving averages expect) and the normalised output, in one
+// parallel region: sums of x - x[0] and their squares (shifted by the first row, so the one-pass
+// variance does not cancel), a barrier, then the output.
 napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
   return HeapCall(env, info, 8, [](const HeapView& v, double eps, int64_t rows, int channels) {
     const float* x = v.At(2, rows * channels);
@@ -359,29 +433,40 @@ napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
     float* y = v.At(5, rows * channels);
     float* meanOut = v.At(6, channels);
     float* varianceOut = v.At(7, channels);
-    std::unique_ptr<double[]> sum(new double[channels]), centred(new double[channels]);
-    ChannelSums(rows, channels, sum.get(), [&](int64_t r, int c) { return x[r * channels + c]; });
-    for (int c = 0; c < channels; c++) sum[c] /= static_cast<double>(rows);
-    // Second pass over centred values: the same two-pass variance as the reference, no cancellation.
-    ChannelSums(rows, channels, centred.get(), [&](int64_t r, int c) {
-      const double d = x[r * channels + c] - sum[c];
-      return d * d;
-    });
+    const std::unique_ptr<float[]> shift(new float[channels]);
+    std::memcpy(shift.get(), x, sizeof(float) * channels);
+    ChannelTotals totals(channels, omp_get_max_threads());
     std::unique_ptr<float[]> a(new float[channels]), b(new float[channels]);
-    for (int c = 0; c < channels; c++) {
-      const double variance = centred[c] / static_cast<double>(rows);
-      meanOut[c] = static_cast<float>(sum[c]);
-      varianceOut[c] = static_cast<float>(variance);
-      const double invStd = 1.0 / std::sqrt(variance + eps);
-      a[c] = static_cast<float>(gamma[c] * invStd);
-      b[c] = static_cast<float>(beta[c] - sum[c] * gamma[c] * invStd);
+#pragma omp parallel if (Parallel(rows * channels))
+    {
+      const int t = omp_get_thread_num();
+      const Rows range = ThreadRows(rows);
+      std::unique_ptr<float[]> block(new float[2 * channels]);
+      PairedSums(x, shift.get(), x, shift.get(), range, channels, totals.First(t), totals.Second(t), block.get(),
+                 block.get() + channels);
+#pragma omp barrier
+#pragma omp single
+      {
+        totals.Combine(omp_get_num_threads());
+        for (int c = 0; c < channels; c++) {
+          const double shifted = totals.First(0)[c] / static_cast<double>(rows);
+          const double variance = std::max(0.0, totals.Second(0)[c] / static_cast<double>(rows) - shifted * shifted);
+          const double mean = shift[c] + shifted;
+          meanOut[c] = static_cast<float>(mean);
+          varianceOut[c] = static_cast<float>(variance);
+          const double invStd = 1.0 / std::sqrt(variance + eps);
+          a[c] = static_cast<float>(gamma[c] * invStd);
+          b[c] = static_cast<float>(beta[c] - mean * gamma[c] * invStd);
+        }
+      }
+      Affine(x, y, range, channels, a.get(), b.get());
     }
-    ApplyAffine(x, y, rows, channels, a.get(), b.get());
   });
 }
 
 // batchNormTrainingGrad(heap, [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta],
-// epsilon): dBeta = sum dy, dGamma = sum dy*xhat, dx = gamma/sigma * (dy - dBeta/M - xhat*dGamma/M).
+// epsilon): dBeta = sum dy, dGamma = sum dy*xhat, dx = gamma/sigma * (dy - dBeta/M - xhat*dGamma/M),
+// with both sums in one pass (dy * (x - mean) needs no second pass: the mean is known).
 napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
   return HeapCall(env, info, 10, [](const HeapView& v, double eps, int64_t rows, int channels) {
     const float* dy = v.At(2, rows * channels);
@@ -392,29 +477,204 @@ napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
     float* dx = v.At(7, rows * channels);
     float* dGamma = v.At(8, channels);
     float* dBeta = v.At(9, channels);
-    std::unique_ptr<float[]> invStd(new float[channels]);
-    for (int c = 0; c < channels; c++) invStd[c] = static_cast<float>(1.0 / std::sqrt(variance[c] + eps));
-    std::unique_ptr<double[]> sumDy(new double[channels]), sumDyXhat(new double[channels]);
-    ChannelSums(rows, channels, sumDy.get(), [&](int64_t r, int c) { return dy[r * channels + c]; });
-    ChannelSums(rows, channels, sumDyXhat.get(), [&](int64_t r, int c) {
-      const int64_t i = r * channels + c;
-      return static_cast<double>(dy[i]) * ((x[i] - mean[c]) * invStd[c]);
-    });
-    std::unique_ptr<float[]> scale(new float[channels]), meanDy(new float[channels]), meanDyXhat(new float[channels]);
-    for (int c = 0; c < channels; c++) {
-      dBeta[c] = static_cast<float>(sumDy[c]);
-      dGamma[c] = static_cast<float>(sumDyXhat[c]);
-      scale[c] = gamma[c] * invStd[c];
-      meanDy[c] = static_cast<float>(sumDy[c] / static_cast<double>(rows));
-      meanDyXhat[c] = static_cast<float>(sumDyXhat[c] / static_cast<double>(rows));
-    }
-#pragma omp parallel for schedule(static)
-    for (int64_t r = 0; r < rows; r++) {
-      for (int c = 0; c < channels; c++) {
-        const int64_t i = r * channels + c;
-        const float xhat = (x[i] - mean[c]) * invStd[c];
-        dx[i] = scale[c] * (dy[i] - meanDy[c] - xhat * meanDyXhat[c]);
+    ChannelTotals totals(channels, omp_get_max_threads());
+    const std::unique_ptr<float[]> noShift(new float[channels]());
+    std::unique_ptr<float[]> a(new float[channels]), b(new float[channels]), c0(new float[channels]);
+#pragma omp parallel if (Parallel(rows * channels))
+    {
+      const int t = omp_get_thread_num();
+      const Rows range = ThreadRows(rows);
+      std::unique_ptr<float[]> block(new float[2 * channels]);
+      PairedSums(dy, noShift.get(), x, mean, range, channels, totals.First(t), totals.Second(t), block.get(),
+                 block.get() + channels);
+#pragma omp barrier
+#pragma omp single
+      {
+        totals.Combine(omp_get_num_threads());
+        const double m = static_cast<double>(rows);
+        for (int c = 0; c < channels; c++) {
+          const double invStd = 1.0 / std::sqrt(static_cast<double>(variance[c]) + eps);
+          const double sumDy = totals.First(0)[c];
+          const double sumDyXhat = totals.Second(0)[c] * invStd;
+          dBeta[c] = static_cast<float>(sumDy);
+          dGamma[c] = static_cast<float>(sumDyXhat);
+          const double scale = gamma[c] * invStd;
+          // scale * (dy - sumDy/M - (x - mean) * invStd * sumDyXhat/M)
+          a[c] = static_cast<float>(scale);
+          b[c] = static_cast<float>(-scale * invStd * sumDyXhat / m);
+          c0[c] = static_cast<float>(-scale * sumDy / m);
+        }
       }
+      GradientAffine(dy, x, dx, range, channels, mean, a.get(), b.get(), c0.get());
+    }
+  });
+}
+
+// Element-wise kernels over `count` floats: relu(heap, [count, x, y]) and
+// reluGrad(heap, [count, dy, x, dx]) (dx = dy where x > 0, else 0, as TensorFlow's).
+VISIONOPS_HOT void ReluRange(const float* __restrict x, float* __restrict y, int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; i++) y[i] = x[i] > 0.0f ? x[i] : 0.0f;
+}
+VISIONOPS_HOT void ReluGradRange(const float* __restrict dy, const float* __restrict x, float* __restrict dx,
+                                 int64_t begin, int64_t end) {
+  for (int64_t i = begin; i < end; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
+}
+
+napi_value Relu(napi_env env, napi_callback_info info) {
+  return HeapCall(env, info, 3, [](const HeapView& v, double, int64_t count, int) {
+    const float* x = v.At(1, count);
+    float* y = v.At(2, count);
+#pragma omp parallel if (Parallel(count))
+    {
+      const Rows range = ThreadRows(count);
+      ReluRange(x, y, range.begin, range.end);
+    }
+  });
+}
+
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  return HeapCall(env, info, 4, [](const HeapView& v, double, int64_t count, int) {
+    const float* dy = v.At(1, count);
+    const float* x = v.At(2, count);
+    float* dx = v.At(3, count);
+#pragma omp parallel if (Parallel(count))
+    {
+      const Rows range = ThreadRows(count);
+      ReluGradRange(dy, x, dx, range.begin, range.end);
+    }
+  });
+}
+
+// Max pooling over NHWC. args: [n, h, w, c, outH, outW, filterH, filterW, strideH, strideW,
+// padTop, padLeft, tensors...]: maxPool's tensors are x, y and maxPoolGrad's dy, x, dx. Window
+// positions in the padding are skipped.
+enum PoolArg : int { kPN, kPH, kPW, kPC, kPOh, kPOw, kPFh, kPFw, kPSh, kPSw, kPPadTop, kPPadLeft, kPTensors };
+
+struct PoolShape {
+  int64_t n, h, w, c, oh, ow, fh, fw, sh, sw, top, left;
+  explicit PoolShape(const int32_t* a)
+      : n(a[kPN]), h(a[kPH]), w(a[kPW]), c(a[kPC]), oh(a[kPOh]), ow(a[kPOw]), fh(a[kPFh]), fw(a[kPFw]),
+        sh(a[kPSh]), sw(a[kPSw]), top(a[kPPadTop]), left(a[kPPadLeft]) {}
+  int64_t In() const { return n * h * w * c; }
+  int64_t Out() const { return n * oh * ow * c; }
+};
+
+// Calls at(offset) with the element offset of each pixel of output (b, oy, ox)'s window that
+// lies inside the image, in row-major window order.
+template <typename At>
+inline void ForEachInWindow(const PoolShape& s, int64_t b, int64_t oy, int64_t ox, At at) {
+  for (int64_t ky = 0; ky < s.fh; ky++) {
+    const int64_t iy = oy * s.sh - s.top + ky;
+    if (iy < 0 || iy >= s.h) continue;
+    for (int64_t kx = 0; kx < s.fw; kx++) {
+      const int64_t ix = ox * s.sw - s.left + kx;
+      if (ix >= 0 && ix < s.w) at(((b * s.h + iy) * s.w + ix) * s.c);
+    }
+  }
+}
+
+// One output row (image b, output row oy) of the forward pass.
+VISIONOPS_HOT void MaxPoolRow(const PoolShape& s, const float* __restrict x, float* __restrict y, int64_t b,
+                              int64_t oy) {
+  for (int64_t ox = 0; ox < s.ow; ox++) {
+    float* __restrict out = y + ((b * s.oh + oy) * s.ow + ox) * s.c;
+    for (int64_t ch = 0; ch < s.c; ch++) out[ch] = -INFINITY;
+    ForEachInWindow(s, b, oy, ox, [&](int64_t pixel) {
+      const float* __restrict in = x + pixel;
+      for (int64_t ch = 0; ch < s.c; ch++) out[ch] = in[ch] > out[ch] ? in[ch] : out[ch];
+    });
+  }
+}
+
+// One image of the gradient: each output's gradient goes to the first maximum of its window, in
+// row-major window order (as the cpu backend and TensorFlow choose); dx is zeroed first, and
+// overlapping windows add up.
+VISIONOPS_HOT void MaxPoolGradImage(const PoolShape& s, const float* __restrict dy, const float* __restrict x,
+                                    float* __restrict dx, int64_t b) {
+  std::memset(dx + b * s.h * s.w * s.c, 0, sizeof(float) * s.h * s.w * s.c);
+  for (int64_t oy = 0; oy < s.oh; oy++) {
+    for (int64_t ox = 0; ox < s.ow; ox++) {
+      const float* __restrict g = dy + ((b * s.oh + oy) * s.ow + ox) * s.c;
+      for (int64_t ch = 0; ch < s.c; ch++) {
+        float best = -INFINITY;
+        int64_t at = -1;
+        ForEachInWindow(s, b, oy, ox, [&](int64_t pixel) {
+          if (at < 0 || x[pixel + ch] > best) {
+            best = x[pixel + ch];
+            at = pixel + ch;
+          }
+        });
+        if (at >= 0) dx[at] += g[ch];
+      }
+    }
+  }
+}
+
+// The 2x2, stride-2, unpadded case (the model's), vectorised over channels: every input belongs to
+// exactly one window, so dx is written once and needs no zeroing.
+VISIONOPS_HOT void MaxPoolGrad2x2Row(const PoolShape& s, const float* __restrict dy, const float* __restrict x,
+                                     float* __restrict dx, int64_t b, int64_t oy) {
+  const int64_t rowStride = s.w * s.c;
+  for (int64_t ox = 0; ox < s.ow; ox++) {
+    const int64_t base = ((b * s.h + 2 * oy) * s.w + 2 * ox) * s.c;
+    const float* __restrict x00 = x + base;
+    const float* __restrict x01 = x00 + s.c;
+    const float* __restrict x10 = x00 + rowStride;
+    const float* __restrict x11 = x10 + s.c;
+    float* __restrict d00 = dx + base;
+    float* __restrict d01 = d00 + s.c;
+    float* __restrict d10 = d00 + rowStride;
+    float* __restrict d11 = d10 + s.c;
+    const float* __restrict g = dy + ((b * s.oh + oy) * s.ow + ox) * s.c;
+    for (int64_t ch = 0; ch < s.c; ch++) {
+      // The first maximum in the order 00, 01, 10, 11.
+      const float m0 = x00[ch] >= x01[ch] ? x00[ch] : x01[ch];
+      const float m1 = x10[ch] >= x11[ch] ? x10[ch] : x11[ch];
+      const bool top = m0 >= m1;
+      const bool first0 = x00[ch] >= x01[ch];
+      const bool first1 = x10[ch] >= x11[ch];
+      d00[ch] = top && first0 ? g[ch] : 0.0f;
+      d01[ch] = top && !first0 ? g[ch] : 0.0f;
+      d10[ch] = !top && first1 ? g[ch] : 0.0f;
+      d11[ch] = !top && !first1 ? g[ch] : 0.0f;
+    }
+  }
+}
+
+bool IsPlain2x2(const PoolShape& s) {
+  return s.fh == 2 && s.fw == 2 && s.sh == 2 && s.sw == 2 && s.top == 0 && s.left == 0 && s.h == 2 * s.oh &&
+         s.w == 2 * s.ow;
+}
+
+// maxPool(heap, [shape..., x, y])
+napi_value MaxPool(napi_env env, napi_callback_info info) {
+  return HeapCall(env, info, kPTensors + 2, [](const HeapView& v, double, int64_t, int) {
+    const PoolShape s(v.args);
+    const float* x = v.At(kPTensors, s.In());
+    float* y = v.At(kPTensors + 1, s.Out());
+#pragma omp parallel for collapse(2) schedule(static) if (Parallel(s.Out()))
+    for (int64_t b = 0; b < s.n; b++) {
+      for (int64_t oy = 0; oy < s.oh; oy++) MaxPoolRow(s, x, y, b, oy);
+    }
+  });
+}
+
+// maxPoolGrad(heap, [shape..., dy, x, dx]): the gradient of maxPool wrt x.
+napi_value MaxPoolGrad(napi_env env, napi_callback_info info) {
+  return HeapCall(env, info, kPTensors + 3, [](const HeapView& v, double, int64_t, int) {
+    const PoolShape s(v.args);
+    const float* dy = v.At(kPTensors, s.Out());
+    const float* x = v.At(kPTensors + 1, s.In());
+    float* dx = v.At(kPTensors + 2, s.In());
+    if (IsPlain2x2(s)) {
+#pragma omp parallel for collapse(2) schedule(static) if (Parallel(s.In()))
+      for (int64_t b = 0; b < s.n; b++) {
+        for (int64_t oy = 0; oy < s.oh; oy++) MaxPoolGrad2x2Row(s, dy, x, dx, b, oy);
+      }
+    } else {
+      // Windows may overlap: one thread per image, so no two threads add to the same input.
+#pragma omp parallel for schedule(static) if (Parallel(s.In()))
+      for (int64_t b = 0; b < s.n; b++) MaxPoolGradImage(s, dy, x, dx, b);
     }
   });
 }
@@ -457,6 +717,10 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchNormTraining", nullptr, BatchNormTraining, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingGrad", nullptr, BatchNormTrainingGrad, nullptr, nullptr, nullptr, napi_default,
        nullptr},
+      {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"version", nullptr, Version, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(properties) / sizeof(properties[0]), properties);

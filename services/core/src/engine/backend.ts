@@ -8,6 +8,7 @@ import { loadOnednnAddon } from '@visionops/engine-native';
 import { createMaxPoolGradient } from './max-pool-gradient.js';
 import { createMaxReduceGradient } from './max-reduce-gradient.js';
 import { registerOnednnKernels } from './onednn-kernels.js';
+import { createReluGradient } from './relu-gradient.js';
 import { wasmConvGradientKernels } from './wasm-conv-gradients.js';
 import { registerWasmIdentityKernel } from './wasm-identity.js';
 
@@ -44,6 +45,8 @@ export function registerWasmTrainingKernels(): void {
   if (!gradientsRegistered) {
     const stock = tf.getGradient(tf.MaxPool);
     if (stock) tf.registerGradient(createMaxPoolGradient(stock));
+    const stockRelu = tf.getGradient(tf.Relu);
+    if (stockRelu) tf.registerGradient(createReluGradient(stockRelu));
     const stockMax = tf.getGradient(tf.Max);
     if (stockMax) tf.registerGradient(createMaxReduceGradient(stockMax));
     gradientsRegistered = true;

@@ -1,10 +1,12 @@
 // A faster gradient for the 2x2, stride-2 max pooling the model uses, on the wasm backend: the
 // stock MaxPoolGrad kernel loops in scalar code; this one is three broadcast XNNPACK ops.
 // Where several inputs of a window tie for the maximum, each receives the gradient (the stock
-// kernel picks one); real activations essentially never tie. Other pool shapes and backends
-// keep the stock gradient.
+// kernel picks one); real activations essentially never tie. Other pool shapes and backends, and
+// the oneDNN engine (whose native MaxPoolGrad kernel the stock gradient calls), keep the stock
+// gradient.
 import * as tf from '@tensorflow/tfjs';
 import type { GradConfig, NamedAttrMap } from '@tensorflow/tfjs';
+import { onednnKernelsActive } from './onednn-kernels.js';
 
 function isTwoByTwo(attrs: NamedAttrMap, x: tf.Tensor): boolean {
   const { filterSize, strides, pad, dimRoundingMode } = attrs as {
@@ -37,7 +39,7 @@ export function createMaxPoolGradient(stock: GradConfig): GradConfig {
     outputsToSave: [true],
     gradFunc: (dy, saved, attrs) => {
       const [x, y] = saved as [tf.Tensor4D, tf.Tensor4D];
-      if (tf.getBackend() !== 'wasm' || !isTwoByTwo(attrs, x) || Array.isArray(dy)) {
+      if (tf.getBackend() !== 'wasm' || onednnKernelsActive() || !isTwoByTwo(attrs, x) || Array.isArray(dy)) {
         return stock.gradFunc(dy, saved, attrs);
       }
       return {

@@ -1,6 +1,7 @@
 // Property tests of the oneDNN kernels (the native addon on the wasm heap) against the stock cpu
 // backend: Conv2D and FusedConv2D forward, both gradients called directly and through tf.grads,
-// and batch normalisation (inference kernel, and the training op with its gradient).
+// batch normalisation (inference kernel, and the training op with its gradient), ReLU and max
+// pooling with their gradients.
 // Without the addon the kernel tests are skipped with the reason in their title; under CI=true
 // (CI installs libdnnl-dev) a missing addon fails.
 import * as tf from '@tensorflow/tfjs';
@@ -99,6 +100,41 @@ function inferenceNorm(c: NormCase) {
     tf.tensor1d(values),
   );
   return [tf.batchNorm(x, mean!, variance!, beta, gamma, c.epsilon), tf.batchNorm(x, mean!, variance!)];
+}
+
+// Pooling geometries: the model's 2x2/2 (even and odd sizes), overlapping windows, padding.
+const poolCases = fc.record({
+  batch: fc.integer({ min: 1, max: 3 }),
+  height: fc.integer({ min: 2, max: 11 }),
+  width: fc.integer({ min: 2, max: 11 }),
+  channels: fc.integer({ min: 1, max: 37 }),
+  window: fc.constantFrom(
+    { filterSize: 2, strides: 2, pad: 'valid' as const },
+    { filterSize: 3, strides: 1, pad: 'same' as const },
+    { filterSize: 3, strides: 2, pad: 'same' as const },
+    { filterSize: 2, strides: 1, pad: 'valid' as const },
+  ),
+  seed: fc.integer({ min: 1, max: 1_000_000 }),
+});
+type PoolCase = typeof poolCases extends fc.Arbitrary<infer T> ? T : never;
+
+/** maxPool(x) and the gradient of sum(maxPool(x) * upstream) wrt x. */
+function pooling(c: PoolCase, values: Float32Array) {
+  const { filterSize, strides, pad } = c.window;
+  const x = tf.tensor4d(values, [c.batch, c.height, c.width, c.channels]);
+  const y = tf.maxPool(x, filterSize, strides, pad);
+  const upstream = tf.tensor(seededValues(c.seed + 1, y.size), y.shape);
+  const dx = tf.grad((input: tf.Tensor4D) =>
+    tf.sum(tf.mul(tf.maxPool(input, filterSize, strides, pad), upstream)),
+  )(x);
+  return [y, dx];
+}
+
+/** relu(x) and the gradient of sum(relu(x) * upstream) wrt x. */
+function relu(shape: number[], seed: number) {
+  const x = tf.tensor(seededValues(seed, tf.util.sizeFromShape(shape)), shape);
+  const upstream = tf.tensor(seededValues(seed + 1, x.size), shape);
+  return [tf.relu(x), tf.grad((input: tf.Tensor) => tf.sum(tf.mul(tf.relu(input), upstream)))(x)];
 }
 
 describe.skipIf(!addon)(
@@ -218,6 +254,73 @@ describe.skipIf(!addon)(
         ),
         FC_OPTIONS,
       );
+    });
+
+    it('when ReLU and its gradient run, then oneDNN matches cpu, zeros and empty tensors included', async () => {
+      const shapesOf = fc.array(fc.integer({ min: 1, max: 40 }), { minLength: 1, maxLength: 4 });
+      await fc.assert(
+        fc.asyncProperty(shapesOf, fc.integer({ min: 1, max: 1_000_000 }), (shape, seed) =>
+          natively(async () => {
+            const wasm = await onBackend('wasm', () => relu(shape, seed));
+            expectClose(
+              wasm,
+              await onBackend('cpu', () => relu(shape, seed)),
+              `relu ${JSON.stringify(shape)} ${seed}`,
+            );
+          }),
+        ),
+        FC_OPTIONS,
+      );
+      // Exact zeros take no gradient (as TensorFlow's step(x)); a 200,000-element tensor runs on
+      // both threads; an empty one returns an empty result.
+      const edges = () => {
+        const x = tf.concat([tf.zeros([5]), tf.linspace(-1, 1, 200_000)]);
+        return [
+          tf.relu(x),
+          tf.grad((input: tf.Tensor) => tf.sum(tf.relu(input)))(x),
+          tf.relu(tf.zeros([0, 3])),
+        ];
+      };
+      const [wasm, cpu] = [await onBackend('wasm', edges), await onBackend('cpu', edges)];
+      expect(wasm[1]!.slice(0, 5)).toEqual(new Float32Array(5));
+      expect(wasm[2]).toHaveLength(0);
+      expectClose(wasm, cpu, 'relu edges');
+    });
+
+    it('when max pooling and its gradient run, then oneDNN matches cpu for every window geometry', async () => {
+      await fc.assert(
+        fc.asyncProperty(poolCases, (c) =>
+          natively(async () => {
+            const values = seededValues(c.seed, c.batch * c.height * c.width * c.channels);
+            const wasm = await onBackend('wasm', () => pooling(c, values));
+            expectClose(wasm, await onBackend('cpu', () => pooling(c, values)), `pool ${JSON.stringify(c)}`);
+          }),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when a pooling window holds its maximum twice, then the gradient goes to the first, as on cpu', async () => {
+      // Two-valued inputs tie in most windows, in every position of the window.
+      const c: PoolCase = {
+        batch: 2,
+        height: 8,
+        width: 6,
+        channels: 19,
+        window: { filterSize: 2, strides: 2, pad: 'valid' },
+        seed: 7,
+      };
+      const values = seededValues(3, 2 * 8 * 6 * 19).map((v) => (v > 0 ? 1 : 0));
+      for (const window of [c.window, { filterSize: 3, strides: 1, pad: 'same' as const }]) {
+        const tied = { ...c, window };
+        // Overlapping windows add their gradients in another order than cpu: close, not equal.
+        const wasm = await onBackend('wasm', () => pooling(tied, values));
+        expectClose(
+          wasm,
+          await onBackend('cpu', () => pooling(tied, values)),
+          `ties ${JSON.stringify(window)}`,
+        );
+      }
     });
 
     it('when the heap grows between calls, then the next call uses the new buffer', async () => {

@@ -1,8 +1,8 @@
-// Kernels of the wasm backend that run in the native addon (oneDNN convolutions, OpenMP batch
-// normalisation) in place on the wasm heap: each call passes the heap's ArrayBuffer and the
-// tensors' byte offsets, so no tensor is copied. Cases the addon does not cover (NCHW,
-// non-float32, activations other than relu, a bias or statistics that are not one value per
-// channel) keep the kernel that was registered before.
+// Kernels of the wasm backend that run in the native addon (oneDNN convolutions; OpenMP batch
+// normalisation, ReLU, max pooling and their gradients) in place on the wasm heap: each call
+// passes the heap's ArrayBuffer and the tensors' byte offsets, so no tensor is copied. Cases the
+// addon does not cover (NCHW, non-float32, activations other than relu, a bias or statistics that
+// are not one value per channel, dilated pooling) keep the kernel that was registered before.
 import {
   backend_util,
   Conv2D,
@@ -11,8 +11,12 @@ import {
   FusedBatchNorm,
   FusedConv2D,
   getKernel,
+  MaxPool,
+  MaxPoolGrad,
+  Relu,
   registerKernel,
   unregisterKernel,
+  util as tfUtil,
   type KernelConfig,
   type KernelFunc,
   type TensorInfo,
@@ -48,6 +52,20 @@ const KIND = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 export const BATCH_NORM_TRAINING = 'VisionopsBatchNormTraining';
 /** Its gradient: inputs dy, x, mean, variance, gamma; attrs epsilon; outputs dx, dGamma, dBeta. */
 export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
+/** The gradient of ReLU in one pass: inputs dy, x; output dy where x > 0, else 0. */
+export const RELU_GRAD = 'VisionopsReluGrad';
+
+/** The kernels of the wasm backend that the native ones replace (the others are new names). */
+const REPLACED_KERNELS = [
+  FusedBatchNorm,
+  Conv2D,
+  FusedConv2D,
+  Conv2DBackpropInput,
+  Conv2DBackpropFilter,
+  Relu,
+  MaxPool,
+  MaxPoolGrad,
+];
 
 interface ConvAttrs {
   strides: number | [number, number];
@@ -56,6 +74,13 @@ interface ConvAttrs {
   dilations?: number | [number, number];
   dimRoundingMode?: 'floor' | 'round' | 'ceil';
   activation?: string;
+}
+
+interface PoolAttrs {
+  filterSize: number | [number, number];
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
 }
 
 /** Counts of what ran where, for tests and the benchmark. */
@@ -128,7 +153,7 @@ function packArgs(args: Int32Array, layout: Layout, offsets: [number, number, nu
 }
 
 /**
- * Builds the four kernels over `addon`; `previous` gives the kernel each one replaces, used for
+ * Builds the kernels over `addon`; `previous` gives the kernel each one replaces, used for
  * the cases the addon does not cover.
  */
 export function createOnednnKernels(
@@ -289,7 +314,100 @@ export function createOnednnKernels(
     );
   };
 
+  const elementArgs = new Int32Array(4);
+  /** relu or reluGrad over whole tensors: args are [count, ...inputs, output]. */
+  function runElementwise(
+    backend: WasmBackendInternals,
+    inputs: TensorInfo[],
+    run: (heap: ArrayBuffer, args: Int32Array) => void,
+  ): TensorInfo {
+    const out = backend.makeOutput(inputs[0]!.shape, 'float32');
+    elementArgs[0] = inputs[0]!.shape.reduce((a, b) => a * b, 1);
+    [...inputs, out].forEach((info, i) => (elementArgs[1 + i] = offsetOf(backend, info)));
+    if (elementArgs[0] > 0) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, elementArgs);
+    onednnKernelStats.native++;
+    return out;
+  }
+
+  const relu: KernelFunc = (config) => {
+    const { x } = config.inputs as Record<string, TensorInfo>;
+    if (!x || !isFloat(x)) return fallback(Relu, config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runElementwise(backend, [x], (heap, a) => addon.relu(heap, a));
+  };
+
+  const reluGrad: KernelFunc = (config) => {
+    const { dy, x } = config.inputs as Record<string, TensorInfo>;
+    if (!isFloat(dy, x) || !tfUtil.arraysEqual(dy!.shape, x!.shape)) {
+      throw new Error(`${RELU_GRAD} needs float32 dy and x of one shape`);
+    }
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runElementwise(backend, [dy!, x!], (heap, a) => addon.reluGrad(heap, a));
+  };
+
+  const poolArgs = new Int32Array(15);
+  /** The pooling geometry, or undefined for the cases the addon leaves to the wasm kernel. */
+  function poolInfo(x: TensorInfo, attrs: PoolAttrs): backend_util.Conv2DInfo | undefined {
+    if (x.shape.length !== 4 || !isFloat(x)) return undefined;
+    const info = backend_util.computePool2DInfo(
+      x.shape as [number, number, number, number],
+      attrs.filterSize,
+      attrs.strides,
+      1,
+      attrs.pad,
+      attrs.dimRoundingMode,
+    );
+    return info.dilationHeight === 1 && info.dilationWidth === 1 ? info : undefined;
+  }
+  function runPool(
+    backend: WasmBackendInternals,
+    info: backend_util.Conv2DInfo,
+    inputs: TensorInfo[],
+    outShape: number[],
+    run: (heap: ArrayBuffer, args: Int32Array) => void,
+  ): TensorInfo {
+    const out = backend.makeOutput(outShape, 'float32');
+    poolArgs.set([
+      info.batchSize,
+      info.inHeight,
+      info.inWidth,
+      info.inChannels,
+      info.outHeight,
+      info.outWidth,
+      info.filterHeight,
+      info.filterWidth,
+      info.strideHeight,
+      info.strideWidth,
+      info.padInfo.top,
+      info.padInfo.left,
+    ]);
+    [...inputs, out].forEach((tensor, i) => (poolArgs[12 + i] = offsetOf(backend, tensor)));
+    if (out.shape.every((size) => size > 0)) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, poolArgs);
+    onednnKernelStats.native++;
+    return out;
+  }
+
+  const maxPool: KernelFunc = (config) => {
+    const { x } = config.inputs as Record<string, TensorInfo>;
+    const info = x ? poolInfo(x, config.attrs as unknown as PoolAttrs) : undefined;
+    if (!x || !info) return fallback(MaxPool, config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runPool(backend, info, [x], info.outShape, (heap, a) => addon.maxPool(heap, a));
+  };
+
+  const maxPoolGrad: KernelFunc = (config) => {
+    const { dy, input } = config.inputs as Record<string, TensorInfo>;
+    const info = input ? poolInfo(input, config.attrs as unknown as PoolAttrs) : undefined;
+    if (!dy || !input || !info || !isFloat(dy)) return fallback(MaxPoolGrad, config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runPool(backend, info, [dy, input], input.shape, (heap, a) => addon.maxPoolGrad(heap, a));
+  };
+
   return [
+    { kernelName: Relu, backendName: 'wasm', kernelFunc: relu },
+    { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGrad },
+    { kernelName: MaxPool, backendName: 'wasm', kernelFunc: maxPool },
+    { kernelName: MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad },
     { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc: batchNormInference },
     { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTraining },
     { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
@@ -300,17 +418,22 @@ export function createOnednnKernels(
   ];
 }
 
+let restoreActive: (() => void) | undefined;
+
+/** Whether the native kernels are registered (gradients that bypass a stock kernel check this). */
+export function onednnKernelsActive(): boolean {
+  return restoreActive !== undefined;
+}
+
 /**
  * Registers the oneDNN kernels on the wasm backend in place of the current ones, which stay as
  * the fallback; returns a function that puts the replaced kernels back.
  */
-let restoreActive: (() => void) | undefined;
-
 export function registerOnednnKernels(addon: OnednnAddon): () => void {
   // A second registration would take the oneDNN kernels for the ones to fall back to.
   if (restoreActive) return restoreActive;
   const replaced = new Map<string, KernelConfig>();
-  for (const name of [FusedBatchNorm, Conv2D, FusedConv2D, Conv2DBackpropInput, Conv2DBackpropFilter]) {
+  for (const name of REPLACED_KERNELS) {
     const current = getKernel(name, 'wasm');
     if (current) replaced.set(name, current);
   }
