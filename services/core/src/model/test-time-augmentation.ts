@@ -3,6 +3,7 @@
 // the model's own files (model.json's `userDefinedMetadata`), so the gateway, the evaluation gate,
 // the drift reference and `npm run evaluate` all compute the same thing for the same version.
 import * as tf from '@tensorflow/tfjs';
+import { inferenceOutputs } from './folded-inference.js';
 
 /** `flip`: average over the image and its horizontal mirror (2 forward passes per image). */
 export type TestTimeAugmentation = 'none' | 'flip';
@@ -36,13 +37,11 @@ export function setTestTimeAugmentation(model: tf.LayersModel, augmentation: Tes
  */
 export function servedProbabilities(model: tf.LayersModel, x: tf.Tensor4D): tf.Tensor2D {
   const count = x.shape[0];
-  // One forward pass for the whole batch: predict() would cut it into slices of 32 by default.
+  // One forward pass for the whole batch, normalisation folded into the convolutions.
   if (testTimeAugmentationOf(model) === 'none') {
-    return tf.softmax(model.predict(x, { batchSize: count }) as tf.Tensor2D);
+    return tf.softmax(inferenceOutputs(model, x) as tf.Tensor2D);
   }
-  const both = tf.softmax(
-    model.predict(tf.concat([x, tf.reverse(x, 2)], 0), { batchSize: 2 * count }) as tf.Tensor2D,
-  );
+  const both = tf.softmax(inferenceOutputs(model, tf.concat([x, tf.reverse(x, 2)], 0)) as tf.Tensor2D);
   const [plain, mirrored] = tf.split(both, [count, count], 0);
   return tf.mul(tf.add(plain!, mirrored!), 0.5);
 }
