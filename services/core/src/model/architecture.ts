@@ -3,6 +3,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from '../labels.js';
 import { fusedBatchNormalization } from './fused-batch-norm.js';
+import { lazyGradientConv2d } from './lazy-gradient-conv2d.js';
 import { setTestTimeAugmentation, type TestTimeAugmentation } from './test-time-augmentation.js';
 
 export interface ArchitectureSpec {
@@ -31,16 +32,14 @@ function convBlock(
   seeds: () => number,
   pool: boolean,
 ): tf.SymbolicTensor {
-  let x = tf.layers
-    .conv2d({
-      filters,
-      kernelSize: 3,
-      padding: 'same',
-      useBias: false,
-      kernelInitializer: tf.initializers.heNormal({ seed: seeds() }),
-      name: `${name}_conv`,
-    })
-    .apply(input) as tf.SymbolicTensor;
+  let x = lazyGradientConv2d({
+    filters,
+    kernelSize: 3,
+    padding: 'same',
+    useBias: false,
+    kernelInitializer: tf.initializers.heNormal({ seed: seeds() }),
+    name: `${name}_conv`,
+  }).apply(input) as tf.SymbolicTensor;
   if (pool) x = tf.layers.maxPooling2d({ poolSize: 2, name: `${name}_pool` }).apply(x) as tf.SymbolicTensor;
   x = fusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(
     x,
