@@ -17,6 +17,10 @@ export interface OnednnAddon {
   relu(heap: ArrayBuffer, args: Int32Array): void;
   /** args: [count, dy, x, dx]: dx = dy where x > 0, else 0. */
   reluGrad(heap: ArrayBuffer, args: Int32Array): void;
+  /** args: [count, a, b, y]: y = a + b, one shape. */
+  add(heap: ArrayBuffer, args: Int32Array): void;
+  /** args: [outer, reduce, inner, x, y]: y[o][i] = max over r of x[o][r][i]. */
+  maxReduce(heap: ArrayBuffer, args: Int32Array): void;
   /**
    * args: [n, h, w, c, outH, outW, filterH, filterW, strideH, strideW, padTop, padLeft, x, y]:
    * max pooling over NHWC.

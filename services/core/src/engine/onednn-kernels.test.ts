@@ -22,7 +22,7 @@ import {
 import { normCaseArbitrary, normValues, type NormCase } from '../../test/norm-cases.js';
 import { onBackend, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
 import { batchNormTraining } from '../model/fused-batch-norm.js';
-import { onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
+import { NATIVE_ADD_MIN_ELEMENTS, onednnKernelStats, registerOnednnKernels } from './onednn-kernels.js';
 
 const FC_OPTIONS = { seed: 20_261_207, numRuns: 60 };
 const loaded = loadOnednnAddon();
@@ -329,6 +329,73 @@ describe.skipIf(!addon)(
           `ties ${JSON.stringify(window)}`,
         );
       }
+    });
+
+    it('when tensors of one shape are added, then oneDNN matches cpu; small and broadcasting ones stay on wasm', async () => {
+      // Large enough to run natively (NATIVE_ADD_MIN_ELEMENTS), on both threads.
+      const large = fc.tuple(
+        fc.integer({ min: 128, max: 160 }),
+        fc.integer({ min: 64, max: 80 }),
+        fc.integer({ min: 64, max: 70 }),
+      );
+      const sumOf = (shape: number[], seed: number) => () => {
+        const size = tf.util.sizeFromShape(shape);
+        return tf.add(
+          tf.tensor(seededValues(seed, size), shape),
+          tf.tensor(seededValues(seed + 1, size), shape),
+        );
+      };
+      await fc.assert(
+        fc.asyncProperty(large, fc.integer({ min: 1, max: 1_000_000 }), (shape, seed) =>
+          natively(async () => {
+            expect(tf.util.sizeFromShape(shape)).toBeGreaterThanOrEqual(NATIVE_ADD_MIN_ELEMENTS);
+            const sum = sumOf(shape, seed);
+            expectClose(
+              await onBackend('wasm', sum),
+              await onBackend('cpu', sum),
+              `add ${JSON.stringify(shape)}`,
+            );
+          }),
+        ),
+        { ...FC_OPTIONS, numRuns: 10 },
+      );
+      const before = { ...onednnKernelStats };
+      const small = sumOf([3, 3, 192, 192], 5);
+      expectClose(await onBackend('wasm', small), await onBackend('cpu', small), 'small add');
+      const broadcast = () => tf.add(tf.ones([3, 4]), tf.tensor1d([1, 2, 3, 4]));
+      expectClose(await onBackend('wasm', broadcast), await onBackend('cpu', broadcast), 'broadcast add');
+      expect(onednnKernelStats.native).toBe(before.native);
+      expect(onednnKernelStats.fallback).toBe(before.fallback + 1);
+    });
+
+    it('when a max reduces adjacent axes, then oneDNN matches cpu, with and without keepDims', async () => {
+      const cases = fc.record({
+        shape: fc.array(fc.integer({ min: 1, max: 9 }), { minLength: 1, maxLength: 4 }),
+        start: fc.nat(),
+        count: fc.nat(),
+        keepDims: fc.boolean(),
+        seed: fc.integer({ min: 1, max: 1_000_000 }),
+      });
+      await fc.assert(
+        fc.asyncProperty(cases, ({ shape, start, count, keepDims, seed }) =>
+          natively(async () => {
+            const first = start % shape.length;
+            const axes = Array.from({ length: 1 + (count % (shape.length - first)) }, (_, i) => first + i);
+            const reduce = () =>
+              tf.max(tf.tensor(seededValues(seed, tf.util.sizeFromShape(shape)), shape), axes, keepDims);
+            const label = `max ${JSON.stringify({ shape, axes, keepDims })}`;
+            const wasm = await onBackend('wasm', reduce);
+            expectClose(wasm, await onBackend('cpu', reduce), label);
+          }),
+        ),
+        FC_OPTIONS,
+      );
+      // The model's global max pooling, and the gradient through it.
+      const pooled = () => {
+        const x = tf.tensor4d(seededValues(9, 2 * 4 * 4 * 70), [2, 4, 4, 70]);
+        return [tf.max(x, [1, 2]), tf.grad((input: tf.Tensor) => tf.sum(tf.max(input, [1, 2])))(x)];
+      };
+      expectClose(await onBackend('wasm', pooled), await onBackend('cpu', pooled), 'global max pooling');
     });
 
     it('when the heap grows between calls, then the next call uses the new buffer', async () => {

@@ -1,8 +1,10 @@
 // Kernels of the wasm backend that run in the native addon (oneDNN convolutions; OpenMP batch
-// normalisation, ReLU, max pooling and their gradients) in place on the wasm heap: each call
-// passes the heap's ArrayBuffer and the tensors' byte offsets, so no tensor is copied. Cases the
-// addon does not cover (NCHW, non-float32, activations other than relu, a bias or statistics that
-// are not one value per channel, dilated pooling) keep the kernel that was registered before.
+// normalisation, ReLU, max pooling and their gradients, same-shape additions, max reductions) in
+// place on the wasm heap: each call passes the heap's ArrayBuffer and the tensors' byte offsets,
+// so no tensor is copied. Cases the addon does not cover (NCHW, non-float32, activations other
+// than relu, a bias or statistics that are not one value per channel, dilated pooling,
+// broadcasting additions, reductions over axes that are not adjacent) keep the kernel that was
+// registered before.
 import {
   backend_util,
   Conv2D,
@@ -11,6 +13,8 @@ import {
   FusedBatchNorm,
   FusedConv2D,
   getKernel,
+  Add,
+  Max,
   MaxPool,
   MaxPoolGrad,
   Relu,
@@ -55,6 +59,12 @@ export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
 /** The gradient of ReLU in one pass: inputs dy, x; output dy where x > 0, else 0. */
 export const RELU_GRAD = 'VisionopsReluGrad';
 
+/**
+ * Same-shape additions at least this large run natively on every thread; smaller ones stay with
+ * the wasm kernel, which one native thread does not beat (the addon's kParallelElementwise).
+ */
+export const NATIVE_ADD_MIN_ELEMENTS = 1 << 19;
+
 /** The kernels of the wasm backend that the native ones replace (the others are new names). */
 const REPLACED_KERNELS = [
   FusedBatchNorm,
@@ -65,6 +75,8 @@ const REPLACED_KERNELS = [
   Relu,
   MaxPool,
   MaxPoolGrad,
+  Add,
+  Max,
 ];
 
 interface ConvAttrs {
@@ -315,7 +327,7 @@ export function createOnednnKernels(
   };
 
   const elementArgs = new Int32Array(4);
-  /** relu or reluGrad over whole tensors: args are [count, ...inputs, output]. */
+  /** relu, reluGrad or add over whole tensors: args are [count, ...inputs, output]. */
   function runElementwise(
     backend: WasmBackendInternals,
     inputs: TensorInfo[],
@@ -343,6 +355,44 @@ export function createOnednnKernels(
     }
     const backend = config.backend as unknown as WasmBackendInternals;
     return runElementwise(backend, [dy!, x!], (heap, a) => addon.reluGrad(heap, a));
+  };
+
+  const add: KernelFunc = (config) => {
+    const { a, b } = config.inputs as Record<string, TensorInfo>;
+    // Broadcasting and integer additions stay with the wasm kernel.
+    if (!a || !b || !isFloat(a, b) || !tfUtil.arraysEqual(a.shape, b.shape)) return fallback(Add, config);
+    // Below this size one native thread is no faster than the wasm kernel (see the addon).
+    if (tfUtil.sizeFromShape(a.shape) < NATIVE_ADD_MIN_ELEMENTS) return previous(Add)!.kernelFunc(config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runElementwise(backend, [a, b], (heap, args) => addon.add(heap, args));
+  };
+
+  const maxArgs = new Int32Array(5);
+  const max: KernelFunc = (config) => {
+    const { x } = config.inputs as Record<string, TensorInfo>;
+    const { reductionIndices, keepDims } = config.attrs as {
+      reductionIndices: number | number[];
+      keepDims: boolean;
+    };
+    const axes = x ? tfUtil.parseAxisParam(reductionIndices, x.shape).sort((p, q) => p - q) : [];
+    const contiguous = axes.every((axis, i) => axis === axes[0]! + i);
+    if (!x || !isFloat(x) || axes.length === 0 || !contiguous) return fallback(Max, config);
+    const size = (dims: number[]) => dims.reduce((p, q) => p * q, 1);
+    const first = axes[0]!;
+    const last = axes[axes.length - 1]!;
+    const reduce = size(x.shape.slice(first, last + 1));
+    if (reduce === 0) return fallback(Max, config);
+    const backend = config.backend as unknown as WasmBackendInternals;
+    const outShape = keepDims
+      ? x.shape.map((dim, i) => (axes.includes(i) ? 1 : dim))
+      : x.shape.filter((_, i) => !axes.includes(i));
+    const out = backend.makeOutput(outShape, 'float32');
+    maxArgs.set([size(x.shape.slice(0, first)), reduce, size(x.shape.slice(last + 1))]);
+    maxArgs[3] = offsetOf(backend, x);
+    maxArgs[4] = offsetOf(backend, out);
+    if (size(outShape) > 0) addon.maxReduce(backend.wasm.HEAPU8.buffer as ArrayBuffer, maxArgs);
+    onednnKernelStats.native++;
+    return out;
   };
 
   const poolArgs = new Int32Array(15);
@@ -405,6 +455,8 @@ export function createOnednnKernels(
 
   return [
     { kernelName: Relu, backendName: 'wasm', kernelFunc: relu },
+    { kernelName: Add, backendName: 'wasm', kernelFunc: add },
+    { kernelName: Max, backendName: 'wasm', kernelFunc: max },
     { kernelName: RELU_GRAD, backendName: 'wasm', kernelFunc: reluGrad },
     { kernelName: MaxPool, backendName: 'wasm', kernelFunc: maxPool },
     { kernelName: MaxPoolGrad, backendName: 'wasm', kernelFunc: maxPoolGrad },
