@@ -524,47 +524,42 @@ VISIONOPS_HOT void ReluGradRange(const float* __restrict dy, const float* __rest
   for (int64_t i = begin; i < end; i++) dx[i] = x[i] > 0.0f ? dy[i] : 0.0f;
 }
 
-napi_value Relu(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 3, [](const HeapView& v, double, int64_t count, int) {
-    const float* x = v.At(1, count);
-    float* y = v.At(2, count);
-#pragma omp parallel if (ParallelElementwise(count))
-    {
-      const Rows range = ThreadRows(count);
-      ReluRange(x, y, range.begin, range.end);
-    }
-  });
-}
-
-napi_value ReluGrad(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 4, [](const HeapView& v, double, int64_t count, int) {
-    const float* dy = v.At(1, count);
-    const float* x = v.At(2, count);
-    float* dx = v.At(3, count);
-#pragma omp parallel if (ParallelElementwise(count))
-    {
-      const Rows range = ThreadRows(count);
-      ReluGradRange(dy, x, dx, range.begin, range.end);
-    }
-  });
-}
-
 // add(heap, [count, a, b, y]): y = a + b for two tensors of one shape.
 VISIONOPS_HOT void AddRange(const float* __restrict a, const float* __restrict b, float* __restrict y, int64_t begin,
                             int64_t end) {
   for (int64_t i = begin; i < end; i++) y[i] = a[i] + b[i];
 }
 
-napi_value Add(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 4, [](const HeapView& v, double, int64_t count, int) {
-    const float* a = v.At(1, count);
-    const float* b = v.At(2, count);
-    float* y = v.At(3, count);
+// An element-wise kernel over (heap, [count, input 1, (input 2,) output]): `range(inputs, output,
+// begin, end)` over each thread's share, on every thread only for large tensors.
+template <int Inputs, typename Range>
+napi_value Elementwise(napi_env env, napi_callback_info info, Range range) {
+  return HeapCall(env, info, Inputs + 2, [range](const HeapView& v, double, int64_t count, int) {
+    const float* inputs[2] = {v.At(1, count), Inputs > 1 ? v.At(2, count) : nullptr};
+    float* output = v.At(Inputs + 1, count);
 #pragma omp parallel if (ParallelElementwise(count))
     {
-      const Rows range = ThreadRows(count);
-      AddRange(a, b, y, range.begin, range.end);
+      const Rows rows = ThreadRows(count);
+      range(inputs, output, rows.begin, rows.end);
     }
+  });
+}
+
+napi_value Relu(napi_env env, napi_callback_info info) {
+  return Elementwise<1>(env, info, [](const float* const* in, float* out, int64_t begin, int64_t end) {
+    ReluRange(in[0], out, begin, end);
+  });
+}
+
+napi_value ReluGrad(napi_env env, napi_callback_info info) {
+  return Elementwise<2>(env, info, [](const float* const* in, float* out, int64_t begin, int64_t end) {
+    ReluGradRange(in[0], in[1], out, begin, end);
+  });
+}
+
+napi_value Add(napi_env env, napi_callback_info info) {
+  return Elementwise<2>(env, info, [](const float* const* in, float* out, int64_t begin, int64_t end) {
+    AddRange(in[0], in[1], out, begin, end);
   });
 }
 
