@@ -51,6 +51,9 @@ interface Folded {
 interface ConvChain {
   kind: 'chain';
   conv: GraphLayer;
+  /** The layers' configs, read once when the plan is made (getConfig builds a new object). */
+  convConfig: ConvConfig;
+  poolConfig?: PoolConfig;
   pool?: GraphLayer;
   norm: GraphLayer;
   relu?: GraphLayer;
@@ -154,6 +157,8 @@ function chainFrom(conv: GraphLayer): ConvChain | undefined {
   return {
     kind: 'chain',
     conv,
+    convConfig: config<ConvConfig>(conv),
+    poolConfig: pool ? config<PoolConfig>(pool) : undefined,
     pool,
     norm,
     relu,
@@ -228,7 +233,7 @@ function runChain(chain: ConvChain, x: tf.Tensor): tf.Tensor {
     }
     return y;
   }
-  const c = config<ConvConfig>(chain.conv);
+  const c = chain.convConfig;
   const y = tf.fused.conv2d({
     x: x as tf.Tensor4D,
     filter: folded.filter,
@@ -238,9 +243,8 @@ function runChain(chain: ConvChain, x: tf.Tensor): tf.Tensor {
     bias: folded.bias,
     activation: chain.relu ? 'relu' : 'linear',
   });
-  if (!chain.pool) return y;
-  const p = config<PoolConfig>(chain.pool);
-  return tf.maxPool(y, p.poolSize, p.strides, p.padding);
+  const p = chain.poolConfig;
+  return p ? tf.maxPool(y, p.poolSize, p.strides, p.padding) : y;
 }
 
 function releasePlan(plan: Plan): void {
