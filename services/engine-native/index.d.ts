@@ -28,6 +28,13 @@ export interface OnednnAddon {
   maxPool(heap: ArrayBuffer, args: Int32Array): void;
   /** args: the same shape, then dy, x, dx: the gradient goes to each window's first maximum. */
   maxPoolGrad(heap: ArrayBuffer, args: Int32Array): void;
+  /**
+   * How this thread's later convolutions run: "auto" (Winograd F(4x4, 3x3) for 3x3 stride-1
+   * convolutions of at least 32 images and 16 channels in and out, where this CPU has it; direct
+   * otherwise), "direct" or "winograd" (wherever the shape allows). Returns the previous one. The
+   * default comes from VISIONOPS_CONV_ALGORITHM, else "auto".
+   */
+  setConvAlgorithm(algorithm: 'auto' | 'direct' | 'winograd'): 'auto' | 'direct' | 'winograd';
   /** Sets this thread's OpenMP thread count for later calls; returns the previous one. */
   setThreads(threads: number): number;
   /** The library version and its CPU runtime, e.g. "2.6.3 (OpenMP)". */

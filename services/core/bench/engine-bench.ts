@@ -5,7 +5,9 @@
 // backend (about a minute); `--width N` measures another width of the same network (the shipped
 // one by default). Inference is the serving forward pass (normalisation folded into the
 // convolutions); `trainToForwardRatio` divides a training step by the plain forward pass it
-// contains (`plainInferImgPerSec2t`). Prints a table, then one JSON line for scripts, last.
+// contains (`plainInferImgPerSec2t`). The 2-thread oneDNN setup runs a second time with every
+// convolution direct (`directConv*`), so the gain of the default algorithm (Winograd where it pays)
+// is measured in the same rounds. Prints a table, then one JSON line for scripts, last.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadOnednnAddon, type OnednnAddon } from '@visionops/engine-native';
@@ -191,13 +193,23 @@ const useWasm = () => {
   restoreWasm?.();
   restoreWasm = undefined;
 };
-const useOnednn = (threads: number) => () => {
-  if (!addon) return;
-  restoreWasm ??= registerOnednnKernels(addon);
-  addon.setThreads(threads);
-};
+// The addon's default convolution algorithm (auto: Winograd where it pays) and, as an A/B in the
+// same rounds, every convolution direct.
+const defaultAlgorithm = addon?.setConvAlgorithm('auto') ?? 'auto';
+addon?.setConvAlgorithm(defaultAlgorithm);
+const useOnednn =
+  (threads: number, algorithm: 'auto' | 'direct' | 'winograd' = defaultAlgorithm) =>
+  () => {
+    if (!addon) return;
+    restoreWasm ??= registerOnednnKernels(addon);
+    addon.setThreads(threads);
+    addon.setConvAlgorithm(algorithm);
+  };
 const setups: Setup[] = [{ name: 'wasm', enter: useWasm }];
-if (addon) setups.push({ name: 'onednn1t', enter: useOnednn(1) }, { name: 'onednn2t', enter: useOnednn(2) });
+if (addon) {
+  setups.push({ name: 'onednn1t', enter: useOnednn(1) }, { name: 'onednn2t', enter: useOnednn(2) });
+  if (defaultAlgorithm !== 'direct') setups.push({ name: 'onednn2tDirect', enter: useOnednn(2, 'direct') });
+}
 
 const benchStarted = performance.now();
 const timings = benchSetups(setups, BATCH, WARM_UP, RUNS);
@@ -236,9 +248,15 @@ const result: Record<string, string | number | boolean> = {
   // A training step against the forward pass it contains (the plain network, not the folded one).
   trainToForwardRatio: Number((two.trainMs / two.plainForwardMs).toFixed(2)),
   plainInferImgPerSec2t: round1(perSecond(BATCH, two.plainForwardMs)),
+  convAlgorithm: defaultAlgorithm,
   wasmTrainImgPerSec: round1(perSecond(BATCH, wasm.trainMs)),
   wasmInferImgPerSec: round1(perSecond(BATCH, wasm.forwardMs)),
 };
+const direct = timings.get('onednn2tDirect');
+if (direct) {
+  result['directConvTrainImgPerSec2t'] = round1(perSecond(BATCH, direct.trainMs));
+  result['directConvInferImgPerSec2t'] = round1(perSecond(BATCH, direct.forwardMs));
+}
 if ('reason' in loaded) result['onednnSkipped'] = loaded.reason;
 if (cpu) result['cpuTrainImgPerSec'] = Number(perSecond(CPU_TRAIN_BATCH, cpu.trainMs).toFixed(2));
 if ('skipped' in pytorch) {
@@ -258,10 +276,15 @@ if ('skipped' in pytorch) {
 const rows: string[][] = [
   ['engine', 'threads', 'forward ms', 'infer img/s', 'plain forward ms', 'train ms', 'train img/s'],
 ];
-const threadsOf: Record<string, string> = { wasm: '1', onednn1t: '1', onednn2t: '2' };
+const threadsOf: Record<string, string> = { wasm: '1', onednn1t: '1', onednn2t: '2', onednn2tDirect: '2' };
+const engineOf = (name: string) => {
+  if (name === 'onednn2tDirect') return 'wasm + native kernels, direct convolutions';
+  if (name.startsWith('onednn')) return `wasm + native kernels (oneDNN, ${defaultAlgorithm} convolutions)`;
+  return 'wasm + project kernels';
+};
 for (const [name, t] of timings) {
   rows.push([
-    name.startsWith('onednn') ? 'wasm + native kernels (oneDNN)' : 'wasm + project kernels',
+    engineOf(name),
     threadsOf[name] ?? '?',
     t.forwardMs.toFixed(1),
     perSecond(BATCH, t.forwardMs).toFixed(0),

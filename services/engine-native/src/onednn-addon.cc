@@ -1,7 +1,8 @@
 // oneDNN convolutions for the TensorFlow.js wasm backend. Every call gets the wasm heap's
 // ArrayBuffer and the byte offsets of its tensors, and reads and writes them in place: no copy
 // per op. Activations are NHWC and filters HWIO, as TensorFlow.js keeps them; oneDNN chooses its
-// own (blocked) layout for the small filter tensors only, which are reordered each call.
+// own (blocked) layout for the small filter tensors, which are reordered each call, and, for
+// Winograd convolutions, for the activations too, reordered through scratch buffers.
 //
 // The call is synchronous and runs no JavaScript, and the heap is a plain (non-shared) buffer,
 // so the wasm memory cannot grow or move while oneDNN works on it.
@@ -16,6 +17,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <dnnl.hpp>
 #include <memory>
@@ -60,6 +62,24 @@ enum Arg : int {
   kArgCount
 };
 
+// How convolutions are computed. Winograd F(4x4, 3x3) (oneDNN's jit_wino_4x3, AVX-512 only) takes
+// 3x3 stride-1 convolutions in about 0.55-0.75 of the direct time on the model's layers at batch
+// 128, reorders to and from its blocked layout included; below a batch of 32 or 16 channels the
+// reorders cost more than it saves.
+enum class ConvAlgorithm : int { kAuto = 0, kDirect = 1, kWinograd = 2 };
+constexpr int64_t kWinogradMinBatch = 32;
+constexpr int64_t kWinogradMinChannels = 16;
+
+// An activation tensor as the primitive wants it: NHWC in place on the heap, or, when its layout
+// differs, a scratch buffer with a reorder from or to the NHWC tensor.
+struct Activation {
+  memory::desc user;
+  memory::desc wanted;
+  bool reorder = false;
+  dnnl::reorder toWanted;
+  dnnl::reorder toUser;
+};
+
 struct Plan {
   dnnl::primitive primitive;
   // The filter (or filter gradient) in the layout oneDNN chose, and the reorder to or from HWIO.
@@ -68,22 +88,73 @@ struct Plan {
   memory::desc weights;
   memory weightsBuffer;
   dnnl::reorder weightsReorder;
-  memory::desc in0, in1, in2, out;
+  // in0: x (forward, filter gradient) or dy (input gradient); in1: dy (filter gradient);
+  // out: y (forward) or dx (input gradient).
+  Activation in0, in1, out;
+  memory::desc bias;
   std::string implementation;
 };
+
+// Reusable, 64-byte aligned memory for the activations of plans that want a blocked layout: a
+// context runs one primitive at a time, so all of its plans share two buffers.
+class Scratch {
+ public:
+  Scratch() = default;
+  Scratch(const Scratch&) = delete;
+  Scratch& operator=(const Scratch&) = delete;
+  ~Scratch() { std::free(data_); }
+  void* Get(size_t bytes) {
+    if (bytes > bytes_) {
+      std::free(data_);
+      bytes_ = (bytes + 63) / 64 * 64;
+      data_ = std::aligned_alloc(64, bytes_);
+      if (data_ == nullptr) {
+        bytes_ = 0;
+        throw std::bad_alloc();
+      }
+    }
+    return data_;
+  }
+
+ private:
+  void* data_ = nullptr;
+  size_t bytes_ = 0;
+};
+
+const char* const kAlgorithmNames[] = {"auto", "direct", "winograd"};
+
+bool ParseAlgorithm(const std::string& name, ConvAlgorithm* algorithm) {
+  for (int i = 0; i < 3; i++) {
+    if (name == kAlgorithmNames[i]) {
+      *algorithm = static_cast<ConvAlgorithm>(i);
+      return true;
+    }
+  }
+  return false;
+}
+
+// VISIONOPS_CONV_ALGORITHM: auto (the default), direct or winograd; the JavaScript loader checks it.
+ConvAlgorithm AlgorithmFromEnvironment() {
+  const char* value = std::getenv("VISIONOPS_CONV_ALGORITHM");
+  ConvAlgorithm algorithm = ConvAlgorithm::kAuto;
+  if (value != nullptr) ParseAlgorithm(value, &algorithm);
+  return algorithm;
+}
 
 struct Context {
   dnnl::engine engine{dnnl::engine::kind::cpu, 0};
   dnnl::stream stream{engine};
   std::unordered_map<std::string, std::unique_ptr<Plan>> plans;
   int threads = 1;
+  ConvAlgorithm algorithm = AlgorithmFromEnvironment();
+  Scratch scratch[2];
 };
 
 // A plan is made for a thread count: oneDNN splits a primitive's work for the OpenMP threads there
 // are when it is created, and runs it with that split. A plan made at one thread and run after
 // setThreads(2) ran on one thread (bench:engine's 2-thread figures equalled its 1-thread ones).
-std::string KeyOf(const int32_t* a, int threads) {
-  std::string key = std::to_string(threads) + ':';
+std::string KeyOf(const int32_t* a, int threads, ConvAlgorithm algorithm) {
+  std::string key = std::to_string(threads) + ':' + std::to_string(static_cast<int>(algorithm)) + ':';
   for (int i = 0; i < kArgCount; i++) {
     if (i >= kIn0 && i <= kOut) continue;  // offsets change, shapes decide the plan
     key += std::to_string(a[i]);
@@ -92,7 +163,31 @@ std::string KeyOf(const int32_t* a, int threads) {
   return key;
 }
 
-std::unique_ptr<Plan> MakePlan(Context& ctx, const int32_t* a) {
+// Whether a convolution is one Winograd F(4x4, 3x3) computes, and one where it pays (kAuto).
+bool WantsWinograd(const int32_t* a, ConvAlgorithm algorithm) {
+  if (algorithm == ConvAlgorithm::kDirect) return false;
+  const bool shape = a[kKh] == 3 && a[kKw] == 3 && a[kSh] == 1 && a[kSw] == 1 && a[kDilH] == 1 &&
+                     a[kDilW] == 1;
+  if (!shape) return false;
+  return algorithm == ConvAlgorithm::kWinograd ||
+         (a[kN] >= kWinogradMinBatch && a[kC] >= kWinogradMinChannels && a[kO] >= kWinogradMinChannels);
+}
+
+Activation ActivationOf(const dnnl::engine& engine, const memory::desc& user, const memory::desc& wanted) {
+  Activation activation;
+  activation.user = user;
+  activation.wanted = wanted;
+  activation.reorder = wanted != user;
+  if (activation.reorder) {
+    const memory u(user, engine, DNNL_MEMORY_NONE);
+    const memory w(wanted, engine, DNNL_MEMORY_NONE);
+    activation.toWanted = dnnl::reorder(u, w);
+    activation.toUser = dnnl::reorder(w, u);
+  }
+  return activation;
+}
+
+std::unique_ptr<Plan> MakePlan(Context& ctx, const int32_t* a, dnnl::algorithm algorithm) {
   const memory::dims src = {a[kN], a[kC], a[kH], a[kW]};
   const memory::dims dst = {a[kN], a[kO], a[kOh], a[kOw]};
   const memory::dims wei = {a[kO], a[kC], a[kKh], a[kKw]};
@@ -100,15 +195,19 @@ std::unique_ptr<Plan> MakePlan(Context& ctx, const int32_t* a) {
   const memory::dims dilates = {a[kDilH] - 1, a[kDilW] - 1};
   const memory::dims padL = {a[kPadTop], a[kPadLeft]};
   const memory::dims padR = {a[kPadBottom], a[kPadRight]};
-  const memory::desc srcMd(src, dt::f32, tag::nhwc);
-  const memory::desc dstMd(dst, dt::f32, tag::nhwc);
+  const memory::desc srcUser(src, dt::f32, tag::nhwc);
+  const memory::desc dstUser(dst, dt::f32, tag::nhwc);
+  // Direct convolutions work on NHWC in place; Winograd chooses its blocked layout.
+  const bool winograd = algorithm == dnnl::algorithm::convolution_winograd;
+  const memory::desc srcMd = winograd ? memory::desc(src, dt::f32, tag::any) : srcUser;
+  const memory::desc dstMd = winograd ? memory::desc(dst, dt::f32, tag::any) : dstUser;
   const memory::desc weiAny(wei, dt::f32, tag::any);
   const memory::desc biasMd({a[kO]}, dt::f32, tag::a);
   const bool hasBias = a[kHasBias] != 0;
+  const auto& eng = ctx.engine;
 
   auto plan = std::make_unique<Plan>();
   plan->userWeights = memory::desc(wei, dt::f32, tag::hwio);
-  const auto algorithm = dnnl::algorithm::convolution_direct;
   const auto forwardDesc = [&](dnnl::prop_kind prop) {
     return hasBias ? dnnl::convolution_forward::desc(prop, algorithm, srcMd, weiAny, biasMd, dstMd,
                                                      strides, dilates, padL, padR)
@@ -123,46 +222,61 @@ std::unique_ptr<Plan> MakePlan(Context& ctx, const int32_t* a) {
       ops.append_eltwise(1.0f, dnnl::algorithm::eltwise_relu, 0.0f, 0.0f);
       attr.set_post_ops(ops);
     }
-    dnnl::convolution_forward::primitive_desc pd(forwardDesc(dnnl::prop_kind::forward_inference),
-                                                 attr, ctx.engine);
+    // For inference, Winograd wants its filters pre-transformed, and that reorder runs on one
+    // thread (11-15 ms for a 192x192 filter, more than the convolution): the filters change with
+    // every training step and are reordered on every call, so forward_training, whose filters
+    // are plain blocked ones, transformed inside the convolution.
+    const auto prop = winograd ? dnnl::prop_kind::forward_training : dnnl::prop_kind::forward_inference;
+    dnnl::convolution_forward::primitive_desc pd(forwardDesc(prop), attr, eng);
     plan->weights = pd.weights_desc();
-    plan->in0 = srcMd;
-    plan->in2 = biasMd;
-    plan->out = dstMd;
+    plan->in0 = ActivationOf(eng, srcUser, pd.src_desc());
+    plan->out = ActivationOf(eng, dstUser, pd.dst_desc());
+    plan->bias = biasMd;
     plan->primitive = dnnl::convolution_forward(pd);
     plan->implementation = pd.impl_info_str();
   } else {
-    dnnl::convolution_forward::primitive_desc hint(forwardDesc(dnnl::prop_kind::forward_training),
-                                                   ctx.engine);
+    dnnl::convolution_forward::primitive_desc hint(forwardDesc(dnnl::prop_kind::forward_training), eng);
     if (a[kKind] == kBackwardData) {
       dnnl::convolution_backward_data::desc desc(algorithm, srcMd, weiAny, dstMd, strides, dilates,
                                                  padL, padR);
-      dnnl::convolution_backward_data::primitive_desc pd(desc, ctx.engine, hint);
+      dnnl::convolution_backward_data::primitive_desc pd(desc, eng, hint);
       plan->weights = pd.weights_desc();
-      plan->in0 = dstMd;  // dy
-      plan->out = srcMd;  // dx
+      plan->in0 = ActivationOf(eng, dstUser, pd.diff_dst_desc());  // dy
+      plan->out = ActivationOf(eng, srcUser, pd.diff_src_desc());  // dx
       plan->primitive = dnnl::convolution_backward_data(pd);
       plan->implementation = pd.impl_info_str();
     } else {
       dnnl::convolution_backward_weights::desc desc(algorithm, srcMd, weiAny, dstMd, strides,
                                                     dilates, padL, padR);
-      dnnl::convolution_backward_weights::primitive_desc pd(desc, ctx.engine, hint);
+      dnnl::convolution_backward_weights::primitive_desc pd(desc, eng, hint);
       plan->weights = pd.diff_weights_desc();
-      plan->in0 = srcMd;  // x
-      plan->in1 = dstMd;  // dy
+      plan->in0 = ActivationOf(eng, srcUser, pd.src_desc());       // x
+      plan->in1 = ActivationOf(eng, dstUser, pd.diff_dst_desc());  // dy
       plan->primitive = dnnl::convolution_backward_weights(pd);
       plan->implementation = pd.impl_info_str();
     }
   }
   plan->reorderWeights = plan->weights != plan->userWeights;
   if (plan->reorderWeights) {
-    plan->weightsBuffer = memory(plan->weights, ctx.engine);
-    const memory user(plan->userWeights, ctx.engine, DNNL_MEMORY_NONE);
+    plan->weightsBuffer = memory(plan->weights, eng);
+    const memory user(plan->userWeights, eng, DNNL_MEMORY_NONE);
     plan->weightsReorder = a[kKind] == kBackwardWeights
                                ? dnnl::reorder(plan->weightsBuffer, user)
                                : dnnl::reorder(user, plan->weightsBuffer);
   }
   return plan;
+}
+
+// Winograd where it is chosen and oneDNN has it for this machine and shape, else direct.
+std::unique_ptr<Plan> MakePlan(Context& ctx, const int32_t* a) {
+  if (WantsWinograd(a, ctx.algorithm)) {
+    try {
+      return MakePlan(ctx, a, dnnl::algorithm::convolution_winograd);
+    } catch (const dnnl::error&) {
+      // No Winograd implementation here (no AVX-512, or a shape it does not take): direct.
+    }
+  }
+  return MakePlan(ctx, a, dnnl::algorithm::convolution_direct);
 }
 
 napi_value Throw(napi_env env, const char* message) {
@@ -204,7 +318,7 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
   };
   try {
     omp_set_num_threads(ctx->threads);
-    const std::string key = KeyOf(a, ctx->threads);
+    const std::string key = KeyOf(a, ctx->threads, ctx->algorithm);
     auto found = ctx->plans.find(key);
     if (found == ctx->plans.end()) found = ctx->plans.emplace(key, MakePlan(*ctx, a)).first;
     Plan& plan = *found->second;
@@ -217,28 +331,49 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       if (!plan.reorderWeights) return memory(plan.userWeights, eng, user);
       return plan.weightsBuffer;
     };
+    // An activation the primitive reads: in place, or reordered into scratch buffer `slot`.
+    const auto input = [&](const Activation& act, int arg, int64_t elements, int slot) {
+      memory user(act.user, eng, at(arg, elements));
+      if (!act.reorder) return user;
+      memory wanted(act.wanted, eng, ctx->scratch[slot].Get(act.wanted.get_size()));
+      act.toWanted.execute(strm, user, wanted);
+      return wanted;
+    };
+    // An activation the primitive writes: in place, or into scratch buffer `slot`, reordered after.
+    const auto output = [&](const Activation& act, int arg, int64_t elements, int slot) {
+      memory user(act.user, eng, at(arg, elements));
+      if (!act.reorder) return std::make_pair(user, user);
+      return std::make_pair(memory(act.wanted, eng, ctx->scratch[slot].Get(act.wanted.get_size())), user);
+    };
+    const auto finish = [&](const Activation& act, std::pair<memory, memory>& written) {
+      if (act.reorder) act.toUser.execute(strm, written.first, written.second);
+    };
     if (a[kKind] == kForward || a[kKind] == kBackwardData) {
       void* userWeights = at(kIn1, wei);
       if (plan.reorderWeights) {
         memory user(plan.userWeights, eng, userWeights);
         plan.weightsReorder.execute(strm, user, plan.weightsBuffer);
       }
+      const bool forward = a[kKind] == kForward;
+      const memory in = input(plan.in0, kIn0, forward ? src : dst, 0);
+      auto out = output(plan.out, kOut, forward ? dst : src, 1);
       std::unordered_map<int, memory> args;
-      if (a[kKind] == kForward) {
-        args.emplace(DNNL_ARG_SRC, memory(plan.in0, eng, at(kIn0, src)));
+      if (forward) {
+        args.emplace(DNNL_ARG_SRC, in);
         args.emplace(DNNL_ARG_WEIGHTS, weightsMemory(userWeights));
-        if (a[kHasBias]) args.emplace(DNNL_ARG_BIAS, memory(plan.in2, eng, at(kIn2, a[kO])));
-        args.emplace(DNNL_ARG_DST, memory(plan.out, eng, at(kOut, dst)));
+        if (a[kHasBias]) args.emplace(DNNL_ARG_BIAS, memory(plan.bias, eng, at(kIn2, a[kO])));
+        args.emplace(DNNL_ARG_DST, out.first);
       } else {
-        args.emplace(DNNL_ARG_DIFF_DST, memory(plan.in0, eng, at(kIn0, dst)));
+        args.emplace(DNNL_ARG_DIFF_DST, in);
         args.emplace(DNNL_ARG_WEIGHTS, weightsMemory(userWeights));
-        args.emplace(DNNL_ARG_DIFF_SRC, memory(plan.out, eng, at(kOut, src)));
+        args.emplace(DNNL_ARG_DIFF_SRC, out.first);
       }
       plan.primitive.execute(strm, args);
+      finish(plan.out, out);
     } else {
       void* userWeights = at(kOut, wei);
-      plan.primitive.execute(strm, {{DNNL_ARG_SRC, memory(plan.in0, eng, at(kIn0, src))},
-                                    {DNNL_ARG_DIFF_DST, memory(plan.in1, eng, at(kIn1, dst))},
+      plan.primitive.execute(strm, {{DNNL_ARG_SRC, input(plan.in0, kIn0, src, 0)},
+                                    {DNNL_ARG_DIFF_DST, input(plan.in1, kIn1, dst, 1)},
                                     {DNNL_ARG_DIFF_WEIGHTS, weightsMemory(userWeights)}});
       if (plan.reorderWeights) {
         memory user(plan.userWeights, eng, userWeights);
@@ -733,6 +868,27 @@ napi_value SetThreads(napi_env env, napi_callback_info info) {
   return previous;
 }
 
+// setConvAlgorithm(name): "auto", "direct" or "winograd" for this thread's later convolutions;
+// returns the previous name.
+napi_value SetConvAlgorithm(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  char name[16] = {0};
+  size_t length = 0;
+  ConvAlgorithm algorithm;
+  if (argc < 1 || napi_get_value_string_utf8(env, argv[0], name, sizeof(name), &length) != napi_ok ||
+      !ParseAlgorithm(std::string(name, length), &algorithm)) {
+    return Throw(env, "setConvAlgorithm(name) needs \"auto\", \"direct\" or \"winograd\"");
+  }
+  Context* ctx = ContextOf(env);
+  const char* previousName = kAlgorithmNames[static_cast<int>(ctx->algorithm)];
+  napi_value previous;
+  napi_create_string_utf8(env, previousName, NAPI_AUTO_LENGTH, &previous);
+  ctx->algorithm = algorithm;
+  return previous;
+}
+
 napi_value Version(napi_env env, napi_callback_info) {
   const dnnl_version_t* v = dnnl_version();
   const std::string text = std::to_string(v->major) + "." + std::to_string(v->minor) + "." +
@@ -751,6 +907,7 @@ napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor properties[] = {
       {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"setThreads", nullptr, SetThreads, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"setConvAlgorithm", nullptr, SetConvAlgorithm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormInference", nullptr, BatchNormInference, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTraining", nullptr, BatchNormTraining, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchNormTrainingGrad", nullptr, BatchNormTrainingGrad, nullptr, nullptr, nullptr, napi_default,

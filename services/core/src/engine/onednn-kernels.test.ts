@@ -7,6 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { loadOnednnAddon } from '@visionops/engine-native';
 import fc from 'fast-check';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   checkConvGradients,
@@ -35,6 +36,20 @@ describe('oneDNN addon', () => {
     expect(skipReason, 'CI installs libdnnl-dev, so the addon must build').toBeUndefined();
   });
 });
+
+// oneDNN's Winograd convolution (jit_wino_4x3) needs AVX-512 (F, BW, VL, DQ); elsewhere the addon
+// runs every convolution directly.
+const cpuFlags = new Set(
+  (readFileSync('/proc/cpuinfo', 'utf8').match(/^flags\s*:(.*)$/m)?.[1] ?? '').trim().split(/\s+/),
+);
+const hasWinograd = ['avx512f', 'avx512bw', 'avx512vl', 'avx512dq'].every((flag) => cpuFlags.has(flag));
+
+/** The oneDNN implementations that `run` used. */
+async function implementationsOf(run: () => Promise<void>): Promise<string[]> {
+  onednnKernelStats.implementations.clear();
+  await run();
+  return [...onednnKernelStats.implementations];
+}
 
 /** Runs `check` and asserts that every convolution in it ran in oneDNN (none fell back). */
 async function natively(check: () => Promise<void>): Promise<void> {
@@ -212,6 +227,63 @@ describe.skipIf(!addon)(
       await natively(() => checkKernel('Conv2DBackpropFilter', c));
       await natively(() => checkKernel('Conv2DBackpropInput', c));
       await natively(() => checkConvGradients(c));
+    });
+
+    it(`when the algorithm is winograd, then 3x3 stride-1 convolutions ${hasWinograd ? 'run Winograd' : 'run directly (no AVX-512 here)'} and forward and both gradients match cpu`, async () => {
+      // A valid 3x3 window needs 3 pixels; the drawn case may have had a 1x1 filter.
+      const winogradCases = convCases.map((c) => ({
+        ...c,
+        kernel: 3 as const,
+        stride: 1 as const,
+        height: Math.max(c.height, 3),
+        width: Math.max(c.width, 3),
+      }));
+      const previous = addon!.setConvAlgorithm('winograd');
+      try {
+        const used = await implementationsOf(() =>
+          fc.assert(
+            fc.asyncProperty(winogradCases, async (c) => {
+              await natively(() => checkForward(c, { fused: true, activation: 'relu', dilation: 1 }));
+              await natively(() => checkKernel('Conv2DBackpropFilter', c));
+              await natively(() => checkKernel('Conv2DBackpropInput', c));
+            }),
+            { ...FC_OPTIONS, numRuns: 40 },
+          ),
+        );
+        expect(used.some((name) => name.includes('wino'))).toBe(hasWinograd);
+      } finally {
+        addon!.setConvAlgorithm(previous);
+      }
+    });
+
+    it('when the algorithm is auto, then Winograd runs from a batch of 32 with 16 channels in and out, and smaller convolutions run directly', async () => {
+      const previous = addon!.setConvAlgorithm('auto');
+      try {
+        const base = { height: 8, width: 8, kernel: 3, stride: 1, pad: 'same', seed: 7 } as const;
+        const large: ConvCase = { ...base, batch: 32, inChannels: 16, outChannels: 24 };
+        const cases: [ConvCase, boolean][] = [
+          [large, hasWinograd],
+          [{ ...large, batch: 31 }, false],
+          [{ ...large, inChannels: 15 }, false],
+          [{ ...large, kernel: 5 }, false],
+          [{ ...large, stride: 2 }, false],
+        ];
+        for (const [c, winograd] of cases) {
+          const used = await implementationsOf(() =>
+            natively(async () => {
+              await checkForward(c, { fused: true, activation: 'relu', dilation: 1 });
+              await checkKernel('Conv2DBackpropFilter', c);
+              await checkKernel('Conv2DBackpropInput', c);
+            }),
+          );
+          expect(used.length, describeCase(c)).toBeGreaterThan(0);
+          for (const name of used)
+            expect(name.includes('wino'), `${describeCase(c)}: ${name}`).toBe(winograd);
+        }
+        expect(() => addon!.setConvAlgorithm('fastest' as 'auto')).toThrow(/auto.*direct.*winograd/);
+      } finally {
+        addon!.setConvAlgorithm(previous);
+      }
     });
 
     it('when FusedConv2D asks for an activation oneDNN is not given (sigmoid), then the replaced wasm kernel runs it', async () => {
