@@ -1,18 +1,20 @@
 // `npm run bench:engine`: inference and training throughput of the shipped model at batch 128 on
 // the engine this machine runs (oneDNN kernels on wasm where the addon is built, else wasm with
 // the project's kernels) at 1 and 2 native threads, next to plain wasm and, where /usr/bin/python3
-// has torch, the PyTorch reference measured in the same run. `--with-cpu` adds the stock cpu
-// backend (about a minute); `--width N` measures another width of the same network (the shipped
-// one by default). Inference is the serving forward pass (normalisation folded into the
-// convolutions); `trainToForwardRatio` divides a training step by the plain forward pass it
-// contains (`plainInferImgPerSec2t`). The 2-thread oneDNN setup runs a second time with every
-// convolution direct (`directConv*`), so the gain of the default algorithm (Winograd where it pays)
-// is measured in the same rounds. Prints a table, then one JSON line for scripts, last.
+// has torch, the PyTorch reference, whose steps take turns with the project's in the same rounds.
+// `--with-cpu` adds the stock cpu backend (about a minute); `--width N` measures another width of
+// the same network (the shipped one by default). Inference is the serving forward pass
+// (normalisation folded into the convolutions); `trainToForwardRatio` divides a training step by
+// the plain forward pass it contains (`plainInferImgPerSec2t`). The 2-thread oneDNN setup runs a
+// second time with every convolution direct (`directConv*`), so the gain of the default algorithm
+// (Winograd where it pays) is measured in the same rounds. Prints a table, then one JSON line for
+// scripts, last.
 import * as tf from '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { loadOnednnAddon, type OnednnAddon } from '@visionops/engine-native';
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname, join } from 'node:path';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { registerWasmTrainingKernels } from '../src/engine/backend.js';
 import { onednnKernelStats, registerOnednnKernels } from '../src/engine/onednn-kernels.js';
@@ -100,17 +102,21 @@ function modelWork(forwardSize: number, trainSize: number) {
   return { forward, plainForward, train, dispose };
 }
 
+type WorkKind = 'forward' | 'plainForward' | 'train';
+
 interface Setup {
   name: string;
   /** Switches kernels and threads to this configuration before each of its runs. */
   enter: () => void;
+  /** Times one run of `kind` elsewhere (the PyTorch reference), in ms; else the model work here. */
+  time?: (kind: WorkKind) => Promise<number>;
 }
 
 /**
  * Runs forward and train for every setup round-robin (run by run), so load from other processes
  * falls on all alike and ratios measured in one run stay meaningful. Returns median ms.
  */
-function benchSetups(setups: Setup[], batch: number, warmUp: number, runs: number) {
+async function benchSetups(setups: Setup[], batch: number, warmUp: number, runs: number) {
   const work = modelWork(batch, batch);
   const samples = new Map(
     setups.map((setup) => [
@@ -122,9 +128,18 @@ function benchSetups(setups: Setup[], batch: number, warmUp: number, runs: numbe
     for (const setup of setups) {
       setup.enter();
       for (const kind of ['forward', 'plainForward', 'train'] as const) {
-        const started = performance.now();
-        work[kind]();
-        if (round >= warmUp) samples.get(setup.name)![kind].push(performance.now() - started);
+        // Each turn runs its step twice and keeps the second: caches and threads are warm for
+        // every engine alike, whichever ran before it.
+        let ms: number;
+        if (setup.time) {
+          ms = await setup.time(kind);
+        } else {
+          work[kind]();
+          const started = performance.now();
+          work[kind]();
+          ms = performance.now() - started;
+        }
+        if (round >= warmUp) samples.get(setup.name)![kind].push(ms);
       }
     }
   }
@@ -137,46 +152,64 @@ function benchSetups(setups: Setup[], batch: number, warmUp: number, runs: numbe
   );
 }
 
-interface PytorchFigures {
-  framework: string;
-  train1t: number;
-  train2t: number;
-  infer1t: number;
-  infer2t: number;
-}
-
-function runPytorchOnce(env: NodeJS.ProcessEnv): PytorchFigures | { skipped: string } {
-  const result = spawnSync(PYTHON, [PYTORCH_SCRIPT, String(ARCHITECTURE.width), String(BATCH)], {
-    encoding: 'utf8',
-    env,
-  });
-  const line = result.stdout.trim().split('\n').at(-1) ?? '';
-  if (result.status !== 0 || !line.startsWith('{')) {
-    return { skipped: `reference failed: ${result.stderr.trim().split('\n').at(-1) ?? result.status}` };
-  }
-  return JSON.parse(line) as PytorchFigures;
-}
-
 /**
- * The reference twice: with this process's OpenMP wait policy (the addon's) and with the policy
- * the bench was started with (PyTorch's own default when unset); each figure is the better of the
- * two, so the ratios never flatter the project's engine.
+ * The PyTorch reference as a process that runs one step per request (the script's --serve
+ * mode), so its steps take turns with the project's in the same rounds.
  */
-function runPytorchReference(callerPolicy: string | undefined): PytorchFigures | { skipped: string } {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return { skipped: `${PYTHON} has no torch` };
-  const same = runPytorchOnce(process.env);
-  const { OMP_WAIT_POLICY: _ours, ...rest } = process.env;
-  const own = runPytorchOnce(callerPolicy === undefined ? rest : { ...rest, OMP_WAIT_POLICY: callerPolicy });
-  if ('skipped' in same) return same;
-  if ('skipped' in own) return own;
-  return {
-    framework: same.framework,
-    train1t: Math.max(same.train1t, own.train1t),
-    train2t: Math.max(same.train2t, own.train2t),
-    infer1t: Math.max(same.infer1t, own.infer1t),
-    infer2t: Math.max(same.infer2t, own.infer2t),
-  };
+class PytorchReference {
+  private readonly waiting: ((line: string) => void)[] = [];
+  private lastInferMs = Number.NaN;
+
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    readonly framework: string,
+  ) {
+    createInterface({ input: child.stdout }).on('line', (line) => this.waiting.shift()?.(line));
+  }
+
+  static async start(env: NodeJS.ProcessEnv): Promise<PytorchReference | { skipped: string }> {
+    const child = spawn(PYTHON, [PYTORCH_SCRIPT, String(ARCHITECTURE.width), String(BATCH), '--serve'], {
+      env,
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    const lines = createInterface({ input: child.stdout });
+    const first = await new Promise<string | undefined>((resolve) => {
+      lines.once('line', resolve);
+      child.once('close', () => resolve(undefined));
+      child.once('error', () => resolve(undefined));
+    });
+    lines.close();
+    if (!first?.startsWith('{')) {
+      child.kill();
+      return { skipped: `reference failed: ${stderr.trim().split('\n').at(-1) ?? 'no answer'}` };
+    }
+    return new PytorchReference(child, (JSON.parse(first) as { framework: string }).framework);
+  }
+
+  private async step(kind: 'train' | 'infer', threads: number): Promise<number> {
+    const answer = new Promise<string>((resolve) => this.waiting.push(resolve));
+    this.child.stdin.write(`${kind} ${threads} 2\n`);
+    const { ms } = JSON.parse(await answer) as { ms: number };
+    return ms;
+  }
+
+  /** A setup of the round-robin: PyTorch's eval forward pass is its plain one (nothing folded). */
+  setup(name: string, threads: number): Setup {
+    return {
+      name,
+      enter: () => {},
+      time: async (kind) => {
+        if (kind === 'train') return this.step('train', threads);
+        if (kind === 'forward') this.lastInferMs = await this.step('infer', threads);
+        return this.lastInferMs;
+      },
+    };
+  }
+
+  close(): void {
+    this.child.stdin.end();
+  }
 }
 
 const perSecond = (batch: number, ms: number) => (batch * 1000) / ms;
@@ -211,9 +244,35 @@ if (addon) {
   if (defaultAlgorithm !== 'direct') setups.push({ name: 'onednn2tDirect', enter: useOnednn(2, 'direct') });
 }
 
+// The reference twice: with this process's OpenMP wait policy (the addon's) and with the policy the
+// bench was started with (PyTorch's own default when unset); each of its figures is the better of
+// the two, so the ratios never flatter the project's engine.
+const pytorchEnvironments: [string, NodeJS.ProcessEnv][] = [['pytorch', process.env]];
+const { OMP_WAIT_POLICY: _ours, ...callerEnvironment } = process.env;
+if (callerPolicy !== process.env['OMP_WAIT_POLICY']) {
+  pytorchEnvironments.push([
+    'pytorchOwnPolicy',
+    callerPolicy === undefined ? callerEnvironment : { ...callerEnvironment, OMP_WAIT_POLICY: callerPolicy },
+  ]);
+}
+const references: PytorchReference[] = [];
+let pytorchSkipped: string | undefined;
+const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+if (probe.error || probe.status !== 0) pytorchSkipped = `${PYTHON} has no torch`;
+for (const [name, env] of pytorchSkipped ? [] : pytorchEnvironments) {
+  const reference = await PytorchReference.start(env);
+  if ('skipped' in reference) {
+    pytorchSkipped = reference.skipped;
+    break;
+  }
+  references.push(reference);
+  setups.push(reference.setup(`${name}1t`, 1), reference.setup(`${name}2t`, 2));
+}
+
 const benchStarted = performance.now();
-const timings = benchSetups(setups, BATCH, WARM_UP, RUNS);
-const ownSeconds = (performance.now() - benchStarted) / 1000;
+const timings = await benchSetups(setups, BATCH, WARM_UP, RUNS);
+const benchSeconds = (performance.now() - benchStarted) / 1000;
+for (const reference of references) reference.close();
 
 let cpu: { forwardMs: number; trainMs: number } | undefined;
 if (process.argv.includes('--with-cpu')) {
@@ -232,7 +291,32 @@ if (process.argv.includes('--with-cpu')) {
   cpu = { forwardMs: median(samples.forward), trainMs: median(samples.train) };
 }
 
-const pytorch = runPytorchReference(callerPolicy);
+interface PytorchFigures {
+  framework: string;
+  train1t: number;
+  train2t: number;
+  infer1t: number;
+  infer2t: number;
+}
+/** The better of the reference's policies, in images/s. */
+function pytorchFigures(): PytorchFigures | { skipped: string } {
+  if (pytorchSkipped || references.length === 0) return { skipped: pytorchSkipped ?? 'not run' };
+  const best = (threads: 1 | 2, key: 'trainMs' | 'forwardMs') =>
+    Math.max(
+      ...pytorchEnvironments
+        .map(([name]) => timings.get(`${name}${threads}t`))
+        .filter((t) => t !== undefined)
+        .map((t) => round1(perSecond(BATCH, t[key]))),
+    );
+  return {
+    framework: references[0]!.framework,
+    train1t: best(1, 'trainMs'),
+    train2t: best(2, 'trainMs'),
+    infer1t: best(1, 'forwardMs'),
+    infer2t: best(2, 'forwardMs'),
+  };
+}
+const pytorch = pytorchFigures();
 
 const wasm = timings.get('wasm')!;
 const one = timings.get('onednn1t') ?? wasm;
@@ -283,6 +367,7 @@ const engineOf = (name: string) => {
   return 'wasm + project kernels';
 };
 for (const [name, t] of timings) {
+  if (name.startsWith('pytorch')) continue;
   rows.push([
     engineOf(name),
     threadsOf[name] ?? '?',
@@ -348,5 +433,8 @@ console.log(
   `OMP_WAIT_POLICY=${process.env['OMP_WAIT_POLICY'] ?? '(unset)'} for the addon; PyTorch figures are the ` +
     `better of its runs with that policy and with ${callerPolicy ?? 'its default'}`,
 );
-console.log(`own part took ${ownSeconds.toFixed(0)} s; timings are noisy when other work shares the cores`);
+console.log(
+  `the rounds took ${benchSeconds.toFixed(0)} s, PyTorch's steps in turn with ours; timings are noisy when ` +
+    'other work shares the cores',
+);
 console.log(JSON.stringify(result));

@@ -1,6 +1,10 @@
 # The PyTorch reference of `npm run bench:engine`: the same ResNet-9 (width W) that visionops ships,
 # trained and run in PyTorch on this machine's CPU (Debian's python3-torch, oneDNN inside). Run with
 # /usr/bin/python3 (apt-get install python3-torch). Prints one JSON line: training and inference images/s at 1 and 2 threads.
+# With --serve as the third argument it instead reads requests "train|infer THREADS STEPS" from
+# stdin, runs that many steps and answers one JSON line with the last one's time, {"ms": ...}:
+# bench:engine interleaves these steps with its own, so both engines meet the same load from the
+# rest of the machine.
 import json, sys, time
 import torch, torch.nn as nn, torch.nn.functional as F
 
@@ -27,8 +31,7 @@ class Net(nn.Module):
     def forward(self, x):
         x = self.f(x); x = torch.amax(x, dim=(2, 3)); return self.fc(x) * 0.125
 
-def bench(threads, train, steps):
-    torch.set_num_threads(threads)
+def make_step(train):
     torch.manual_seed(0)
     net = Net(W).to(memory_format=torch.channels_last)
     opt = torch.optim.SGD(net.parameters(), lr=0.1, momentum=0.9, nesterov=True, weight_decay=5e-4)
@@ -40,10 +43,33 @@ def bench(threads, train, steps):
         else:
             net.eval()
             with torch.no_grad(): net(x)
+    return step
+
+def bench(threads, train, steps):
+    torch.set_num_threads(threads)
+    step = make_step(train)
     for _ in range(3): step()
     t = time.perf_counter()
     for _ in range(steps): step()
     return B * steps / (time.perf_counter() - t)
+
+def serve():
+    steps = {}
+    print(json.dumps({"framework": f"pytorch {torch.__version__}"}), flush=True)
+    for line in sys.stdin:
+        kind, threads, count = line.split()
+        torch.set_num_threads(int(threads))
+        key = (kind, int(threads))
+        if key not in steps: steps[key] = make_step(kind == "train")
+        for _ in range(int(count)):
+            t = time.perf_counter()
+            steps[key]()
+            ms = (time.perf_counter() - t) * 1000
+        print(json.dumps({"ms": ms}), flush=True)
+
+if len(sys.argv) > 3 and sys.argv[3] == "--serve":
+    serve()
+    sys.exit(0)
 
 params = sum(p.numel() for p in Net(W).parameters())
 r = {"framework": f"pytorch {torch.__version__}", "width": W, "batch": B, "parameters": params}
