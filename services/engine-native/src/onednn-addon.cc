@@ -59,6 +59,9 @@ enum Arg : int {
   kPadRight,
   kDilH,
   kDilW,
+  // 1 when a filter gradient's dy is the tensor the input gradient just before it read (the
+  // caller knows: same tensor, alive, so unchanged); its reorder into scratch is then reused.
+  kSameDy,
   kArgCount
 };
 
@@ -148,6 +151,9 @@ struct Context {
   int threads = 1;
   ConvAlgorithm algorithm = AlgorithmFromEnvironment();
   Scratch scratch[2];
+  // What scratch[0] holds after an input gradient: dy, from this heap offset, in this layout.
+  int64_t heldDyOffset = -1;
+  memory::desc heldDy;
 };
 
 // A plan is made for a thread count: oneDNN splits a primitive's work for the OpenMP threads there
@@ -156,7 +162,7 @@ struct Context {
 std::string KeyOf(const int32_t* a, int threads, ConvAlgorithm algorithm) {
   std::string key = std::to_string(threads) + ':' + std::to_string(static_cast<int>(algorithm)) + ':';
   for (int i = 0; i < kArgCount; i++) {
-    if (i >= kIn0 && i <= kOut) continue;  // offsets change, shapes decide the plan
+    if ((i >= kIn0 && i <= kOut) || i == kSameDy) continue;  // shapes decide the plan
     key += std::to_string(a[i]);
     key += ',';
   }
@@ -317,6 +323,9 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     return heap + offset;
   };
   try {
+    // Whatever this call does to scratch[0], it no longer holds the last dy for the next one.
+    const int64_t heldDyOffset = ctx->heldDyOffset;
+    ctx->heldDyOffset = -1;
     omp_set_num_threads(ctx->threads);
     const std::string key = KeyOf(a, ctx->threads, ctx->algorithm);
     auto found = ctx->plans.find(key);
@@ -348,6 +357,9 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
     const auto finish = [&](const Activation& act, std::pair<memory, memory>& written) {
       if (act.reorder) act.toUser.execute(strm, written.first, written.second);
     };
+    // The dy that the previous call (an input gradient) left in scratch[0], if this call may use it.
+    const bool dyHeld = a[kKind] == kBackwardWeights && a[kSameDy] != 0 && plan.in1.reorder &&
+                        heldDyOffset == static_cast<uint32_t>(a[kIn1]) && ctx->heldDy == plan.in1.wanted;
     if (a[kKind] == kForward || a[kKind] == kBackwardData) {
       void* userWeights = at(kIn1, wei);
       if (plan.reorderWeights) {
@@ -356,6 +368,10 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       }
       const bool forward = a[kKind] == kForward;
       const memory in = input(plan.in0, kIn0, forward ? src : dst, 0);
+      if (!forward && plan.in0.reorder) {
+        ctx->heldDyOffset = static_cast<uint32_t>(a[kIn0]);
+        ctx->heldDy = plan.in0.wanted;
+      }
       auto out = output(plan.out, kOut, forward ? dst : src, 1);
       std::unordered_map<int, memory> args;
       if (forward) {
@@ -372,8 +388,11 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
       finish(plan.out, out);
     } else {
       void* userWeights = at(kOut, wei);
-      plan.primitive.execute(strm, {{DNNL_ARG_SRC, input(plan.in0, kIn0, src, 0)},
-                                    {DNNL_ARG_DIFF_DST, input(plan.in1, kIn1, dst, 1)},
+      // dy in scratch[0], as the input gradient leaves it; x in scratch[1].
+      const memory dy = dyHeld ? memory(plan.in1.wanted, eng, ctx->scratch[0].Get(plan.in1.wanted.get_size()))
+                               : input(plan.in1, kIn1, dst, 0);
+      plan.primitive.execute(strm, {{DNNL_ARG_SRC, input(plan.in0, kIn0, src, 1)},
+                                    {DNNL_ARG_DIFF_DST, dy},
                                     {DNNL_ARG_DIFF_WEIGHTS, weightsMemory(userWeights)}});
       if (plan.reorderWeights) {
         memory user(plan.userWeights, eng, userWeights);

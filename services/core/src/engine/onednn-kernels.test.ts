@@ -256,6 +256,46 @@ describe.skipIf(!addon)(
       }
     });
 
+    it('when tf.grads asks for both gradients of a Winograd convolution, then the filter gradient reuses the reorder of dy, and both match cpu', async () => {
+      // Record what the kernels pass to the addon: the kind (args[0]) and the same-dy flag (args[24]).
+      const calls: { kind: number; sameDy: number }[] = [];
+      const recording = {
+        ...addon!,
+        conv2d: (heap: ArrayBuffer, args: Int32Array) => {
+          calls.push({ kind: args[0]!, sameDy: args[24]! });
+          return addon!.conv2d(heap, args);
+        },
+      };
+      restore?.();
+      const restoreRecording = registerOnednnKernels(recording);
+      const previous = addon!.setConvAlgorithm('winograd');
+      try {
+        const c: ConvCase = {
+          batch: 3,
+          height: 9,
+          width: 7,
+          inChannels: 16,
+          outChannels: 20,
+          kernel: 3,
+          stride: 1,
+          pad: 'same',
+          seed: 5,
+        };
+        const used = await implementationsOf(() => natively(() => checkConvGradients(c)));
+        expect(used.some((name) => name.includes('wino'))).toBe(hasWinograd);
+        expect(calls.map((call) => `${call.kind}:${call.sameDy}`)).toEqual(['0:0', '1:0', '2:1']);
+        // A filter gradient on its own, or after an input gradient of another dy, reorders its dy.
+        calls.length = 0;
+        await natively(() => checkKernel('Conv2DBackpropInput', c));
+        await natively(() => checkKernel('Conv2DBackpropFilter', c));
+        expect(calls.map((call) => `${call.kind}:${call.sameDy}`)).toEqual(['1:0', '2:0']);
+      } finally {
+        addon!.setConvAlgorithm(previous);
+        restoreRecording();
+        restore = registerOnednnKernels(addon!);
+      }
+    });
+
     it('when the algorithm is auto, then Winograd runs from a batch of 32 with 16 channels in and out, and smaller convolutions run directly', async () => {
       const previous = addon!.setConvAlgorithm('auto');
       try {

@@ -45,7 +45,9 @@ const ARG = {
   in2: 5,
   out: 6,
   shape: 7, // n, h, w, c, kh, kw, o, oh, ow, sh, sw, padTop, padLeft, padBottom, padRight, dilH, dilW
-  count: 24,
+  /** 1 when a filter gradient's dy is the tensor the input gradient called just before read. */
+  sameDy: 24,
+  count: 25,
 } as const;
 const KIND = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 
@@ -173,6 +175,10 @@ export function createOnednnKernels(
   previous: (kernelName: string) => KernelConfig | undefined,
 ): KernelConfig[] {
   const args = new Int32Array(ARG.count);
+  // The dy of the last convolution call if it was an input gradient: a filter gradient of the
+  // same dy next (tf.grads asks for both, one after the other) may reuse the addon's reorder of
+  // it. A tensor's data never changes while it lives, and the data id is new for every tensor.
+  let lastInputGradientDy: TensorInfo['dataId'] | undefined;
 
   /** Runs one convolution natively; inputs are [in0, in1, bias or undefined]. */
   function runNative(
@@ -181,10 +187,13 @@ export function createOnednnKernels(
     inputs: [TensorInfo, TensorInfo, TensorInfo | undefined],
     outShape: number[],
   ): TensorInfo {
+    const sameDy = layout.kind === KIND.backwardWeights && inputs[1].dataId === lastInputGradientDy;
+    lastInputGradientDy = undefined;
     const out = backend.makeOutput(outShape, 'float32');
     if (out.shape.some((size) => size === 0)) return out;
     const offsets = [...inputs, out].map((info) => offsetOf(backend, info));
     packArgs(args, layout, offsets as [number, number, number, number]);
+    args[ARG.sameDy] = sameDy ? 1 : 0;
     // Read after makeOutput: allocating may have grown the wasm memory, which replaces its buffer.
     const heap = backend.wasm.HEAPU8.buffer as ArrayBuffer;
     try {
@@ -193,6 +202,7 @@ export function createOnednnKernels(
       backend.disposeData(out.dataId);
       throw error;
     }
+    if (layout.kind === KIND.backwardData) lastInputGradientDy = inputs[0].dataId;
     onednnKernelStats.native++;
     return out;
   }
