@@ -9,9 +9,15 @@ export interface OnednnAddon {
   conv2d(heap: ArrayBuffer, args: Int32Array): string;
   /** args: [rows, channels, x, mean, variance, scale or -1, offset or -1, y] (byte offsets). */
   batchNormInference(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
-  /** args: [rows, channels, x, gamma, beta, y, mean, variance]: batch statistics and output. */
+  /**
+   * args: [rows, channels, x, gamma, beta, y, mean, variance, relu]: batch statistics and output,
+   * with a ReLU applied to the output when relu is 1.
+   */
   batchNormTraining(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
-  /** args: [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta]. */
+  /**
+   * args: [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta, beta or -1]; with
+   * beta, dy is the gradient after a ReLU that followed the normalisation (batchNormTraining's relu).
+   */
   batchNormTrainingGrad(heap: ArrayBuffer, args: Int32Array, epsilon: number): void;
   /** args: [count, x, y]: y = max(x, 0). */
   relu(heap: ArrayBuffer, args: Int32Array): void;

@@ -24,6 +24,7 @@
 #include <stdexcept>
 #include <string>
 #include <unordered_map>
+#include <utility>
 
 namespace {
 
@@ -483,24 +484,22 @@ Rows ThreadRows(int64_t rows) {
 // and the double totals keep large tensors exact to float precision.
 constexpr int64_t kBlockRows = 32;
 
-// first[c] += p - pShift[c] and second[c] += (p - pShift[c]) * (q - qShift[c]) over rows
-// [begin, end): with p = q = x shifted by its first row, the batch statistics; with p = dy (no
-// shift) and q = x shifted by the mean, the sums of the gradient.
-VISIONOPS_HOT void PairedSums(const float* __restrict p, const float* __restrict pShift, const float* __restrict q,
-                              const float* __restrict qShift, Rows range, int channels, double* __restrict first,
-                              double* __restrict second, float* __restrict blockFirst,
-                              float* __restrict blockSecond) {
+// Per-channel sums of u and u * v over rows [begin, end), where term(r, c) gives {u, v}: rows are
+// summed in float in blocks of kBlockRows, each block added into the double totals. Inlined into
+// each (multiversioned) caller, so it is compiled for that caller's target.
+template <typename Term>
+__attribute__((always_inline)) inline void BlockedSums(Rows range, int channels, double* __restrict first,
+                                                       double* __restrict second, float* __restrict blockFirst,
+                                                       float* __restrict blockSecond, Term term) {
   for (int64_t r0 = range.begin; r0 < range.end; r0 += kBlockRows) {
     const int64_t r1 = std::min(range.end, r0 + kBlockRows);
     std::memset(blockFirst, 0, sizeof(float) * channels);
     std::memset(blockSecond, 0, sizeof(float) * channels);
     for (int64_t r = r0; r < r1; r++) {
-      const float* __restrict pRow = p + r * channels;
-      const float* __restrict qRow = q + r * channels;
       for (int c = 0; c < channels; c++) {
-        const float u = pRow[c] - pShift[c];
+        const auto [u, v] = term(r, c);
         blockFirst[c] += u;
-        blockSecond[c] += u * (qRow[c] - qShift[c]);
+        blockSecond[c] += u * v;
       }
     }
     for (int c = 0; c < channels; c++) {
@@ -508,6 +507,18 @@ VISIONOPS_HOT void PairedSums(const float* __restrict p, const float* __restrict
       second[c] += blockSecond[c];
     }
   }
+}
+
+// first[c] += p - pShift[c] and second[c] += (p - pShift[c]) * (q - qShift[c]) over rows
+// [begin, end): with p = q = x shifted by its first row, the batch statistics; with p = dy (no
+// shift) and q = x shifted by the mean, the sums of the gradient.
+VISIONOPS_HOT void PairedSums(const float* __restrict p, const float* __restrict pShift, const float* __restrict q,
+                              const float* __restrict qShift, Rows range, int channels, double* __restrict first,
+                              double* __restrict second, float* __restrict blockFirst,
+                              float* __restrict blockSecond) {
+  BlockedSums(range, channels, first, second, blockFirst, blockSecond, [&](int64_t r, int c) {
+    return std::pair<float, float>(p[r * channels + c] - pShift[c], q[r * channels + c] - qShift[c]);
+  });
 }
 
 // y = x * a + b per channel over rows [begin, end).
@@ -530,6 +541,58 @@ VISIONOPS_HOT void GradientAffine(const float* __restrict dy, const float* __res
     const float* __restrict xr = x + r * channels;
     float* __restrict dxr = dx + r * channels;
     for (int c = 0; c < channels; c++) dxr[c] = a[c] * dyr[c] + b[c] * (xr[c] - mean[c]) + c0[c];
+  }
+}
+
+// y = max(x * a + b, 0) per channel over rows [begin, end): normalisation and ReLU in one pass.
+VISIONOPS_HOT void AffineRelu(const float* __restrict x, float* __restrict y, Rows range, int channels,
+                              const float* __restrict a, const float* __restrict b) {
+  for (int64_t r = range.begin; r < range.end; r++) {
+    const float* __restrict xr = x + r * channels;
+    float* __restrict yr = y + r * channels;
+    for (int c = 0; c < channels; c++) yr[c] = std::max(xr[c] * a[c] + b[c], 0.0f);
+  }
+}
+
+// The gradient through a ReLU after the normalisation, recomputed from x: dz where the ReLU's
+// input x * na + nb (the same expression as AffineRelu's) is positive, else 0.
+inline float Masked(float dz, float x, float na, float nb) { return x * na + nb > 0.0f ? dz : 0.0f; }
+
+// PairedSums for the gradient with dy masked by the ReLU: first[c] += dy, second[c] += dy * (x - mean).
+VISIONOPS_HOT void MaskedGradientSums(const float* __restrict dz, const float* __restrict x, const float* __restrict mean,
+                                      const float* __restrict na, const float* __restrict nb, Rows range, int channels,
+                                      double* __restrict first, double* __restrict second,
+                                      float* __restrict blockFirst, float* __restrict blockSecond) {
+  BlockedSums(range, channels, first, second, blockFirst, blockSecond, [&](int64_t r, int c) {
+    const float xv = x[r * channels + c];
+    return std::pair<float, float>(Masked(dz[r * channels + c], xv, na[c], nb[c]), xv - mean[c]);
+  });
+}
+
+// GradientAffine with dy masked by the ReLU.
+VISIONOPS_HOT void MaskedGradientAffine(const float* __restrict dz, const float* __restrict x, float* __restrict dx,
+                                        Rows range, int channels, const float* __restrict mean,
+                                        const float* __restrict na, const float* __restrict nb,
+                                        const float* __restrict a, const float* __restrict b,
+                                        const float* __restrict c0) {
+  for (int64_t r = range.begin; r < range.end; r++) {
+    const float* __restrict dzr = dz + r * channels;
+    const float* __restrict xr = x + r * channels;
+    float* __restrict dxr = dx + r * channels;
+    for (int c = 0; c < channels; c++) {
+      dxr[c] = a[c] * Masked(dzr[c], xr[c], na[c], nb[c]) + b[c] * (xr[c] - mean[c]) + c0[c];
+    }
+  }
+}
+
+// The normalisation as y = x * a + b: a = gamma / sqrt(variance + eps), b = beta - mean * a, from
+// the float statistics the training kernel returns, so that its gradient recomputes the same values.
+void NormalisationAffine(const float* gamma, const float* beta, const float* mean, const float* variance,
+                         double eps, int channels, float* a, float* b) {
+  for (int c = 0; c < channels; c++) {
+    const double invStd = 1.0 / std::sqrt(static_cast<double>(variance[c]) + eps);
+    a[c] = static_cast<float>(gamma[c] * invStd);
+    b[c] = static_cast<float>(beta[c] - static_cast<double>(mean[c]) * gamma[c] * invStd);
   }
 }
 
@@ -579,12 +642,13 @@ napi_value BatchNormInference(napi_env env, napi_callback_info info) {
   });
 }
 
-// batchNormTraining(heap, [rows, channels, x, gamma, beta, y, mean, variance], epsilon): batch
-// statistics (variance biased, as the moving averages expect) and the normalised output, in one
-// parallel region: sums of x - x[0] and their squares (shifted by the first row, so the one-pass
-// variance does not cancel), a barrier, then the output.
+// batchNormTraining(heap, [rows, channels, x, gamma, beta, y, mean, variance, relu], epsilon): batch
+// statistics (variance biased, as the moving averages expect) and the normalised output (with a
+// ReLU after it when relu is 1), in one parallel region: sums of x - x[0] and their squares
+// (shifted by the first row, so the one-pass variance does not cancel), a barrier, then the output.
 napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 8, [](const HeapView& v, double eps, int64_t rows, int channels) {
+  return HeapCall(env, info, 9, [](const HeapView& v, double eps, int64_t rows, int channels) {
+    const bool relu = v.args[8] != 0;
     const float* x = v.At(2, rows * channels);
     const float* gamma = v.At(3, channels);
     const float* beta = v.At(4, channels);
@@ -609,24 +673,28 @@ napi_value BatchNormTraining(napi_env env, napi_callback_info info) {
         for (int c = 0; c < channels; c++) {
           const double shifted = totals.First(0)[c] / static_cast<double>(rows);
           const double variance = std::max(0.0, totals.Second(0)[c] / static_cast<double>(rows) - shifted * shifted);
-          const double mean = shift[c] + shifted;
-          meanOut[c] = static_cast<float>(mean);
+          meanOut[c] = static_cast<float>(shift[c] + shifted);
           varianceOut[c] = static_cast<float>(variance);
-          const double invStd = 1.0 / std::sqrt(variance + eps);
-          a[c] = static_cast<float>(gamma[c] * invStd);
-          b[c] = static_cast<float>(beta[c] - mean * gamma[c] * invStd);
         }
+        NormalisationAffine(gamma, beta, meanOut, varianceOut, eps, channels, a.get(), b.get());
       }
-      Affine(x, y, range, channels, a.get(), b.get());
+      if (relu) {
+        AffineRelu(x, y, range, channels, a.get(), b.get());
+      } else {
+        Affine(x, y, range, channels, a.get(), b.get());
+      }
     }
   });
 }
 
-// batchNormTrainingGrad(heap, [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta],
-// epsilon): dBeta = sum dy, dGamma = sum dy*xhat, dx = gamma/sigma * (dy - dBeta/M - xhat*dGamma/M),
-// with both sums in one pass (dy * (x - mean) needs no second pass: the mean is known).
+// batchNormTrainingGrad(heap, [rows, channels, dy, x, mean, variance, gamma, dx, dGamma, dBeta,
+// beta or -1], epsilon): dBeta = sum dy, dGamma = sum dy*xhat, dx = gamma/sigma * (dy - dBeta/M -
+// xhat*dGamma/M), with both sums in one pass (dy * (x - mean) needs no second pass: the mean is
+// known). With beta, the forward pass had a ReLU after it: the dy given is the ReLU's, masked here
+// where the recomputed normalised value was not positive.
 napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
-  return HeapCall(env, info, 10, [](const HeapView& v, double eps, int64_t rows, int channels) {
+  return HeapCall(env, info, 11, [](const HeapView& v, double eps, int64_t rows, int channels) {
+    const float* beta = v.Optional(10, channels);
     const float* dy = v.At(2, rows * channels);
     const float* x = v.At(3, rows * channels);
     const float* mean = v.At(4, channels);
@@ -638,13 +706,20 @@ napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
     ChannelTotals totals(channels, omp_get_max_threads());
     const std::unique_ptr<float[]> noShift(new float[channels]());
     std::unique_ptr<float[]> a(new float[channels]), b(new float[channels]), c0(new float[channels]);
+    std::unique_ptr<float[]> na(new float[channels]), nb(new float[channels]);
+    if (beta) NormalisationAffine(gamma, beta, mean, variance, eps, channels, na.get(), nb.get());
 #pragma omp parallel if (Parallel(rows * channels))
     {
       const int t = omp_get_thread_num();
       const Rows range = ThreadRows(rows);
       std::unique_ptr<float[]> block(new float[2 * channels]);
-      PairedSums(dy, noShift.get(), x, mean, range, channels, totals.First(t), totals.Second(t), block.get(),
-                 block.get() + channels);
+      if (beta) {
+        MaskedGradientSums(dy, x, mean, na.get(), nb.get(), range, channels, totals.First(t), totals.Second(t),
+                           block.get(), block.get() + channels);
+      } else {
+        PairedSums(dy, noShift.get(), x, mean, range, channels, totals.First(t), totals.Second(t), block.get(),
+                   block.get() + channels);
+      }
 #pragma omp barrier
 #pragma omp single
       {
@@ -663,7 +738,11 @@ napi_value BatchNormTrainingGrad(napi_env env, napi_callback_info info) {
           c0[c] = static_cast<float>(-scale * sumDy / m);
         }
       }
-      GradientAffine(dy, x, dx, range, channels, mean, a.get(), b.get(), c0.get());
+      if (beta) {
+        MaskedGradientAffine(dy, x, dx, range, channels, mean, na.get(), nb.get(), a.get(), b.get(), c0.get());
+      } else {
+        GradientAffine(dy, x, dx, range, channels, mean, a.get(), b.get(), c0.get());
+      }
     }
   });
 }

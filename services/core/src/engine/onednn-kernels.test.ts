@@ -95,14 +95,17 @@ async function checkForward(c: ConvCase, options: ForwardOptions): Promise<void>
 // Batch 1 included, and channels past one SIMD width.
 const normCases = normCaseArbitrary({ minBatch: 1, batch: 4, spatial: 9, channels: 70, rows: 300 });
 
-/** y, mean, variance, and the gradients of sum(y * upstream) wrt x, gamma, beta. */
-function trainingNorm(c: NormCase) {
+/**
+ * y, mean, variance, and the gradients of sum(y * upstream) wrt x, gamma, beta; with `relu`, y is
+ * rectified (on cpu by the ReLU op after the normalisation, on oneDNN in the same kernels).
+ */
+function trainingNorm(c: NormCase, relu = false) {
   const v = normValues(c);
   const upstream = tf.tensor(v.upstream, c.shape);
   const args = [tf.tensor(v.x, c.shape), tf.tensor1d(v.gamma), tf.tensor1d(v.beta)];
-  const out = batchNormTraining(args[0]!, args[1] as tf.Tensor1D, args[2] as tf.Tensor1D, c.epsilon);
+  const out = batchNormTraining(args[0]!, args[1] as tf.Tensor1D, args[2] as tf.Tensor1D, c.epsilon, relu);
   const grads = tf.grads((x: tf.Tensor, g: tf.Tensor, b: tf.Tensor) =>
-    tf.sum(tf.mul(batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon).y, upstream)),
+    tf.sum(tf.mul(batchNormTraining(x, g as tf.Tensor1D, b as tf.Tensor1D, c.epsilon, relu).y, upstream)),
   )(args);
   return [out.y, out.mean, out.variance, ...grads];
 }
@@ -353,6 +356,26 @@ describe.skipIf(!addon)(
               wasm,
               await onBackend('cpu', () => trainingNorm(c)),
               `training norm ${JSON.stringify(c)}`,
+            );
+          }),
+        ),
+        FC_OPTIONS,
+      );
+    });
+
+    it('when batch normalisation trains with the ReLU after it in the same kernels, then y, the statistics and the three gradients match cpu', async () => {
+      await fc.assert(
+        fc.asyncProperty(normCases, (c) =>
+          natively(async () => {
+            await tf.setBackend('wasm');
+            const info = await tf.profile(() => tf.dispose(trainingNorm(c, true)));
+            // No ReLU kernel and no ReLU gradient: both are inside the normalisation's kernels.
+            expect(info.kernels.map((k) => k.name).filter((name) => /relu/i.test(name))).toEqual([]);
+            const wasm = await onBackend('wasm', () => trainingNorm(c, true));
+            expectClose(
+              wasm,
+              await onBackend('cpu', () => trainingNorm(c, true)),
+              `training norm + relu ${JSON.stringify(c)}`,
             );
           }),
         ),

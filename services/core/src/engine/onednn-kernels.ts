@@ -53,10 +53,14 @@ const KIND = { forward: 0, backwardData: 1, backwardWeights: 2 } as const;
 
 /**
  * Batch normalisation with batch statistics over the last axis, as training runs it: inputs
- * x, gamma, beta; attrs epsilon; outputs y, mean, variance. Only the oneDNN engine has it.
+ * x, gamma, beta; attrs epsilon and relu (a ReLU after it, in the same pass); outputs y, mean,
+ * variance. Only the oneDNN engine has it.
  */
 export const BATCH_NORM_TRAINING = 'VisionopsBatchNormTraining';
-/** Its gradient: inputs dy, x, mean, variance, gamma; attrs epsilon; outputs dx, dGamma, dBeta. */
+/**
+ * Its gradient: inputs dy, x, mean, variance, gamma and, when the forward kernel ran with relu,
+ * beta; attrs epsilon; outputs dx, dGamma, dBeta.
+ */
 export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
 /** The gradient of ReLU in one pass: inputs dy, x; output dy where x > 0, else 0. */
 export const RELU_GRAD = 'VisionopsReluGrad';
@@ -279,19 +283,25 @@ export function createOnednnKernels(
   const channelsOf = (x: TensorInfo) => x.shape[x.shape.length - 1] ?? 1;
   const perChannel = (channels: number, ...infos: (TensorInfo | undefined)[]) =>
     infos.every((info) => info === undefined || (info.shape.length === 1 && info.shape[0] === channels));
-  const bnArgs = new Int32Array(10);
-  /** Allocates the outputs, then calls `run` with the heap read after the allocations. */
+  const bnArgs = new Int32Array(11);
+  /**
+   * Allocates the outputs, then calls `run` with the heap read after the allocations; the args are
+   * rows, channels, the inputs' and outputs' offsets, then `extra` (offsets of optional inputs or
+   * -1, flags).
+   */
   function runBatchNorm(
     backend: WasmBackendInternals,
     inputs: (TensorInfo | undefined)[],
     outShapes: number[][],
     run: (heap: ArrayBuffer, args: Int32Array) => void,
+    extra: number[] = [],
   ): TensorInfo[] {
     const outs = outShapes.map((shape) => backend.makeOutput(shape, 'float32'));
     const x = inputs[0]!;
     bnArgs[0] = x.shape.reduce((a, b) => a * b, 1) / channelsOf(x);
     bnArgs[1] = channelsOf(x);
     [...inputs, ...outs].forEach((info, i) => (bnArgs[2 + i] = offsetOf(backend, info)));
+    extra.forEach((value, i) => (bnArgs[2 + inputs.length + outs.length + i] = value));
     if (bnArgs[0] > 0 && bnArgs[1] > 0) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, bnArgs);
     onednnKernelStats.native++;
     return outs;
@@ -312,19 +322,23 @@ export function createOnednnKernels(
 
   const batchNormTraining: KernelFunc = (config) => {
     const { x, gamma, beta } = config.inputs as Record<string, TensorInfo>;
-    const { epsilon } = config.attrs as { epsilon: number };
+    const { epsilon, relu } = config.attrs as { epsilon: number; relu?: boolean };
     const channels = channelsOf(x!);
     if (!isFloat(x, gamma, beta) || !perChannel(channels, gamma, beta)) {
       throw new Error(`${BATCH_NORM_TRAINING} needs float32 and one gamma and beta per channel`);
     }
     const backend = config.backend as unknown as WasmBackendInternals;
-    return runBatchNorm(backend, [x, gamma, beta], [x!.shape, [channels], [channels]], (heap, a) =>
-      addon.batchNormTraining(heap, a, epsilon),
+    return runBatchNorm(
+      backend,
+      [x, gamma, beta],
+      [x!.shape, [channels], [channels]],
+      (heap, a) => addon.batchNormTraining(heap, a, epsilon),
+      [relu ? 1 : 0],
     );
   };
 
   const batchNormTrainingGrad: KernelFunc = (config) => {
-    const { dy, x, mean, variance, gamma } = config.inputs as Record<string, TensorInfo>;
+    const { dy, x, mean, variance, gamma, beta } = config.inputs as Record<string, TensorInfo | undefined>;
     const { epsilon } = config.attrs as { epsilon: number };
     const channels = channelsOf(x!);
     const backend = config.backend as unknown as WasmBackendInternals;
@@ -333,6 +347,7 @@ export function createOnednnKernels(
       [dy, x, mean, variance, gamma],
       [x!.shape, [channels], [channels]],
       (heap, a) => addon.batchNormTrainingGrad(heap, a, epsilon),
+      [offsetOf(backend, beta)],
     );
   };
 

@@ -2,7 +2,7 @@
 // fast CIFAR-10 training, at a width that trains in about an hour on two CPU cores).
 import * as tf from '@tensorflow/tfjs';
 import { NUM_CLASSES } from '../labels.js';
-import { fusedBatchNormalization } from './fused-batch-norm.js';
+import { normalisationWithReLU } from './fused-batch-norm.js';
 import { lazyGradientConv2d } from './lazy-gradient-conv2d.js';
 import { setTestTimeAugmentation, type TestTimeAugmentation } from './test-time-augmentation.js';
 
@@ -41,10 +41,11 @@ function convBlock(
     name: `${name}_conv`,
   }).apply(input) as tf.SymbolicTensor;
   if (pool) x = tf.layers.maxPooling2d({ poolSize: 2, name: `${name}_pool` }).apply(x) as tf.SymbolicTensor;
-  x = fusedBatchNormalization({ momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` }).apply(
+  return normalisationWithReLU(
     x,
-  ) as tf.SymbolicTensor;
-  return tf.layers.reLU({ name: `${name}_relu` }).apply(x) as tf.SymbolicTensor;
+    { momentum: 0.9, epsilon: 1e-5, name: `${name}_bn` },
+    { name: `${name}_relu` },
+  );
 }
 
 function residual(input: tf.SymbolicTensor, filters: number, name: string, seeds: () => number) {

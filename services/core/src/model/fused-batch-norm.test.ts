@@ -1,12 +1,21 @@
 // Tests of the closed-form batch-norm gradient and of FusedBatchNormalization: same gradients as
 // tf.moments + tf.batchNorm under tf.grads, same forward behaviour, moving statistics and saved
-// format as the standard BatchNormalization layer.
+// format as the standard BatchNormalization layer; the normalisation with its ReLU fused on the
+// oneDNN engine trains as the separate pair does and saves as the standard layers.
 import * as tf from '@tensorflow/tfjs';
 import fc from 'fast-check';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { loadOnednnAddon } from '@visionops/engine-native';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { onBackend, relativeError, seededValues, startWasmAndCpu } from '../../test/tf-backends.js';
 import { normCaseArbitrary, normValues, type NormCase } from '../../test/norm-cases.js';
-import { batchNormTraining, FusedBatchNormalization, fusedBatchNormalization } from './fused-batch-norm.js';
+import { registerOnednnKernels } from '../engine/onednn-kernels.js';
+import { createModel } from './architecture.js';
+import {
+  batchNormTraining,
+  FusedBatchNormalization,
+  fusedBatchNormalization,
+  ReLUAfterNormalization,
+} from './fused-batch-norm.js';
 import { modelFromFiles, modelToFiles } from './model-files.js';
 
 const TOLERANCE = 1e-4;
@@ -207,3 +216,81 @@ describe('FusedBatchNormalization layer', () => {
     reloaded.dispose();
   });
 });
+
+describe('normalisation with the ReLU after it, saved', () => {
+  it('when the model is saved, then its ReLU layers reload as standard ReLU layers with the same outputs', async () => {
+    await tf.setBackend('cpu');
+    const model = createModel({ name: 'resnet9', width: 4 }, 3);
+    expect(model.layers.filter((layer) => layer instanceof ReLUAfterNormalization)).toHaveLength(8);
+    const files = await modelToFiles(model);
+    const topology = files.modelJson.toString('utf8');
+    expect(topology.match(/"class_name":"ReLU"/g)).toHaveLength(8);
+    expect(topology).not.toContain('AfterNormalization');
+    expect(topology).not.toContain('reluAfter');
+    const reloaded = await modelFromFiles(files);
+    expect(reloaded.layers.some((layer) => layer instanceof ReLUAfterNormalization)).toBe(false);
+    const [before, after] = await onBackend('cpu', () =>
+      [model, reloaded].map(
+        (m) => m.predict(tf.tensor4d(seededValues(6, 2 * 32 * 32 * 3), [2, 32, 32, 3])) as tf.Tensor,
+      ),
+    );
+    expect(after).toEqual(before);
+    model.dispose();
+    reloaded.dispose();
+  });
+});
+
+const loaded = loadOnednnAddon();
+const addon = 'addon' in loaded ? loaded.addon : undefined;
+const skipReason = 'reason' in loaded ? loaded.reason : undefined;
+
+describe.skipIf(!addon)(
+  `normalisation with the ReLU after it on oneDNN${skipReason ? ` (skipped: the addon is ${skipReason})` : ''}`,
+  () => {
+    let restore: (() => void) | undefined;
+    beforeAll(async () => {
+      await startWasmAndCpu();
+      await tf.setBackend('wasm');
+      restore = registerOnednnKernels(addon!);
+    });
+    afterAll(() => restore?.());
+
+    it('when the model trains with each pair fused, then no ReLU kernel runs, and the loss, gradients and moving statistics equal the separate pair', async () => {
+      await tf.setBackend('wasm');
+      const x = tf.tensor4d(seededValues(7, 4 * 32 * 32 * 3), [4, 32, 32, 3]);
+      const labels = tf.oneHot(tf.tensor1d([1, 4, 9, 0], 'int32'), 10);
+      const step = async (fused: boolean) => {
+        const model = createModel({ name: 'resnet9', width: 8 }, 4);
+        const norms = model.layers.filter((layer) => layer instanceof FusedBatchNormalization);
+        expect(norms).toHaveLength(8);
+        norms.forEach((layer) => (layer.reluAfter = fused));
+        const weights = model.trainableWeights.map((w) => w.read() as tf.Variable);
+        let values: Float32Array[] = [];
+        const info = await tf.profile(() => {
+          tf.tidy(() => {
+            const { value, grads } = tf.variableGrads(
+              () => tf.losses.softmaxCrossEntropy(labels, model.apply(x, { training: true }) as tf.Tensor),
+              weights,
+            );
+            values = [value, ...weights.map((w) => grads[w.name]!)].map((t) => t.dataSync() as Float32Array);
+          });
+        });
+        const moving = model.weights
+          .filter((w) => w.originalName.includes('moving'))
+          .map((w) => w.read().dataSync() as Float32Array);
+        model.dispose();
+        const count = (name: string) => info.kernels.filter((k) => k.name === name).length;
+        return { values: [...values, ...moving], relu: count('Relu'), reluGrad: count('VisionopsReluGrad') };
+      };
+      const separate = await step(false);
+      const fused = await step(true);
+      expect([separate.relu, separate.reluGrad]).toEqual([8, 8]);
+      expect([fused.relu, fused.reluGrad]).toEqual([0, 0]);
+      expect(fused.values).toHaveLength(separate.values.length);
+      fused.values.forEach((values, i) => {
+        expect(relativeError(values, separate.values[i]!), `value ${i}`).toBeLessThanOrEqual(1e-5);
+      });
+      tf.dispose([x, labels]);
+    });
+  },
+);

@@ -1,7 +1,10 @@
 // Batch normalisation whose training step has one closed-form gradient instead of the chain of
 // moments/tile gradients TensorFlow.js builds (the largest non-convolution cost on wasm). The
 // class keeps the standard class name, weights and config, so saved models are plain Keras
-// BatchNormalization layers that any TensorFlow.js loads; only training differs.
+// BatchNormalization layers that any TensorFlow.js loads; only training differs. On the oneDNN
+// engine a normalisation whose only consumer is a ReLU (reluAfter, set by the model's factory)
+// applies the ReLU in its own pass and its gradient masks in its own, and the ReLU layer after it,
+// seeing an output already rectified, passes it on: relu(relu(u)) = relu(u), with the same gradient.
 import * as tf from '@tensorflow/tfjs';
 import { BATCH_NORM_TRAINING, BATCH_NORM_TRAINING_GRAD } from '../engine/onednn-kernels.js';
 
@@ -22,17 +25,18 @@ const StandardBatchNormalization = tf.layers.batchNormalization({}).constructor 
 
 /**
  * y = gamma * (x - mean) / sqrt(var + eps) + beta over the last axis, with batch statistics,
- * and dL/dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)).
- * Returns the output and the batch statistics (for the moving averages).
+ * and dL/dx = gamma / sigma * (dy - mean(dy) - xhat * mean(dy * xhat)); with `relu`, y is
+ * rectified too. Returns the output and the batch statistics (for the moving averages).
  */
 export function batchNormTraining(
   x: tf.Tensor,
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  relu = false,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   if (tf.getKernel(BATCH_NORM_TRAINING, tf.getBackend()))
-    return nativeBatchNormTraining(x, gamma, beta, epsilon);
+    return nativeBatchNormTraining(x, gamma, beta, epsilon, relu);
   const axes = x.shape.slice(0, -1).map((_, i) => i);
   const count = x.size / (x.shape[x.rank - 1] ?? 1);
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
@@ -61,9 +65,9 @@ export function batchNormTraining(
       },
     };
   });
-  const y = op(x, gamma, beta);
+  const normalised = op(x, gamma, beta);
   if (!stats) throw new Error('batch statistics were not computed');
-  return { y, ...stats };
+  return { y: relu ? tf.relu(normalised) : normalised, ...stats };
 }
 
 /** The same, as two kernels of the oneDNN engine (statistics, output and gradient in native loops). */
@@ -72,30 +76,40 @@ function nativeBatchNormTraining(
   gamma: tf.Tensor1D,
   beta: tf.Tensor1D,
   epsilon: number,
+  relu: boolean,
 ): { y: tf.Tensor; mean: tf.Tensor1D; variance: tf.Tensor1D } {
   let stats: { mean: tf.Tensor1D; variance: tf.Tensor1D } | undefined;
   const op = tf.customGrad((...args: (tf.Tensor | ((tensors: tf.Tensor[]) => void))[]) => {
     const [input, g, b] = args as [tf.Tensor, tf.Tensor1D, tf.Tensor1D];
     const save = args[3] as (tensors: tf.Tensor[]) => void;
-    const [y, mean, variance] = tf.engine().runKernel<[tf.Tensor, tf.Tensor1D, tf.Tensor1D]>(
-      BATCH_NORM_TRAINING,
-      { x: input, gamma: g, beta: b },
-      {
-        epsilon,
-      },
-    );
+    const [y, mean, variance] = tf
+      .engine()
+      .runKernel<[tf.Tensor, tf.Tensor1D, tf.Tensor1D]>(
+        BATCH_NORM_TRAINING,
+        { x: input, gamma: g, beta: b },
+        { epsilon, relu },
+      );
     stats = { mean: tf.keep(mean), variance: tf.keep(variance) };
-    save([input, mean, variance, g]);
+    save([input, mean, variance, g, b]);
     return {
       value: y,
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [savedX, savedMean, savedVariance, savedGamma] = saved as [
+        const [savedX, savedMean, savedVariance, savedGamma, savedBeta] = saved as [
+          tf.Tensor,
           tf.Tensor,
           tf.Tensor,
           tf.Tensor,
           tf.Tensor,
         ];
-        const inputs = { dy, x: savedX, mean: savedMean, variance: savedVariance, gamma: savedGamma };
+        const inputs: tf.NamedTensorMap = {
+          dy,
+          x: savedX,
+          mean: savedMean,
+          variance: savedVariance,
+          gamma: savedGamma,
+        };
+        // The ReLU's mask is recomputed from x and the normalisation, which needs beta.
+        if (relu) inputs['beta'] = savedBeta;
         return tf.engine().runKernel<tf.Tensor[]>(BATCH_NORM_TRAINING_GRAD, inputs, { epsilon });
       },
     };
@@ -105,7 +119,16 @@ function nativeBatchNormTraining(
   return { y, ...stats };
 }
 
+/** Outputs of training-mode normalisations that applied the ReLU after them themselves. */
+const rectified = new WeakSet<tf.Tensor>();
+
 export class FusedBatchNormalization extends StandardBatchNormalization {
+  /**
+   * Set when the layer's only consumer is a ReLU (ReLUAfterNormalization): training on the oneDNN
+   * engine then applies the ReLU here. Not part of the config: saved models are unchanged.
+   */
+  reluAfter = false;
+
   override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
     const self = this as unknown as BatchNormInternals;
     const input = Array.isArray(inputs) ? inputs[0] : inputs;
@@ -114,12 +137,14 @@ export class FusedBatchNormalization extends StandardBatchNormalization {
       return super.call(inputs, kwargs);
     }
     const { gamma, beta } = self;
-    return tf.tidy(() => {
+    const relu = this.reluAfter && tf.getKernel(BATCH_NORM_TRAINING, tf.getBackend()) !== undefined;
+    const output = tf.tidy(() => {
       const { y, mean, variance } = batchNormTraining(
         input,
         gamma.read() as tf.Tensor1D,
         beta.read() as tf.Tensor1D,
         self.epsilon,
+        relu,
       );
       for (const [variable, value] of [
         [self.movingMean, mean],
@@ -131,9 +156,43 @@ export class FusedBatchNormalization extends StandardBatchNormalization {
       tf.dispose([mean, variance]);
       return y;
     });
+    if (relu) rectified.add(output);
+    return output;
   }
 }
 
-export function fusedBatchNormalization(args: BatchNormalizationArgs): tf.layers.Layer {
+export function fusedBatchNormalization(args: BatchNormalizationArgs): FusedBatchNormalization {
   return new FusedBatchNormalization(args);
+}
+
+type ReLUArgs = Parameters<typeof tf.layers.reLU>[0];
+const StandardReLU = tf.layers.reLU({}).constructor as new (args: ReLUArgs) => tf.layers.Layer;
+
+/**
+ * The standard ReLU layer (same class name and config), which passes on an input that the
+ * normalisation before it already rectified (see FusedBatchNormalization.reluAfter).
+ */
+export class ReLUAfterNormalization extends StandardReLU {
+  override call(inputs: tf.Tensor | tf.Tensor[], kwargs: Record<string, unknown>): tf.Tensor | tf.Tensor[] {
+    const input = Array.isArray(inputs) ? (inputs.length === 1 ? inputs[0] : undefined) : inputs;
+    // A reshape to the same shape shares the data, and so does its gradient (clone's gradient
+    // would cast dy, a copy).
+    if (input !== undefined && rectified.has(input)) return tf.reshape(input, input.shape);
+    return super.call(inputs, kwargs);
+  }
+}
+
+/**
+ * A normalisation followed by a ReLU that is its only consumer: on the oneDNN engine, training
+ * runs the pair as one pass forward and one backward.
+ */
+export function normalisationWithReLU(
+  input: tf.SymbolicTensor,
+  norm: BatchNormalizationArgs,
+  relu: ReLUArgs,
+): tf.SymbolicTensor {
+  const layer = fusedBatchNormalization(norm);
+  layer.reluAfter = true;
+  const normalised = layer.apply(input) as tf.SymbolicTensor;
+  return new ReLUAfterNormalization(relu).apply(normalised) as tf.SymbolicTensor;
 }
