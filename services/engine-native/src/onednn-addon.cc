@@ -521,14 +521,20 @@ VISIONOPS_HOT void PairedSums(const float* __restrict p, const float* __restrict
   });
 }
 
+// body(i, c) for every element i (channel c) of rows [begin, end); inlined into each
+// (multiversioned) caller, like BlockedSums.
+template <typename Body>
+__attribute__((always_inline)) inline void ForEachElement(Rows range, int channels, Body body) {
+  for (int64_t r = range.begin; r < range.end; r++) {
+    const int64_t row = r * channels;
+    for (int c = 0; c < channels; c++) body(row + c, c);
+  }
+}
+
 // y = x * a + b per channel over rows [begin, end).
 VISIONOPS_HOT void Affine(const float* __restrict x, float* __restrict y, Rows range, int channels,
                           const float* __restrict a, const float* __restrict b) {
-  for (int64_t r = range.begin; r < range.end; r++) {
-    const float* __restrict xr = x + r * channels;
-    float* __restrict yr = y + r * channels;
-    for (int c = 0; c < channels; c++) yr[c] = xr[c] * a[c] + b[c];
-  }
+  ForEachElement(range, channels, [&](int64_t i, int c) { y[i] = x[i] * a[c] + b[c]; });
 }
 
 // dx = a * dy + b * (x - mean) + c per channel over rows [begin, end).
@@ -536,22 +542,14 @@ VISIONOPS_HOT void GradientAffine(const float* __restrict dy, const float* __res
                                   Rows range, int channels, const float* __restrict mean,
                                   const float* __restrict a, const float* __restrict b,
                                   const float* __restrict c0) {
-  for (int64_t r = range.begin; r < range.end; r++) {
-    const float* __restrict dyr = dy + r * channels;
-    const float* __restrict xr = x + r * channels;
-    float* __restrict dxr = dx + r * channels;
-    for (int c = 0; c < channels; c++) dxr[c] = a[c] * dyr[c] + b[c] * (xr[c] - mean[c]) + c0[c];
-  }
+  ForEachElement(range, channels,
+                 [&](int64_t i, int c) { dx[i] = a[c] * dy[i] + b[c] * (x[i] - mean[c]) + c0[c]; });
 }
 
 // y = max(x * a + b, 0) per channel over rows [begin, end): normalisation and ReLU in one pass.
 VISIONOPS_HOT void AffineRelu(const float* __restrict x, float* __restrict y, Rows range, int channels,
                               const float* __restrict a, const float* __restrict b) {
-  for (int64_t r = range.begin; r < range.end; r++) {
-    const float* __restrict xr = x + r * channels;
-    float* __restrict yr = y + r * channels;
-    for (int c = 0; c < channels; c++) yr[c] = std::max(xr[c] * a[c] + b[c], 0.0f);
-  }
+  ForEachElement(range, channels, [&](int64_t i, int c) { y[i] = std::max(x[i] * a[c] + b[c], 0.0f); });
 }
 
 // The gradient through a ReLU after the normalisation, recomputed from x: dz where the ReLU's
@@ -575,14 +573,9 @@ VISIONOPS_HOT void MaskedGradientAffine(const float* __restrict dz, const float*
                                         const float* __restrict na, const float* __restrict nb,
                                         const float* __restrict a, const float* __restrict b,
                                         const float* __restrict c0) {
-  for (int64_t r = range.begin; r < range.end; r++) {
-    const float* __restrict dzr = dz + r * channels;
-    const float* __restrict xr = x + r * channels;
-    float* __restrict dxr = dx + r * channels;
-    for (int c = 0; c < channels; c++) {
-      dxr[c] = a[c] * Masked(dzr[c], xr[c], na[c], nb[c]) + b[c] * (xr[c] - mean[c]) + c0[c];
-    }
-  }
+  ForEachElement(range, channels, [&](int64_t i, int c) {
+    dx[i] = a[c] * Masked(dz[i], x[i], na[c], nb[c]) + b[c] * (x[i] - mean[c]) + c0[c];
+  });
 }
 
 // The normalisation as y = x * a + b: a = gamma / sqrt(variance + eps), b = beta - mean * a, from
