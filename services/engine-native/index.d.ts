@@ -25,6 +25,11 @@ export interface OnednnAddon {
   reluGrad(heap: ArrayBuffer, args: Int32Array): void;
   /** args: [count, a, b, y]: y = a + b, one shape. */
   add(heap: ArrayBuffer, args: Int32Array): void;
+  /**
+   * args: [count, value, accumulation, gradient, newValue, newAccumulation, nesterov, momentum,
+   * learningRate], the last two as float32 bits: one MomentumOptimizer step of one variable.
+   */
+  momentumUpdate(heap: ArrayBuffer, args: Int32Array): void;
   /** args: [outer, reduce, inner, x, y]: y[o][i] = max over r of x[o][r][i]. */
   maxReduce(heap: ArrayBuffer, args: Int32Array): void;
   /**

@@ -20,6 +20,7 @@ import { registerWasmTrainingKernels } from '../src/engine/backend.js';
 import { onednnKernelStats, registerOnednnKernels } from '../src/engine/onednn-kernels.js';
 import { NUM_CLASSES } from '../src/labels.js';
 import { inferenceOutputs } from '../src/model/folded-inference.js';
+import { momentumOptimizer } from '../src/model/fused-momentum.js';
 import {
   createModel,
   DEFAULT_ARCHITECTURE,
@@ -71,7 +72,8 @@ function modelWork(forwardSize: number, trainSize: number) {
   const model = createModel({ name: 'resnet9', width: ARCHITECTURE.width }, 1);
   const served = createModel({ name: 'resnet9', width: ARCHITECTURE.width }, 1);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = tf.train.momentum(0.01, 0.9, true);
+  // The trainer's optimizer (one fused step per variable on the oneDNN engine).
+  const optimizer = momentumOptimizer(0.01, 0.9, true);
   const forwardBatch = randomBatch(forwardSize);
   const trainBatch = randomBatch(trainSize);
   // The serving forward pass: the whole batch at once, normalisation folded into the convolutions.

@@ -783,6 +783,48 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
   });
 }
 
+// momentumUpdate(heap, [count, value, accumulation, gradient, newValue, newAccumulation, nesterov,
+// momentum, learningRate]) (the last two are float32 bits): TensorFlow.js's MomentumOptimizer step
+// for one variable in one pass, its operations in its order: a' = m * a + g, then
+// v' = -lr * (g + a' * m) + v with Nesterov momentum, else v' = -lr * a' + v.
+VISIONOPS_HOT void MomentumRange(const float* __restrict v, const float* __restrict a, const float* __restrict g,
+                                 float* __restrict newV, float* __restrict newA, bool nesterov, float m, float c,
+                                 int64_t begin, int64_t end) {
+  if (nesterov) {
+    for (int64_t i = begin; i < end; i++) {
+      const float accumulation = m * a[i] + g[i];
+      newA[i] = accumulation;
+      newV[i] = c * (g[i] + accumulation * m) + v[i];
+    }
+  } else {
+    for (int64_t i = begin; i < end; i++) {
+      const float accumulation = m * a[i] + g[i];
+      newA[i] = accumulation;
+      newV[i] = c * accumulation + v[i];
+    }
+  }
+}
+
+napi_value MomentumUpdate(napi_env env, napi_callback_info info) {
+  return HeapCall(env, info, 9, [](const HeapView& v, double, int64_t count, int) {
+    const float* value = v.At(1, count);
+    const float* accumulation = v.At(2, count);
+    const float* gradient = v.At(3, count);
+    float* newValue = v.At(4, count);
+    float* newAccumulation = v.At(5, count);
+    const bool nesterov = v.args[6] != 0;
+    float momentum, learningRate;
+    std::memcpy(&momentum, &v.args[7], sizeof(float));
+    std::memcpy(&learningRate, &v.args[8], sizeof(float));
+#pragma omp parallel if (ParallelElementwise(count))
+    {
+      const Rows rows = ThreadRows(count);
+      MomentumRange(value, accumulation, gradient, newValue, newAccumulation, nesterov, momentum, -learningRate,
+                    rows.begin, rows.end);
+    }
+  });
+}
+
 napi_value Add(napi_env env, napi_callback_info info) {
   return Elementwise<2>(env, info, [](const float* const* in, float* out, int64_t begin, int64_t end) {
     AddRange(in[0], in[1], out, begin, end);
@@ -1006,6 +1048,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"relu", nullptr, Relu, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"reluGrad", nullptr, ReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"add", nullptr, Add, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"momentumUpdate", nullptr, MomentumUpdate, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxReduce", nullptr, MaxReduce, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPool", nullptr, MaxPool, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"maxPoolGrad", nullptr, MaxPoolGrad, nullptr, nullptr, nullptr, napi_default, nullptr},

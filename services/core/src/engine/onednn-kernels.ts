@@ -62,6 +62,12 @@ export const BATCH_NORM_TRAINING = 'VisionopsBatchNormTraining';
  * beta; attrs epsilon; outputs dx, dGamma, dBeta.
  */
 export const BATCH_NORM_TRAINING_GRAD = 'VisionopsBatchNormTrainingGrad';
+/**
+ * One MomentumOptimizer step of one variable in one pass: inputs value, accumulation, gradient
+ * (float32, one shape); attrs momentum, learningRate, nesterov; outputs the new value and the new
+ * accumulation. Only the oneDNN engine has it (FusedMomentumOptimizer uses it).
+ */
+export const MOMENTUM_UPDATE = 'VisionopsMomentumUpdate';
 /** The gradient of ReLU in one pass: inputs dy, x; output dy where x > 0, else 0. */
 export const RELU_GRAD = 'VisionopsReluGrad';
 
@@ -392,6 +398,33 @@ export function createOnednnKernels(
     return runElementwise(backend, [a, b], (heap, args) => addon.add(heap, args));
   };
 
+  const momentumArgs = new Int32Array(9);
+  const momentumScalars = new Float32Array(momentumArgs.buffer, 7 * 4, 2);
+  const momentumUpdate: KernelFunc = (config) => {
+    const { value, accumulation, gradient } = config.inputs as Record<string, TensorInfo>;
+    const { momentum, learningRate, nesterov } = config.attrs as {
+      momentum: number;
+      learningRate: number;
+      nesterov: boolean;
+    };
+    const shapes = [value, accumulation, gradient].map((info) => info?.shape ?? []);
+    if (!isFloat(value, accumulation, gradient) || !shapes.every((s) => tfUtil.arraysEqual(s, shapes[0]!))) {
+      throw new Error(`${MOMENTUM_UPDATE} needs float32 value, accumulation and gradient of one shape`);
+    }
+    const backend = config.backend as unknown as WasmBackendInternals;
+    const outs = [value!.shape, value!.shape].map((shape) => backend.makeOutput(shape, 'float32'));
+    momentumArgs[0] = tfUtil.sizeFromShape(value!.shape);
+    [value, accumulation, gradient, ...outs].forEach(
+      (info, i) => (momentumArgs[1 + i] = offsetOf(backend, info)),
+    );
+    momentumArgs[6] = nesterov ? 1 : 0;
+    momentumScalars[0] = momentum;
+    momentumScalars[1] = learningRate;
+    if (momentumArgs[0] > 0) addon.momentumUpdate(backend.wasm.HEAPU8.buffer as ArrayBuffer, momentumArgs);
+    onednnKernelStats.native++;
+    return outs;
+  };
+
   const maxArgs = new Int32Array(5);
   const max: KernelFunc = (config) => {
     const { x } = config.inputs as Record<string, TensorInfo>;
@@ -488,6 +521,7 @@ export function createOnednnKernels(
     { kernelName: FusedBatchNorm, backendName: 'wasm', kernelFunc: batchNormInference },
     { kernelName: BATCH_NORM_TRAINING, backendName: 'wasm', kernelFunc: batchNormTraining },
     { kernelName: BATCH_NORM_TRAINING_GRAD, backendName: 'wasm', kernelFunc: batchNormTrainingGrad },
+    { kernelName: MOMENTUM_UPDATE, backendName: 'wasm', kernelFunc: momentumUpdate },
     { kernelName: Conv2D, backendName: 'wasm', kernelFunc: forward(Conv2D) },
     { kernelName: FusedConv2D, backendName: 'wasm', kernelFunc: forward(FusedConv2D) },
     { kernelName: Conv2DBackpropInput, backendName: 'wasm', kernelFunc: backpropInput },

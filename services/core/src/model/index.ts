@@ -2,6 +2,7 @@
 export * from './architecture.js';
 export * from './evaluate-model.js';
 export * from './fused-batch-norm.js';
+export * from './fused-momentum.js';
 export * from './model-card.js';
 export * from './model-files.js';
 export * from './weight-values.js';

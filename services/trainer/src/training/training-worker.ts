@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs';
 import { parentPort } from 'node:worker_threads';
 import { NUM_CLASSES } from '@visionops/core';
 import { initBackend } from '@visionops/core/engine';
-import { createModel, setWeightValues } from '@visionops/core/model';
+import { createModel, momentumOptimizer, setWeightValues } from '@visionops/core/model';
 import { buildBatch, NO_AUGMENTATION } from './augment.js';
 import type { StepResult, WorkerInit, WorkerRequest, WorkerResponse, WorkerState } from './protocol.js';
 import { createRandom } from './random.js';
@@ -38,7 +38,7 @@ async function initialise(init: WorkerInit): Promise<WorkerResponse> {
   const model = createModel(init.architecture, init.seed);
   if (init.weights) setWeightValues(model, init.weights);
   const trainable = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const optimizer = tf.train.momentum(0, init.momentum, true);
+  const optimizer = momentumOptimizer(0, init.momentum, true);
   if (init.optimizerState) {
     // Momentum slots are named after their variable; restoring them needs the variables' names.
     await optimizer.setWeights([
