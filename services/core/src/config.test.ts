@@ -15,6 +15,18 @@ describe('loadConfig', () => {
     expect(Object.isFrozen(config)).toBe(true);
   });
 
+  test('when the convolution algorithm is set, then auto, direct and winograd pass and anything else is named', () => {
+    for (const value of ['auto', 'direct', 'winograd'] as const) {
+      expect(loadConfig({ VISIONOPS_CONV_ALGORITHM: value }).VISIONOPS_CONV_ALGORITHM).toBe(value);
+    }
+    try {
+      loadConfig({ VISIONOPS_CONV_ALGORITHM: 'fastest' });
+      expect.unreachable('an unknown algorithm must be refused');
+    } catch (error) {
+      expect((error as ConfigError).problems.join('\n')).toMatch(/^VISIONOPS_CONV_ALGORITHM="fastest"/m);
+    }
+  });
+
   test('when a value is an empty string, then it counts as unset', () => {
     expect(loadConfig({ PORT: '', S3_ENDPOINT: '' }).PORT).toBe(8080);
   });

@@ -42,6 +42,9 @@ export const configSchema = z.object({
   ML_NATIVE_THREADS: z.coerce.number().int().min(1).max(256).optional(),
   // Read by libgomp itself when the native addon loads; the addon's loader defaults it to passive.
   OMP_WAIT_POLICY: z.enum(['passive', 'active', 'PASSIVE', 'ACTIVE']).optional(),
+  // Read by the native addon when it loads: Winograd convolutions where they pay (auto), never
+  // (direct), or wherever the shape allows (winograd).
+  VISIONOPS_CONV_ALGORITHM: z.enum(['auto', 'direct', 'winograd']).optional(),
 
   MAX_IMAGE_BYTES: z.coerce
     .number()

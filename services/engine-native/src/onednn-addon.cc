@@ -137,7 +137,8 @@ bool ParseAlgorithm(const std::string& name, ConvAlgorithm* algorithm) {
   return false;
 }
 
-// VISIONOPS_CONV_ALGORITHM: auto (the default), direct or winograd; the JavaScript loader checks it.
+// VISIONOPS_CONV_ALGORITHM: auto (the default), direct or winograd. The services refuse other values
+// at start-up (config.ts); here an unknown one means auto.
 ConvAlgorithm AlgorithmFromEnvironment() {
   const char* value = std::getenv("VISIONOPS_CONV_ALGORITHM");
   ConvAlgorithm algorithm = ConvAlgorithm::kAuto;
