@@ -791,18 +791,10 @@ napi_value ReluGrad(napi_env env, napi_callback_info info) {
 VISIONOPS_HOT void MomentumRange(const float* __restrict v, const float* __restrict a, const float* __restrict g,
                                  float* __restrict newV, float* __restrict newA, bool nesterov, float m, float c,
                                  int64_t begin, int64_t end) {
-  if (nesterov) {
-    for (int64_t i = begin; i < end; i++) {
-      const float accumulation = m * a[i] + g[i];
-      newA[i] = accumulation;
-      newV[i] = c * (g[i] + accumulation * m) + v[i];
-    }
-  } else {
-    for (int64_t i = begin; i < end; i++) {
-      const float accumulation = m * a[i] + g[i];
-      newA[i] = accumulation;
-      newV[i] = c * accumulation + v[i];
-    }
+  for (int64_t i = begin; i < end; i++) {
+    const float accumulation = m * a[i] + g[i];
+    newA[i] = accumulation;
+    newV[i] = c * (nesterov ? g[i] + accumulation * m : accumulation) + v[i];
   }
 }
 

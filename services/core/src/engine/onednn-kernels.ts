@@ -363,20 +363,22 @@ export function createOnednnKernels(
     backend: WasmBackendInternals,
     inputs: TensorInfo[],
     run: (heap: ArrayBuffer, args: Int32Array) => void,
-  ): TensorInfo {
-    const out = backend.makeOutput(inputs[0]!.shape, 'float32');
-    elementArgs[0] = inputs[0]!.shape.reduce((a, b) => a * b, 1);
-    [...inputs, out].forEach((info, i) => (elementArgs[1 + i] = offsetOf(backend, info)));
-    if (elementArgs[0] > 0) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, elementArgs);
+    outputs = 1,
+    args = elementArgs,
+  ): TensorInfo[] {
+    const outs = Array.from({ length: outputs }, () => backend.makeOutput(inputs[0]!.shape, 'float32'));
+    args[0] = inputs[0]!.shape.reduce((a, b) => a * b, 1);
+    [...inputs, ...outs].forEach((info, i) => (args[1 + i] = offsetOf(backend, info)));
+    if (args[0] > 0) run(backend.wasm.HEAPU8.buffer as ArrayBuffer, args);
     onednnKernelStats.native++;
-    return out;
+    return outs;
   }
 
   const relu: KernelFunc = (config) => {
     const { x } = config.inputs as Record<string, TensorInfo>;
     if (!x || !isFloat(x)) return fallback(Relu, config);
     const backend = config.backend as unknown as WasmBackendInternals;
-    return runElementwise(backend, [x], (heap, a) => addon.relu(heap, a));
+    return runElementwise(backend, [x], (heap, a) => addon.relu(heap, a))[0]!;
   };
 
   const reluGrad: KernelFunc = (config) => {
@@ -385,7 +387,7 @@ export function createOnednnKernels(
       throw new Error(`${RELU_GRAD} needs float32 dy and x of one shape`);
     }
     const backend = config.backend as unknown as WasmBackendInternals;
-    return runElementwise(backend, [dy!, x!], (heap, a) => addon.reluGrad(heap, a));
+    return runElementwise(backend, [dy!, x!], (heap, a) => addon.reluGrad(heap, a))[0]!;
   };
 
   const add: KernelFunc = (config) => {
@@ -395,7 +397,7 @@ export function createOnednnKernels(
     // Below this size one native thread is no faster than the wasm kernel (see the addon).
     if (tfUtil.sizeFromShape(a.shape) < NATIVE_ADD_MIN_ELEMENTS) return previous(Add)!.kernelFunc(config);
     const backend = config.backend as unknown as WasmBackendInternals;
-    return runElementwise(backend, [a, b], (heap, args) => addon.add(heap, args));
+    return runElementwise(backend, [a, b], (heap, args) => addon.add(heap, args))[0]!;
   };
 
   const momentumArgs = new Int32Array(9);
@@ -411,18 +413,18 @@ export function createOnednnKernels(
     if (!isFloat(value, accumulation, gradient) || !shapes.every((s) => tfUtil.arraysEqual(s, shapes[0]!))) {
       throw new Error(`${MOMENTUM_UPDATE} needs float32 value, accumulation and gradient of one shape`);
     }
-    const backend = config.backend as unknown as WasmBackendInternals;
-    const outs = [value!.shape, value!.shape].map((shape) => backend.makeOutput(shape, 'float32'));
-    momentumArgs[0] = tfUtil.sizeFromShape(value!.shape);
-    [value, accumulation, gradient, ...outs].forEach(
-      (info, i) => (momentumArgs[1 + i] = offsetOf(backend, info)),
-    );
+    // Slots 0-5 (count and offsets) are runElementwise's; the flag and scalars follow.
     momentumArgs[6] = nesterov ? 1 : 0;
     momentumScalars[0] = momentum;
     momentumScalars[1] = learningRate;
-    if (momentumArgs[0] > 0) addon.momentumUpdate(backend.wasm.HEAPU8.buffer as ArrayBuffer, momentumArgs);
-    onednnKernelStats.native++;
-    return outs;
+    const backend = config.backend as unknown as WasmBackendInternals;
+    return runElementwise(
+      backend,
+      [value!, accumulation!, gradient!],
+      (heap, args) => addon.momentumUpdate(heap, args),
+      2,
+      momentumArgs,
+    );
   };
 
   const maxArgs = new Int32Array(5);
