@@ -1,7 +1,7 @@
 // Redis stopped and started again while the gateway serves predictions and a trainer works: real
 // processes on a private redis-server (append-only file on), never the shared one.
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '@visionops/testkit';
+import { buildClassFolderZip, LONG_TRAINING } from '@visionops/testkit';
 import {
   endOutage,
   expectDegraded,
@@ -38,7 +38,8 @@ describe('Redis restarted', () => {
     step('gateway and trainer up');
 
     // A long job keeps the trainer (one job at a time) busy, so the second one waits in the queue.
-    const busyId = await postRetrain(url, (await buildClassFolderZip({ perClass: 6 })).zip, 4);
+    const busyZip = (await buildClassFolderZip({ perClass: LONG_TRAINING.perClass })).zip;
+    const busyId = await postRetrain(url, busyZip, LONG_TRAINING.epochs);
     await waitForJobView(url, busyId, 60_000, (job) => job.state === 'active');
     const queuedId = await postRetrain(url, (await buildClassFolderZip({ perClass: 3 })).zip, 1);
 

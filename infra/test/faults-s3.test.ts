@@ -1,7 +1,7 @@
 // S3 stopped while the gateway serves predictions and a trainer is half-way through a job: real
 // processes; the embedded S3 server is stopped and started again on the same port with its data.
 import { afterEach, describe, expect, test } from 'vitest';
-import { buildClassFolderZip } from '@visionops/testkit';
+import { buildClassFolderZip, LONG_TRAINING } from '@visionops/testkit';
 import {
   endOutage,
   expectDegraded,
@@ -35,7 +35,9 @@ describe('S3 unreachable', () => {
     const keysBefore = await listModelKeys(stack.store);
     step('gateway and trainer up');
 
-    const jobId = await postRetrain(url, (await buildClassFolderZip({ perClass: 4 })).zip, 2);
+    // Still training when S3 stops, however fast the engine: the attempt in hand fails publishing.
+    const zip = (await buildClassFolderZip({ perClass: LONG_TRAINING.perClass })).zip;
+    const jobId = await postRetrain(url, zip, LONG_TRAINING.epochs);
     await waitForJobView(url, jobId, 60_000, (job) => job.progress?.phase === 'training');
 
     step('job training');

@@ -11,6 +11,7 @@ import {
   buildClassFolderZip,
   dropQueue,
   enqueueUpload,
+  LONG_TRAINING,
   openQueue,
   type RetrainQueue,
   until,
@@ -159,14 +160,13 @@ describe('SIGTERM', () => {
     stack = await startFaultStack();
     queue = openQueue(stack.config);
     const first = await stack.startTrainer();
-    const { zip } = await buildClassFolderZip({ perClass: 4 });
+    // Long enough that the job is still training when the signal arrives, however fast the engine.
+    const { zip } = await buildClassFolderZip({ perClass: LONG_TRAINING.perClass });
     const job = await enqueueUpload(
       { store: stack.store } as Parameters<typeof enqueueUpload>[0],
       queue,
       zip,
-      {
-        epochs: 3,
-      },
+      { epochs: LONG_TRAINING.epochs },
     );
     await waitForJob(queue, job.id!, 60_000, (current) => {
       const progress = current.progress as RetrainProgress | number;
@@ -214,10 +214,12 @@ describe('SIGTERM', () => {
       expect(done.returnvalue.version).toMatch(/^v\d+$/);
       expect(done.processedBy).toBe(`${hostname()}:${second.service.pid}`);
 
+      const epochSeconds = (done.progress as RetrainProgress).history.map((epoch) => epoch.seconds);
       console.info(
         `[faults] trainer SIGTERM: job ${job.id} back in "${releasedState}" ${releasedMs} ms after the signal ` +
           `(attempts made ${released.attemptsMade}), exit code ${exit?.code} after ${exitMs} ms, heartbeat deleted; ` +
-          `completed by the second trainer ${doneMs} ms after the signal (attempts made ${done.attemptsMade})`,
+          `completed by the second trainer ${doneMs} ms after the signal (attempts made ${done.attemptsMade}); ` +
+          `its ${epochSeconds.length} epochs trained in ${epochSeconds.reduce((a, b) => a + b, 0).toFixed(1)} s`,
       );
     } finally {
       redis.disconnect();

@@ -13,6 +13,7 @@ import type { ModelCard } from '@visionops/core/model';
 import { ModelRegistry, ObjectStore } from '@visionops/core/registry';
 import {
   buildClassFolderZip,
+  LONG_TRAINING,
   openQueue,
   type RetrainQueue,
   syntheticImage,
@@ -305,9 +306,9 @@ describe('two gateways and two trainers on one Redis and one S3', () => {
   test('when the trainer running a job is killed in its training phase, then the other trainer completes it and one version is published', async () => {
     const a = gatewayAt(0);
     const before = (await versions(a)).versions.map((card) => card.version);
-    const { zip } = await buildClassFolderZip({ perClass: 6, format: 'jpeg' });
-    // Enough epochs that the job is still training well after the kill decision.
-    const jobId = await submit(a, zip, 12);
+    // Still training well after the kill decision, however fast the engine.
+    const { zip } = await buildClassFolderZip({ perClass: LONG_TRAINING.perClass, format: 'jpeg' });
+    const jobId = await submit(a, zip, LONG_TRAINING.epochs);
     const training = await until('the job training', 120_000, async () => {
       const { body } = await getJson<JobView>(`${a.url}/jobs/${jobId}`);
       return body.state === 'active' && body.progress?.phase === 'training' && (body.progress.epoch ?? 0) >= 2

@@ -5,7 +5,7 @@ import { Queue, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { JobName, PIXELS_PER_IMAGE, QUEUE_RETRAIN, S3Keys, type Config } from '@visionops/core';
 import { DatasetNames, type DecodedDataset, putStoredDataset } from '@visionops/core/dataset';
-import { retrainJobId, type RetrainJobData, type RetrainResult } from '@visionops/core/jobs';
+import { RETRAIN_EPOCHS, retrainJobId, type RetrainJobData, type RetrainResult } from '@visionops/core/jobs';
 import { buildTestModel, useCpuBackend, type TestStorage } from './registry-fixtures.js';
 import { until } from './eventually.js';
 import { syntheticPixels } from './fixtures.js';
@@ -43,6 +43,14 @@ export async function dropQueue(queue: RetrainQueue): Promise<void> {
   }
   await queue.close();
 }
+
+/**
+ * An upload size and epoch count for a test that acts while a job is training (a signal, a kill, an
+ * outage): the training phase lasts seconds, not a fraction of one, even on the fastest engine here.
+ * Its progress reports come after each batch of 64 images; how long it lasts is measured in
+ * faults-sigterm.test.ts and printed with its result.
+ */
+export const LONG_TRAINING = Object.freeze({ perClass: 24, epochs: RETRAIN_EPOCHS.max });
 
 /** Publishes and promotes a width-4 model as the production version (v1). */
 export async function seedProduction(storage: TestStorage, seed = 1): Promise<string> {

@@ -9,6 +9,7 @@ import {
   buildClassFolderZip,
   dropQueue,
   enqueueUpload,
+  LONG_TRAINING,
   openQueue,
   type RetrainQueue,
   retrainTestEnv,
@@ -126,8 +127,9 @@ describe('a lost job lock', () => {
     events.on('stalled', ({ jobId }) => stalled.push(jobId));
     const both = [await startLoggedTrainer(), await startLoggedTrainer()];
     const versionsBefore = (await storage.registry.list()).versions.length;
-    const { zip } = await buildClassFolderZip({ perClass: 6 });
-    const job = await enqueueUpload(storage, queue, zip, { epochs: 15 });
+    // Still training when the lock is found lost (up to a lock period later), however fast the engine.
+    const { zip } = await buildClassFolderZip({ perClass: LONG_TRAINING.perClass });
+    const job = await enqueueUpload(storage, queue, zip, { epochs: LONG_TRAINING.epochs });
     await waitForJob(queue, job.id!, 60_000, (current) => {
       const progress = current.progress as RetrainProgress | number;
       return typeof progress === 'object' && progress.phase === 'training' && (progress.epoch ?? 0) >= 2;

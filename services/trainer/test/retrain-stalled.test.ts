@@ -4,11 +4,12 @@
 import { afterAll, afterEach, beforeAll, describe, expect, test } from 'vitest';
 import { QueueEvents } from 'bullmq';
 import { type Config, configToEnv, createLogger, loadConfig } from '@visionops/core';
-import { RETRAIN_EPOCHS, type RetrainProgress } from '@visionops/core/jobs';
+import type { RetrainProgress } from '@visionops/core/jobs';
 import {
   buildClassFolderZip,
   dropQueue,
   enqueueUpload,
+  LONG_TRAINING,
   openQueue,
   type RetrainQueue,
   retrainTestEnv,
@@ -74,8 +75,8 @@ describe('job locks', () => {
     await setUp();
     trainer = await startTrainer(config, logger, { modelsChannel: storage.channel });
     // Enough work to outlive three lock periods on the fastest engine here (oneDNN: ~11 s).
-    const { zip } = await buildClassFolderZip({ perClass: 24 });
-    const job = await enqueueUpload(storage, queue, zip, { epochs: RETRAIN_EPOCHS.max });
+    const { zip } = await buildClassFolderZip({ perClass: LONG_TRAINING.perClass });
+    const job = await enqueueUpload(storage, queue, zip, { epochs: LONG_TRAINING.epochs });
     const started = Date.now();
     const { job: done, state } = await waitForJob(queue, job.id!, 120_000);
     const seconds = (Date.now() - started) / 1000;
@@ -104,8 +105,9 @@ describe('job locks', () => {
     };
     child = spawnService({ name: 'trainer', script: 'services/trainer/src/main.ts', env, logger });
     await child.waitHealthy(`http://127.0.0.1:${port}/health`, 60_000);
-    const { zip } = await buildClassFolderZip({ perClass: 6 });
-    const job = await enqueueUpload(storage, queue, zip, { epochs: 15 });
+    // Still training when the kill comes, however fast the engine.
+    const { zip } = await buildClassFolderZip({ perClass: LONG_TRAINING.perClass });
+    const job = await enqueueUpload(storage, queue, zip, { epochs: LONG_TRAINING.epochs });
     await waitForJob(queue, job.id!, 60_000, isTraining(2));
     process.kill(child.pid, 'SIGKILL');
     expect((await child.exited).signal).toBe('SIGKILL');
