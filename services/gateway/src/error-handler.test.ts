@@ -1,4 +1,5 @@
-// The error handler decides what a client may see: 4xx messages as written, 5xx only a request id.
+// The error handler decides what a client may see: 4xx and 503 messages as written, other 5xx only a
+// request id.
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { describe, expect, test } from 'vitest';
@@ -50,14 +51,27 @@ describe('errorHandler', () => {
     expect(body).not.toMatch(/secret|at \w+ \(|\.ts:\d+/);
   });
 
-  test('when a route throws a 5xx AppError, then its code is kept but its message is not shown', async () => {
+  test('when a route throws a 5xx AppError other than 503, then its code is kept but its message is not shown', async () => {
+    const { status, body, requestId } = await respond(
+      new AppError('publish_failed', 'S3 said: bucket policy xyz', 502),
+    );
+    expect(status).toBe(502);
+    const parsed = JSON.parse(body) as { error: { code: string; message: string; requestId: string } };
+    expect(parsed.error.code).toBe('publish_failed');
+    expect(parsed.error.requestId).toBe(requestId);
+    expect(parsed.error.message).not.toContain('bucket policy');
+  });
+
+  test('when a route throws a 503 AppError, then the client gets its message (a state to wait out), not a fault to report', async () => {
     const { status, body } = await respond(
-      new AppError('storage_unavailable', 'S3 said: bucket policy xyz', 503),
+      new AppError('model_not_ready', 'no model is loaded yet; retry in a few seconds', 503, {
+        cause: new Error('S3 said: bucket policy xyz'),
+      }),
     );
     expect(status).toBe(503);
-    const parsed = JSON.parse(body) as { error: { code: string; message: string } };
-    expect(parsed.error.code).toBe('storage_unavailable');
-    expect(parsed.error.message).not.toContain('bucket policy');
+    expect(JSON.parse(body)).toEqual({
+      error: { code: 'model_not_ready', message: 'no model is loaded yet; retry in a few seconds' },
+    });
   });
 
   test('when something throws a non-Error value, then it is still a JSON 500', async () => {
