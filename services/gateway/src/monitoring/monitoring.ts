@@ -12,25 +12,24 @@ import { DriftReferences } from './drift-references.js';
 import { buildMonitoringReport, driftBasis } from './monitoring-report.js';
 import { thumbnailPath, type DriftHistory, type MonitoringReport } from './monitoring-schemas.js';
 import { PredictionInputs, type InputsConfig } from './prediction-inputs.js';
-import { predictionRecordSchema, type PredictionRecord } from './prediction-record.js';
+import { ParsedPredictionLog } from './parsed-prediction-log.js';
+import type { PredictionRecord } from './prediction-record.js';
 
-const PAGE = 5000;
 /** The window the periodic refresh of the drift metrics looks at. */
 export const METRICS_WINDOW_MS = 3_600_000;
 
 export class Monitoring {
   readonly references: DriftReferences;
   readonly inputs: PredictionInputs;
+  /** The shared log, parsed: each call reads only what was added since the last. */
+  readonly log: ParsedPredictionLog;
   private timer: NodeJS.Timeout | undefined;
   private refreshing = false;
 
   constructor(
-    private readonly config: Pick<
-      Config,
-      'PREDICTION_LOG_MAX_ENTRIES' | 'MONITORING_LOW_CONFIDENCE' | 'MONITORING_INTERVAL_MS'
-    > &
+    private readonly config: Pick<Config, 'MONITORING_LOW_CONFIDENCE' | 'MONITORING_INTERVAL_MS'> &
       InputsConfig,
-    private readonly redis: Redis,
+    redis: Redis,
     store: ObjectStore,
     private readonly pool: InferencePool,
     private readonly metrics: GatewayMetrics,
@@ -38,6 +37,7 @@ export class Monitoring {
   ) {
     this.references = new DriftReferences(store, pool, logger);
     this.inputs = new PredictionInputs(config, redis);
+    this.log = new ParsedPredictionLog(redis, RedisKeys.predictionLog(config.QUEUE_PREFIX));
   }
 
   start(): void {
@@ -50,21 +50,9 @@ export class Monitoring {
     clearInterval(this.timer);
   }
 
-  /** The log's entries of `version` between two times (ms), oldest first, at most the log's bound. */
-  async predictions(version: string, from: number, to: number): Promise<PredictionRecord[]> {
-    const key = RedisKeys.predictionLog(this.config.QUEUE_PREFIX);
-    const records: PredictionRecord[] = [];
-    let start = String(from);
-    for (let read = 0; read < this.config.PREDICTION_LOG_MAX_ENTRIES; read += PAGE) {
-      const entries = await this.redis.xrange(key, start, String(to), 'COUNT', PAGE);
-      for (const [, fields] of entries) {
-        const parsed = predictionRecordSchema.safeParse(JSON.parse(fields[1] ?? 'null'));
-        if (parsed.success && parsed.data.v === version) records.push(parsed.data);
-      }
-      if (entries.length < PAGE) break;
-      start = `(${entries[entries.length - 1]![0]}`;
-    }
-    return records;
+  /** The log's entries of `version` between two times (ms), oldest first. */
+  predictions(version: string, from: number, to: number): Promise<PredictionRecord[]> {
+    return this.log.records(version, from, to);
   }
 
   async report(version: string, from: number, to = Date.now()): Promise<MonitoringReport> {
