@@ -124,8 +124,12 @@ export async function waitForJob(
     `job ${jobId} reaching the expected state`,
     timeoutMs,
     async () => {
+      // The state first, then the fields: a job read while it ran and found finished a moment later
+      // would show a finished state with that run's fields (no return value yet). A finished state
+      // is final, so the fields read after it are the finished job's.
+      const bullState = await queue.getJobState(jobId);
       const job = await queue.getJob(jobId);
-      const state = job ? await job.getState() : 'missing';
+      const state = job && bullState !== 'unknown' ? bullState : 'missing';
       last = `${state}, progress ${JSON.stringify(job?.progress)}`;
       return job && reached(job, state) ? { job, state } : undefined;
     },
