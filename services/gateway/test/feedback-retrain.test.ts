@@ -1,8 +1,11 @@
 // The monitoring loop closed on real data, on the real stack (gateway and trainer processes, Redis,
 // the embedded S3): real CIFAR-10 test images are classified, their true labels come back as
 // feedback, POST /retrain/from-feedback turns them into a retrain job, and the evaluation gate
-// (PROMOTION_TOLERANCE as shipped) must promote the new version. Held-out images, labelled only
-// after the job took its ZIP, measure production and the new version live. Prints the figures.
+// (PROMOTION_TOLERANCE as shipped) decides by its rule. The new version lands within about a point
+// of production on the evaluation set (docs/architecture.md, Feedback), so the gate's answer varies
+// with the run; a version it refuses is promoted by hand, so that held-out images, labelled only
+// after the job took its ZIP, always measure production and the new version live. Prints the
+// figures.
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { LABELS } from '@visionops/core';
 import { isSkipped, iterateClassFolderZip } from '@visionops/core/dataset';
@@ -19,6 +22,8 @@ const HELD_OUT_PER_CLASS = 10;
  */
 const REPLAY_PER_CLASS = 90;
 const EPOCHS = 1;
+/** The shipped PROMOTION_TOLERANCE: one point. */
+const TOLERANCE = 0.01;
 const testZip = realDataFile('test.zip');
 
 let stack: TestStack;
@@ -53,7 +58,7 @@ beforeAll(async () => {
     // The gate and the replay as shipped: no worse than production by more than one point, three
     // replay images per feedback image.
     env: {
-      PROMOTION_TOLERANCE: '0.01',
+      PROMOTION_TOLERANCE: String(TOLERANCE),
       REPLAY_RATIO: '3',
       RETRAIN_MAX_UPLOAD_BYTES: String(64 * 1024 * 1024),
     },
@@ -117,7 +122,7 @@ interface FeedbackList {
 const feedbackList = async () => (await (await fetch(`${stack.gatewayUrl}/feedback`)).json()) as FeedbackList;
 
 test.runIf(testZip)(
-  'when real test images get their true labels as feedback and are retrained on, then the gate promotes the new version and it is measured live on held-out images',
+  'when real test images get their true labels as feedback and are retrained on, then the gate decides by its rule and the new version is measured live on held-out images',
   async () => {
     const { feedback, heldOut } = await loadImages();
     const trainedOn = await predictWithFeedback(feedback);
@@ -148,15 +153,24 @@ test.runIf(testZip)(
     expect(job.state, job.failedReason ?? '').toBe('completed');
     const result = job.result as RetrainResult;
 
-    // The gateway follows the promotion; the same held-out images, labelled again, measure it live.
-    if (result.promoted) {
-      await eventually(
-        async () => (await predict(heldOut[0]!)).modelVersion === result.version,
-        30_000,
-        `the gateway serving ${result.version}`,
-      );
+    // The gate's rule: promoted exactly when no worse than production by more than the tolerance.
+    expect(result.promoted, result.reason).toBe(result.accuracy >= result.productionAccuracy - TOLERANCE);
+    if (!result.promoted) {
+      expect((await predict(heldOut[0]!)).modelVersion).toBe(before.version);
+      const promoted = await fetch(`${stack.gatewayUrl}/models/${result.version}/promote`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+        body: JSON.stringify({ reason: 'feedback-retrain test: measured live although the gate refused it' }),
+      });
+      expect(promoted.status).toBe(200);
     }
-    const after = result.promoted ? await predictWithFeedback(heldOut) : undefined;
+    // The gateway follows the promotion; the same held-out images, labelled again, measure it live.
+    await eventually(
+      async () => (await predict(heldOut[0]!)).modelVersion === result.version,
+      30_000,
+      `the gateway serving ${result.version}`,
+    );
+    const after = await predictWithFeedback(heldOut);
     const live = (await feedbackList()).versions;
     const pct = (correct: number, n: number) => `${correct}/${n} = ${((correct / n) * 100).toFixed(1)}%`;
 
@@ -167,14 +181,16 @@ test.runIf(testZip)(
         `evaluation set (${result.evaluation.n} test images): ${result.parent} ${(result.productionAccuracy * 100).toFixed(1)}% -> ${result.version} ${(result.accuracy * 100).toFixed(1)}%`,
         `gate: promoted=${result.promoted} (${result.reason})`,
         `live accuracy on the ${heldOut.length} held-out images' feedback: ${before.version} ${pct(before.correct, heldOut.length)}` +
-          (after ? `, ${after.version} ${pct(after.correct, heldOut.length)}` : ''),
+          `, ${after.version} ${pct(after.correct, heldOut.length)}` +
+          (result.promoted ? '' : ' (promoted by hand after the gate refused it)'),
         `GET /feedback live accuracy per version: ${live.map((each) => `${each.modelVersion} ${pct(each.correct, each.count)}`).join(', ')}`,
       ].join('\n'),
     );
     expect(result.parent).toBe(before.version);
     expect(result.images.uploaded).toBe(images);
-    expect(result.promoted, result.reason).toBe(true);
-    expect(after?.version).toBe(result.version);
+    expect(after.version).toBe(result.version);
+    // Both versions are measured live, each on the held-out images' feedback.
+    expect(live.find((each) => each.modelVersion === result.version)?.count).toBe(heldOut.length);
   },
   900_000,
 );

@@ -253,10 +253,11 @@ describe('logs', () => {
     const failed = await fetch(`${deadS3.url}/retrain`, { method: 'POST', headers: admin, body: form });
     expect(failed.status).toBe(503);
     const written = logs.slice(before).join('');
-    // The capture works: the requests and the S3 failure (with its error) are in it.
+    // The capture works: the requests and the S3 failure (a 503, logged as a warning with its
+    // cause) are in it.
     expect(written).toContain('"status":404');
-    expect(written).toMatch(/"msg":"request failed"/);
-    expect(written).toContain('retraining_unavailable');
+    expect(written).toMatch(/"code":"retraining_unavailable","err":\{/);
+    expect(written).toContain('"msg":"the job queue or the storage is unavailable"');
     expect(written).not.toContain(ADMIN_TOKEN);
     expect(written).not.toContain(DEAD_S3_SECRET);
   });
